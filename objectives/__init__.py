@@ -1,0 +1,1 @@
+"""How a configuration is measured: tasks, generators, the RTL toolchain, metrics, the cache."""

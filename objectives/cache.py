@@ -1,0 +1,79 @@
+"""The content-addressed evaluation cache: an SQLite file of JSON records keyed by content hash.
+
+Keys are built by :func:`objectives.evaluate.evaluation_key` from the RTL, the testbench, the
+recipe, the liberty and the tool versions, so a hit is always the answer the tools would give.
+Records are zlib-compressed JSON; a hit returns the identical record.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import threading
+import zlib
+from dataclasses import asdict
+from pathlib import Path
+
+from objectives.results import Evaluation, StageResult
+
+
+def default_cache_path() -> Path:
+    """Return $RTLBO_CACHE, else ~/.cache/rtlbo/evaluations.sqlite."""
+    env = os.environ.get("RTLBO_CACHE")
+    return Path(env) if env else Path.home() / ".cache" / "rtlbo" / "evaluations.sqlite"
+
+
+class EvalCache:
+    """Evaluations and front-stage (syntax, simulation) results by key. Safe across threads and
+    processes (SQLite WAL, one connection per thread)."""
+
+    def __init__(self, path: str | Path | None = None):
+        self.path = Path(path) if path else default_cache_path()
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
+        with self._db() as db:
+            db.execute("CREATE TABLE IF NOT EXISTS records (key TEXT PRIMARY KEY, kind TEXT, body BLOB)")
+
+    def _db(self) -> sqlite3.Connection:
+        db = getattr(self._local, "db", None)
+        if db is None:
+            db = sqlite3.connect(self.path, timeout=60)
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            self._local.db = db
+        return db
+
+    def _get(self, key: str, kind: str) -> object | None:
+        row = self._db().execute("SELECT body FROM records WHERE key=? AND kind=?", (key, kind)).fetchone()
+        return json.loads(zlib.decompress(row[0])) if row else None
+
+    def _put(self, key: str, kind: str, value: object) -> None:
+        body = zlib.compress(json.dumps(value, sort_keys=True).encode())
+        with self._db() as db:
+            db.execute("INSERT OR REPLACE INTO records VALUES (?, ?, ?)", (key, kind, body))
+
+    def get(self, key: str) -> Evaluation | None:
+        """Return the stored Evaluation for ``key`` (marked ``cached``), or None."""
+        data = self._get(key, "evaluation")
+        if data is None:
+            return None
+        evaluation = Evaluation.from_dict(data)
+        evaluation.cached = True
+        return evaluation
+
+    def put(self, evaluation: Evaluation) -> None:
+        """Store ``evaluation`` under its key."""
+        self._put(evaluation.key, "evaluation", evaluation.to_dict(artifacts=True))
+
+    def get_stages(self, key: str) -> list[StageResult] | None:
+        """Return the stored front-stage results for ``key``, or None."""
+        data = self._get(key, "stages")
+        return [StageResult(**s) for s in data] if data is not None else None
+
+    def put_stages(self, key: str, stages: list[StageResult]) -> None:
+        """Store front-stage results under ``key``."""
+        self._put(key, "stages", [asdict(s) for s in stages])
+
+    def __len__(self) -> int:
+        return self._db().execute("SELECT COUNT(*) FROM records WHERE kind='evaluation'").fetchone()[0]

@@ -1,0 +1,125 @@
+"""A synthesis recipe: the typed set of Yosys/ABC knobs, and the scripts it turns into.
+
+The default recipe is Yosys's own default flow (``synth -flatten``, ``dfflibmap``,
+``abc -liberty``) and is the baseline every campaign is measured against.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from objectives.files import load_yaml, parse_model
+
+# ABC scripts run between Yosys's `read_lib` and `write_blif`; {D} is the delay target option.
+ABC_SCRIPTS: dict[str, str | None] = {
+    "yosys-default": None,  # Yosys's built-in liberty script: ... &dch -f; &nf {D}
+    "resyn2": "strash; balance; rewrite; refactor; balance; rewrite; rewrite -z; balance; "
+    "refactor -z; rewrite -z; balance; map {D}",
+    "compress2rs": "strash; balance -l; resub -K 6 -l; rewrite -l; resub -K 6 -N 2 -l; "
+    "refactor -l; resub -K 8 -l; balance -l; resub -K 8 -N 2 -l; rewrite -l; resub -K 10 -l; "
+    "rewrite -z -l; resub -K 10 -N 2 -l; balance -l; resub -K 12 -l; refactor -z -l; "
+    "resub -K 12 -N 2 -l; rewrite -z -l; balance -l; map {D}",
+    "dch-map": "strash; &get -n; &fraig -x; &put; scorr; dc2; strash; dch -f; map {D}",
+    "area": "strash; &get -n; &fraig -x; &put; scorr; dc2; strash; dch -f; amap",
+    "speed": "strash; &get -n; &fraig -x; &put; scorr; dc2; strash; &get -n; &syn2; "
+    "&dch -f; &nf -p {D}; &put",
+}
+SIZING = "topo; buffer -p; upsize {D}; dnsize {D}"
+ADDERS = ("default", "kogge-stone", "han-carlson", "sklansky")
+
+
+class Recipe(BaseModel):
+    """Synthesis knobs. Every field maps to one visible change of the Yosys or ABC script."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    flatten: bool = Field(True, description="flatten the hierarchy before synthesis (synth -flatten)")
+    booth: bool = Field(False, description="Booth-encode multipliers (synth -booth)")
+    arith_tree: bool = Field(False, description="carry-save adder trees for add chains (synth -arith_tree)")
+    alumacc: bool = Field(True, description="merge arithmetic into $alu/$macc cells (off: synth -noalumacc)")
+    share: bool = Field(True, description="SAT-based resource sharing (off: synth -noshare)")
+    adder: Literal["default", "kogge-stone", "han-carlson", "sklansky"] = Field(
+        "default", description="carry-lookahead architecture for $lcu (synth -extra-map +/choices/<adder>.v)"
+    )
+    fsm_encoding: Literal["auto", "binary", "one-hot", "none"] = Field(
+        "auto", description="FSM state encoding (fsm -encoding); none skips FSM extraction (synth -nofsm)"
+    )
+    abc_recipe: Literal["yosys-default", "resyn2", "compress2rs", "dch-map", "area", "speed"] = Field(
+        "yosys-default", description="ABC optimisation and mapping script"
+    )
+    abc_delay_target_ps: int = Field(
+        0, ge=0, le=100_000, description="ABC delay target in ps (abc -D); 0 = none"
+    )
+    gate_sizing: bool = Field(False, description="ABC buffering and gate up/down-sizing after mapping")
+    retime: bool = Field(False, description="let ABC retime flip-flops (abc -dff with dretime)")
+
+    @classmethod
+    def load(cls, path: str | Path) -> Recipe:
+        """Return the recipe in a YAML file; raises RtlboError for unknown knobs or bad values."""
+        return parse_model(cls, load_yaml(path), str(path))
+
+    @classmethod
+    def from_knobs(cls, knobs: dict[str, Any], source: str = "recipe") -> Recipe:
+        """Return the recipe for ``knobs`` (other keys are an error)."""
+        return parse_model(cls, knobs, source)
+
+    def changes(self) -> dict[str, Any]:
+        """Return the knobs that differ from the baseline (Yosys default) recipe."""
+        return self.model_dump(exclude_defaults=True)
+
+    def abc_script(self) -> str | None:
+        """Return the ABC script, or None for Yosys's built-in one (with no sizing)."""
+        delay = f"-D {self.abc_delay_target_ps}" if self.abc_delay_target_ps else ""
+        base = ABC_SCRIPTS[self.abc_recipe]
+        if base is None and not self.gate_sizing:
+            return None
+        if base is None:
+            base = "strash; &get -n; &fraig -x; &put; scorr; dc2; dretime; strash; &get -n; &dch -f; &nf {D}; &put"
+        script = f"{base}; {SIZING}" if self.gate_sizing else base
+        return " ".join(script.replace("{D}", delay).split())
+
+    def yosys_script(self, sources: list[str], top: str, liberty: str) -> str:
+        """Return the Yosys script that reads ``sources``, synthesizes ``top`` and writes
+        ``netlist.v`` and ``stat.json`` (mapped to ``liberty``)."""
+        lines = [f"read_liberty -lib {liberty}", *(f"read_verilog -sv {src}" for src in sources)]
+        lines.append(f"hierarchy -check -top {top}")
+        if self.fsm_encoding in ("binary", "one-hot"):
+            # Recode before synth's own FSM step, which would otherwise pick the encoding.
+            lines += ["proc", *(["flatten"] if self.flatten else []), "opt_expr", "opt_clean",
+                      "opt -nodffe -nosdff", f"fsm -encoding {self.fsm_encoding}", "opt"]
+        synth = ["synth", "-top", top]
+        synth += ["-flatten"] if self.flatten else []
+        synth += ["-booth"] if self.booth else []
+        synth += ["-arith_tree"] if self.arith_tree else []
+        synth += [] if self.alumacc else ["-noalumacc"]
+        synth += [] if self.share else ["-noshare"]
+        synth += ["-nofsm"] if self.fsm_encoding != "auto" else []
+        synth += [f"-extra-map +/choices/{self.adder}.v"] if self.adder != "default" else []
+        lines.append(" ".join(synth))
+        abc = ["abc", "-liberty", liberty]
+        if self.abc_delay_target_ps:
+            abc += ["-D", str(self.abc_delay_target_ps)]
+        if self.abc_script() is not None:
+            abc += ["-script", "abc.script"]
+        if self.gate_sizing:
+            abc += ["-constr", "abc.constr"]
+        if self.retime:
+            # ABC sees the flip-flops (as generic latches) and may move them; map them afterwards.
+            lines += [f"dfflibmap -prepare -liberty {liberty}", " ".join([*abc, "-dff"]),
+                      f"dfflibmap -liberty {liberty}", " ".join(abc)]
+        else:
+            lines += [f"dfflibmap -liberty {liberty}", " ".join(abc)]
+        lines += [
+            "opt_clean -purge",
+            "hierarchy -check",
+            f"tee -q -o stat.json stat -json -top {top} -liberty {liberty}",
+            "write_verilog -noattr -noexpr -nohex -nodec netlist.v",
+        ]
+        return "\n".join(lines) + "\n"
+
+    def abc_constraints(self, driving_cell: str, output_load_pf: float) -> str:
+        """Return the ``abc -constr`` file: the input driver and output load (in fF)."""
+        return f"set_driving_cell {driving_cell}\nset_load {output_load_pf * 1000:g}\n"
