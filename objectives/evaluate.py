@@ -86,7 +86,7 @@ def evaluate(
     start = time.monotonic()
     artifacts: dict[str, str] = {"rtl.v": rtl}
     with tempfile.TemporaryDirectory(prefix="rtlbo-") as tmp:
-        cascade = _Cascade(task, rtl, Path(tmp), limits, artifacts)
+        cascade = Cascade(task, rtl, Path(tmp), limits, artifacts)
         stages = cache.get_stages(front_key) if cache is not None else None
         if stages is None:
             stages = cascade.front()
@@ -116,8 +116,11 @@ def evaluate(
     return evaluation
 
 
-class _Cascade:
-    """The stages of one evaluation, each in a fresh directory under ``root``."""
+class Cascade:
+    """The stages of one candidate's evaluation, each run in a fresh directory under ``root``.
+
+    ``artifacts`` collects the RTL, scripts, netlist and tool logs as the stages produce them.
+    """
 
     def __init__(self, task: Task, rtl: str, root: Path, limits: StageLimits, artifacts: dict[str, str]):
         self.task, self.rtl, self.root = task, rtl, root
@@ -127,8 +130,7 @@ class _Cascade:
         )
 
     def _dir(self, name: str, files: dict[str, str] | None = None) -> Path:
-        path = self.root / name
-        path.mkdir()
+        path = Path(tempfile.mkdtemp(prefix=f"{name}-", dir=self.root))
         for file_name, text in (files or {}).items():
             (path / file_name).write_text(text)
         return path
@@ -144,6 +146,7 @@ class _Cascade:
         return [syntax, self.simulation()] if syntax.passed else [syntax]
 
     def syntax(self) -> StageResult:
+        """Screen the candidate, then compile it with iverilog and lint it with Yosys."""
         start = time.monotonic()
 
         def failed(reason: str) -> StageResult:
@@ -170,6 +173,7 @@ class _Cascade:
         return StageResult("syntax", PASSED, time.monotonic() - start)
 
     def simulation(self) -> StageResult:
+        """Simulate the candidate RTL against the testbench."""
         return self._simulate("simulation", {CANDIDATE: self.rtl}, [])
 
     def _simulate(self, stage: str, files: dict[str, str], extra: list[Path]) -> StageResult:
@@ -201,13 +205,18 @@ class _Cascade:
         synthesis, netlist, stat = self.synthesis(recipe, tech)
         if not synthesis.passed:
             return [synthesis], None
-        gatesim = self._simulate("gatesim", {"netlist.v": netlist}, [tech.cell_models])
+        gatesim = self.gatesim(netlist, tech)
         if not gatesim.passed:
             return [synthesis, gatesim], None
         sta, metrics = self.sta(netlist, stat, tech)
         return [synthesis, gatesim, sta], metrics
 
+    def gatesim(self, netlist: str, tech: Technology) -> StageResult:
+        """Simulate the mapped ``netlist`` with the liberty's cell models against the testbench."""
+        return self._simulate("gatesim", {"netlist.v": netlist}, [tech.cell_models])
+
     def synthesis(self, recipe: Recipe, tech: Technology) -> tuple[StageResult, str, dict]:
+        """Synthesize with ``recipe``; return the stage, the netlist text and Yosys's stat."""
         start = time.monotonic()
         files = {CANDIDATE: self.rtl}
         abc_script = recipe.abc_script()
@@ -227,7 +236,7 @@ class _Cascade:
             return StageResult("synthesis", FAILED, time.monotonic() - start, reason), "", {}
 
         if not run.ok:
-            return failed(run.failure("yosys", limits.timeout_s))
+            return failed(_synthesis_reason(run, limits.timeout_s, tech))
         stat = json.loads((work / "stat.json").read_text())["design"]
         cells: dict[str, int] = stat.get("num_cells_by_type", {})
         unmapped = sorted(c for c in cells if c.startswith("$"))
@@ -240,6 +249,7 @@ class _Cascade:
         return StageResult("synthesis", PASSED, time.monotonic() - start, "", details), netlist, stat
 
     def sta(self, netlist: str, stat: dict, tech: Technology) -> tuple[StageResult, Metrics | None]:
+        """Run OpenSTA at the task's clock; return the stage and the PPA metrics."""
         start = time.monotonic()
         work = self._dir("sta", {"netlist.v": netlist})
         script = _sta_script(self.task, tech)
@@ -292,6 +302,15 @@ def _lint_reason(run: ToolRun, timeout_s: float) -> str:
     if loop or "logic loop" in run.output:
         wire = loop.group(1).lstrip("\\") if loop else "unknown"
         return f"combinational loop (through {wire}); break it with a register or fix the logic"
+    return run.failure("yosys", timeout_s)
+
+
+def _synthesis_reason(run: ToolRun, timeout_s: float, tech: Technology) -> str:
+    """Return a one-line reason for a failed synthesis, naming cells the liberty cannot map."""
+    legalize = re.search(r"\(type (\$\w+)\) cannot be legalized: ([^\n]+)", run.output)
+    if legalize:
+        return (f"unmapped cells: flip-flop {legalize.group(1)} has no cell in the liberty "
+                f"{tech.liberty.name} ({legalize.group(2).strip()})")
     return run.failure("yosys", timeout_s)
 
 

@@ -7,6 +7,7 @@ after which its whole process group is killed, and a scrubbed environment.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -109,7 +110,5 @@ def run_tool(argv: list[str], cwd: Path, limits: Limits = Limits()) -> ToolRun:
 
 
 def _kill_group(pid: int) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass

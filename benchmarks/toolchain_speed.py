@@ -1,0 +1,59 @@
+"""Toolchain speed: per-stage and total time per built-in task, cold and cached, and the whole
+suite cold with 2 workers.
+
+    .venv/bin/python benchmarks/toolchain_speed.py
+
+Targets (2-core machine): median full evaluation <= 2 s, cache hit <= 20 ms, suite cold with
+2 workers <= 60 s.
+"""
+
+from __future__ import annotations
+
+import statistics
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from objectives.cache import EvalCache
+from objectives.evaluate import evaluate
+from objectives.results import STAGES
+from objectives.suites import load_suite
+
+
+def main() -> None:
+    tasks = load_suite("builtin").tasks
+    with tempfile.TemporaryDirectory() as tmp:
+        cache = EvalCache(Path(tmp) / "cold.sqlite")
+        header = f"{'task':10s}" + "".join(f"{s:>11s}" for s in STAGES) + f"{'total':>9s}{'cached ms':>11s}"
+        print(header)
+        totals, hits = [], []
+        for task in tasks:
+            start = time.perf_counter()
+            evaluation = evaluate(task, cache=cache)
+            total = time.perf_counter() - start
+            start = time.perf_counter()
+            again = evaluate(task, cache=cache)
+            hit = time.perf_counter() - start
+            assert again.cached and evaluation.feasible, evaluation.failure
+            totals.append(total)
+            hits.append(hit)
+            stages = "".join(f"{evaluation.stage(s).seconds:11.3f}" for s in STAGES)
+            print(f"{task.name:10s}{stages}{total:9.3f}{hit * 1000:11.2f}")
+
+        suite_cache = EvalCache(Path(tmp) / "suite.sqlite")
+        start = time.perf_counter()
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            list(pool.map(lambda t: evaluate(t, cache=suite_cache), tasks))
+        suite = time.perf_counter() - start
+
+    median, hit = statistics.median(totals), statistics.median(hits) * 1000
+    print()
+    print(f"median full evaluation : {median:6.2f} s   (target <= 2 s)  {'ok' if median <= 2 else 'MISSED'}")
+    print(f"median cache hit       : {hit:6.2f} ms  (target <= 20 ms) {'ok' if hit <= 20 else 'MISSED'}")
+    print(f"suite cold, 2 workers  : {suite:6.2f} s   (target <= 60 s) {'ok' if suite <= 60 else 'MISSED'}"
+          f"   [{len(tasks)} tasks]")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""The campaign: optimizers, the loop, executors, storage and resume, selection, export, the CLI."""

@@ -1,0 +1,108 @@
+"""The ``rtlbo`` command line. Errors a user can cause print one line; ``--debug`` shows tracebacks."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from objectives.errors import RtlboError
+
+app = typer.Typer(
+    help="Multi-objective Bayesian optimization of RTL generation and synthesis flows "
+    "(power, delay, area) on a real Yosys/ABC/OpenSTA toolchain.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+)
+tasks_app = typer.Typer(help="Inspect task suites.", no_args_is_help=True)
+app.add_typer(tasks_app, name="tasks")
+TASK_HELP = "Task name (repeatable); default: the whole suite."
+SUITE_HELP = "builtin, tasks:/path, rtllm:/path or verilogeval:/path."
+# Piped output (CI logs, files) gets a wide table instead of rich's 80-column default.
+out = Console(width=None if sys.stdout.isatty() else 150)
+err = Console(stderr=True)
+
+
+@app.callback()
+def _global(debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False) -> None:
+    """rtlbo: measure, optimize and export hardware generation flows."""
+
+
+@app.command("eval")
+def eval_command(
+    task: Annotated[list[str] | None, typer.Option("--task", "-t", help=TASK_HELP)] = None,
+    suite: Annotated[str, typer.Option(help=SUITE_HELP)] = "builtin",
+    rtl: Annotated[Path | None, typer.Option(help="Candidate Verilog instead of the task's reference.")] = None,
+    testbench: Annotated[Path | None, typer.Option(help="With --rtl and no --task: a self-checking testbench.")] = None,
+    top: Annotated[str | None, typer.Option(help="With --testbench: the design's top module.")] = None,
+    clock: Annotated[str | None, typer.Option(help="With --testbench: the clock port (none: combinational).")] = None,
+    period: Annotated[float, typer.Option(help="With --testbench: clock period in ns.")] = 10.0,
+    recipe: Annotated[Path | None, typer.Option(help="Synthesis recipe (YAML); default: Yosys's default flow.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the evaluation records as JSON.")] = False,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Bypass the evaluation cache.")] = False,
+    cache: Annotated[Path | None, typer.Option(help="Cache file (default $RTLBO_CACHE or ~/.cache/rtlbo).")] = None,
+    workers: Annotated[int, typer.Option(min=1, help="Evaluations run in parallel.")] = 2,
+    artifacts: Annotated[Path | None, typer.Option(help="Write each task's RTL, scripts, netlist, logs here.")] = None,
+) -> None:
+    """Run designs through the feasibility cascade and report PPA stage by stage."""
+    from optimize.evaluation import EvalRequest, run_eval
+
+    request = EvalRequest(
+        tasks=task or [], suite=suite, rtl=rtl, testbench=testbench, top=top, clock=clock,
+        period=period, recipe=recipe, use_cache=not no_cache, cache=cache,
+        workers=workers, artifacts=artifacts,
+    )
+    evaluations = run_eval(request, console=err)
+    if as_json:
+        data = [e.to_dict() for e in evaluations]
+        out.print_json(json.dumps(data[0] if len(data) == 1 else data))
+    else:
+        from optimize.tables import evaluation_table, failure_lines
+
+        out.print(evaluation_table(evaluations))
+        for line in failure_lines(evaluations):
+            out.print(line)
+    if not all(e.feasible for e in evaluations):
+        raise typer.Exit(1)
+
+
+@app.command()
+def doctor() -> None:
+    """Check the external tools and the liberty; print versions and how to install what is missing."""
+    from optimize.doctor import run_doctor
+
+    if not run_doctor(out):
+        raise typer.Exit(1)
+
+
+@tasks_app.command("list")
+def tasks_list(
+    suite: Annotated[str, typer.Option(help=SUITE_HELP)] = "builtin",
+) -> None:
+    """List a suite's tasks, and the folders skipped with the reason."""
+    from objectives.suites import load_suite
+    from optimize.tables import suite_table
+
+    loaded = load_suite(suite)
+    out.print(suite_table(loaded))
+    for name, reason in loaded.skipped:
+        out.print(f"[yellow]skipped[/] {name}: {reason}")
+
+
+def main() -> None:
+    """Console entry point: run the app, print RtlboError as one line (traceback with --debug)."""
+    try:
+        app()
+    except RtlboError as exc:
+        if "--debug" in sys.argv:
+            raise
+        err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        err.print("[yellow]interrupted[/]")
+        sys.exit(130)

@@ -1,0 +1,112 @@
+"""``rtlbo eval``: resolve what to evaluate (suite tasks or an ad-hoc design) and run it in parallel."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from objectives.cache import EvalCache
+from objectives.errors import RtlboError
+from objectives.evaluate import evaluate
+from objectives.recipe import Recipe
+from objectives.results import Evaluation
+from objectives.suites import load_suite
+from objectives.tasks import Task
+from objectives.verilog import module_names
+
+
+@dataclass
+class EvalRequest:
+    """What ``rtlbo eval`` was asked to do."""
+
+    tasks: list[str] = field(default_factory=list)
+    suite: str = "builtin"
+    rtl: Path | None = None
+    testbench: Path | None = None
+    top: str | None = None
+    clock: str | None = None
+    period: float = 10.0
+    recipe: Path | None = None
+    use_cache: bool = True
+    cache: Path | None = None
+    workers: int = 2
+    artifacts: Path | None = None
+
+
+def read_text(path: Path, what: str) -> str:
+    """Return the text of ``path``; raises RtlboError naming ``what`` when it is missing."""
+    try:
+        return path.read_text()
+    except FileNotFoundError:
+        raise RtlboError(f"{what} {path} not found; check the path") from None
+    except UnicodeDecodeError:
+        raise RtlboError(f"{what} {path} is not a text file") from None
+
+
+def adhoc_task(rtl: Path, testbench: Path, top: str | None, clock: str | None, period: float) -> Task:
+    """Return a task made of a user's design and testbench (verdict parsed automatically)."""
+    text = read_text(rtl, "RTL file")
+    tb_modules = module_names(read_text(testbench, "testbench"))
+    if not tb_modules:
+        raise RtlboError(f"testbench {testbench} defines no module; give a Verilog testbench")
+    modules = module_names(text)
+    top = top or (modules[0] if len(modules) == 1 else None)
+    if top is None:
+        raise RtlboError(f"{rtl} defines {len(modules)} modules; name the top one with --top")
+    return Task(name=rtl.stem, top=top, spec="", reference_rtl=text, harness=(testbench,),
+                harness_top=tb_modules[0], clock=clock, period_ns=period, suite="adhoc", verdict="auto")
+
+
+def resolve(request: EvalRequest) -> list[tuple[Task, str, str]]:
+    """Return (task, rtl text, rtl origin) for every evaluation the request asks for."""
+    if request.testbench is not None:
+        if request.rtl is None:
+            raise RtlboError("--testbench needs --rtl (the design it tests)")
+        task = adhoc_task(request.rtl, request.testbench, request.top, request.clock, request.period)
+        return [(task, task.reference_rtl, str(request.rtl))]
+    tasks = load_suite(request.suite).select(request.tasks)
+    if not tasks:
+        raise RtlboError(f"suite {request.suite} has no tasks; run 'rtlbo tasks list --suite {request.suite}'")
+    if request.rtl is not None:
+        if len(tasks) != 1:
+            raise RtlboError("--rtl replaces one task's reference; name that task with --task")
+        return [(tasks[0], read_text(request.rtl, "RTL file"), str(request.rtl))]
+    return [(t, t.reference_rtl, "reference") for t in tasks]
+
+
+def run_eval(request: EvalRequest, console: Console) -> list[Evaluation]:
+    """Evaluate what ``request`` names with ``request.workers`` threads; return the records in order."""
+    jobs = resolve(request)
+    recipe = Recipe.load(request.recipe) if request.recipe else Recipe()
+    cache = EvalCache(request.cache) if request.use_cache else None
+
+    def one(job: tuple[Task, str, str]) -> Evaluation:
+        task, rtl, origin = job
+        return evaluate(task, recipe, rtl, rtl_origin=origin, cache=cache)
+
+    results: list[Evaluation] = []
+    columns = (TextColumn("[bold]evaluating"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=True) as progress, \
+            ThreadPoolExecutor(max_workers=request.workers) as pool:
+        bar = progress.add_task("eval", total=len(jobs))
+        for evaluation in pool.map(one, jobs):
+            results.append(evaluation)
+            progress.advance(bar)
+    if request.artifacts is not None:
+        for evaluation in results:
+            write_artifacts(evaluation, request.artifacts / evaluation.task)
+    return results
+
+
+def write_artifacts(evaluation: Evaluation, folder: Path) -> None:
+    """Write an evaluation's RTL, scripts, netlist, logs and record (JSON) into ``folder``."""
+    import json
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in evaluation.artifacts.items():
+        (folder / name).write_text(text)
+    (folder / "evaluation.json").write_text(json.dumps(evaluation.to_dict(), indent=2))

@@ -1,0 +1,54 @@
+"""Rich tables shared by the commands."""
+
+from __future__ import annotations
+
+from rich.table import Table
+
+from objectives.results import STAGES, Evaluation
+from objectives.suites import Suite
+
+MARKS = {"passed": "[green]✓[/]", "failed": "[red]✗[/]", "skipped": "[dim]–[/]"}
+STAGE_HEADERS = {"syntax": "lint", "simulation": "sim", "synthesis": "syn", "gatesim": "gls", "sta": "sta"}
+
+
+def evaluation_table(evaluations: list[Evaluation]) -> Table:
+    """Return one row per evaluation: stage marks, PPA and wall time."""
+    table = Table(title="rtlbo evaluation", title_justify="left", caption=_STAGE_CAPTION,
+                  caption_justify="left")
+    table.add_column("task", no_wrap=True)
+    for stage in STAGES:
+        table.add_column(STAGE_HEADERS[stage], justify="center")
+    for column in ("area µm²", "delay ns", "slack ns", "power mW", "time s"):
+        table.add_column(column, justify="right", no_wrap=True)
+    for e in evaluations:
+        marks = [MARKS[e.stage(s).status] for s in STAGES]
+        m = e.metrics
+        ppa = [f"{m.area_um2:,.0f}", f"{m.delay_ns:.3f}", _slack(m.slack_ns), f"{m.power_mw:.4f}"] if m else ["–"] * 4
+        seconds = "cached" if e.cached else f"{e.seconds:.2f}"
+        table.add_row(e.task, *marks, *ppa, seconds)
+    return table
+
+
+_STAGE_CAPTION = ("lint = iverilog + Yosys read, sim = RTL simulation, syn = Yosys/ABC, "
+                  "gls = gate-level simulation, sta = OpenSTA")
+
+
+def _slack(slack: float) -> str:
+    return f"{slack:.3f}" if slack >= 0 else f"[red]{slack:.3f}[/]"
+
+
+def failure_lines(evaluations: list[Evaluation]) -> list[str]:
+    """Return one line per evaluation that is not feasible, naming the stage and the reason."""
+    return [f"[red]{e.task}[/] {e.failure}" for e in evaluations if not e.feasible]
+
+
+def suite_table(suite: Suite) -> Table:
+    """Return one row per task of ``suite``."""
+    table = Table(title=f"suite {suite.name}: {len(suite.tasks)} tasks, {len(suite.skipped)} skipped",
+                  title_justify="left")
+    for column in ("task", "top", "clock", "period ns", "goal"):
+        table.add_column(column, no_wrap=True)
+    table.add_column("summary", overflow="ellipsis", no_wrap=True, max_width=60)
+    for t in suite.tasks:
+        table.add_row(t.name, t.top, t.clock or "(comb.)", f"{t.period_ns:g}", t.goal, t.summary)
+    return table

@@ -1,0 +1,43 @@
+"""The content-addressed cache: a hit returns the identical record; any input change misses."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from objectives.evaluate import evaluate
+from objectives.recipe import Recipe
+
+
+def test_hit_returns_the_identical_record(builtin, cache):
+    task = builtin["mul8"]
+    first = evaluate(task, cache=cache)
+    assert not first.cached and len(cache) == 1
+    second = evaluate(task, cache=cache)
+    assert second.cached
+    assert second == first
+    assert second.to_dict(artifacts=True) == first.to_dict(artifacts=True)
+
+
+def test_any_input_change_is_a_miss(builtin, cache):
+    task = builtin["mul8"]
+    base = evaluate(task, cache=cache)
+    other_recipe = evaluate(task, Recipe(booth=True), cache=cache)
+    other_rtl = evaluate(task, rtl=task.reference_rtl + "\n// same design, other text\n", cache=cache)
+    other_period = evaluate(replace(task, period_ns=9.0), cache=cache)
+    assert not any(e.cached for e in (other_recipe, other_rtl, other_period))
+    assert len({base.key, other_recipe.key, other_rtl.key, other_period.key}) == 4
+    assert len(cache) == 4
+
+
+def test_rtl_simulation_is_reused_across_recipes(builtin, cache):
+    task = builtin["mac8"]
+    first = evaluate(task, cache=cache)
+    again = evaluate(task, Recipe(abc_recipe="resyn2"), cache=cache)
+    assert not again.cached
+    assert again.stage("simulation") == first.stage("simulation")
+    assert again.stage("synthesis") != first.stage("synthesis")
+
+
+def test_without_cache_nothing_is_stored(builtin, cache):
+    evaluate(builtin["mul8"])
+    assert len(cache) == 0

@@ -1,0 +1,148 @@
+"""The feasibility cascade on good and bad designs, with the real toolchain."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from objectives.evaluate import Cascade, StageLimits, evaluate
+from objectives.recipe import Recipe
+from objectives.results import STAGES
+from objectives.suites import load_suite
+from objectives.tasks import Task
+from objectives.technology import Technology
+
+BUILTIN = [t.name for t in load_suite("builtin").tasks]
+
+
+def test_suite_covers_the_required_designs() -> None:
+    required = {"adder32", "mul8", "mul16", "mac8", "minmax", "prienc", "barrel", "alu", "counter",
+                "seqdet", "fifo", "crc", "pipemul", "gcd"}
+    assert required <= set(BUILTIN)
+    assert len(BUILTIN) >= 14
+
+
+@pytest.mark.parametrize("name", BUILTIN)
+def test_every_reference_passes_every_stage(name: str, builtin: dict[str, Task]) -> None:
+    evaluation = evaluate(builtin[name])
+    assert [s.name for s in evaluation.stages] == list(STAGES)
+    assert evaluation.feasible, evaluation.failure
+    m = evaluation.metrics
+    assert m.area_um2 > 0 and m.power_mw > 0 and 0 < m.delay_ns < m.period_ns
+    assert m.slack_ns == pytest.approx(m.period_ns - m.delay_ns)
+    assert evaluation.stage("simulation").details["checks"] > 50
+    assert evaluation.stage("gatesim").details["mismatches"] == 0
+    assert set(evaluation.tool_versions) == {"iverilog", "yosys", "opensta"}
+    assert "netlist.v" in evaluation.artifacts and "synth.ys" in evaluation.artifacts
+
+
+def _mac(builtin: dict[str, Task], body: str) -> str:
+    """Return a mac8 candidate whose always block is ``body``."""
+    header = re.search(r"module mac8.*?\);", builtin["mac8"].reference_rtl, re.S).group(0)
+    return f"{header}\n{body}\nendmodule\n"
+
+
+def _failed(evaluation, stage: str) -> str:
+    failed = [s for s in evaluation.stages if s.status == "failed"]
+    assert [s.name for s in failed] == [stage], evaluation.stages
+    later = STAGES[STAGES.index(stage) + 1 :]
+    assert all(evaluation.stage(s).status == "skipped" for s in later)
+    assert not evaluation.feasible
+    return failed[0].reason
+
+
+def test_syntax_error_names_the_line(builtin):
+    rtl = _mac(builtin, "always @(posedge clk) acc <= acc + a * b")  # missing ';'
+    reason = _failed(evaluate(builtin["mac8"], rtl=rtl), "syntax")
+    assert "iverilog failed" in reason and "syntax error" in reason
+
+
+def test_missing_top_module(builtin):
+    rtl = builtin["mac8"].reference_rtl.replace("module mac8", "module mac")
+    reason = _failed(evaluate(builtin["mac8"], rtl=rtl), "syntax")
+    assert reason.startswith("the design defines no module 'mac8' (found: mac)")
+
+
+def test_inferred_latch_is_refused(builtin):
+    rtl = _mac(builtin, "always @(*) if (en) acc = a * b;")
+    reason = _failed(evaluate(builtin["mac8"], rtl=rtl), "syntax")
+    assert reason.startswith("latch inferred for signal 'acc'")
+
+
+def test_combinational_loop_is_refused(builtin):
+    task = builtin["mul8"]
+    header = re.search(r"module mul8.*?\);", task.reference_rtl, re.S).group(0)
+    rtl = f"{header}\nwire [15:0] t;\nassign t = p + a;\nassign p = t ^ b;\nendmodule\n"
+    reason = _failed(evaluate(task, rtl=rtl), "syntax")
+    assert reason.startswith("combinational loop")
+
+
+def test_functional_bug_fails_simulation_with_mismatch_count(builtin):
+    rtl = _mac(builtin, "always @(posedge clk) if (rst) acc <= 0; else if (en) acc <= acc + a + b;")
+    evaluation = evaluate(builtin["mac8"], rtl=rtl)
+    reason = _failed(evaluation, "simulation")
+    assert re.match(r"testbench reported \d+ mismatches in \d+ checks", reason)
+    assert evaluation.stage("simulation").details["mismatches"] > 0
+
+
+def test_simulation_that_never_finishes_is_killed(tmp_path: Path):
+    """A testbench that forgets $finish under a free-running clock runs forever: it is killed."""
+    rtl = "module inv(input a, output y); assign y = ~a; endmodule\n"
+    testbench = tmp_path / "tb.v"
+    testbench.write_text(
+        "module tb; reg clk = 0; reg a = 0; wire y; inv dut(.a(a), .y(y));\n"
+        "always #1 clk = ~clk; always @(posedge clk) a <= y; endmodule\n"
+    )
+    task = Task(name="inv", top="inv", spec="", reference_rtl=rtl, harness=(testbench,), verdict="auto")
+    evaluation = evaluate(task, limits=StageLimits(simulation_s=3))
+    reason = _failed(evaluation, "simulation")
+    assert "did not finish within 3 s" in reason
+    assert evaluation.seconds < 20
+
+
+def test_broken_netlist_is_caught_by_gate_level_simulation(builtin, tmp_path: Path):
+    task, tech = builtin["mul8"], Technology.from_env()
+    evaluation = evaluate(task)
+    netlist = evaluation.artifacts["netlist.v"]
+    first_and = re.search(r"^\s*AND2X1\s", netlist, re.M) or re.search(r"^\s*NAND2X1\s", netlist, re.M)
+    broken = netlist[: first_and.start()] + netlist[first_and.start():].replace("AND2X1", "OR2X1", 1)
+    cascade = Cascade(task, task.reference_rtl, tmp_path, StageLimits(), {})
+    assert cascade.gatesim(netlist, tech).passed
+    stage = cascade.gatesim(broken, tech)
+    assert stage.status == "failed" and stage.details["mismatches"] > 0
+
+
+def test_unmapped_cells_are_an_error(builtin, tmp_path: Path):
+    """A liberty without flip-flops cannot map a register: an error, never zero area."""
+    tech = Technology.from_env()
+    text = tech.liberty.read_text()
+    for cell in ("DFFPOSX1", "DFFNEGX1", "DFFSR", "LATCH"):
+        text = re.sub(rf"\ncell\s*\({cell}\)\s*\{{.*?\n\}}\n", "\n", text, count=1, flags=re.S)
+    assert "cell (DFFPOSX1)" not in text and "cell (DFFSR)" not in text
+    liberty = tmp_path / "noflops.lib"
+    liberty.write_text(text)
+    evaluation = evaluate(builtin["counter"], tech=Technology(liberty=liberty, cell_models=tech.cell_models))
+    reason = _failed(evaluation, "synthesis")
+    assert reason.startswith("unmapped cells: flip-flop $_")
+    assert evaluation.metrics is None
+
+
+def test_timing_violation_is_measured_and_infeasible(builtin):
+    from dataclasses import replace
+
+    task = replace(builtin["mul16"], period_ns=1.0)
+    evaluation = evaluate(task)
+    assert all(s.passed for s in evaluation.stages)
+    assert evaluation.metrics.slack_ns < 0 and not evaluation.feasible
+    assert evaluation.failure.startswith("timing: slack -")
+
+
+def test_recipe_changes_the_netlist_and_the_metrics(builtin):
+    task = builtin["mul8"]
+    base = evaluate(task)
+    area = evaluate(task, Recipe(abc_recipe="area"))
+    assert base.artifacts["netlist.v"] != area.artifacts["netlist.v"]
+    assert area.metrics.area_um2 < base.metrics.area_um2
+    assert area.feasible or area.failure.startswith("timing")

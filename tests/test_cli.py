@@ -1,0 +1,103 @@
+"""The command line, run as a user runs it (a subprocess of the installed `rtlbo`)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from .conftest import FIXTURES
+
+RTLBO = str(Path(sys.executable).parent / "rtlbo")
+
+
+def rtlbo(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([RTLBO, *args], capture_output=True, text=True, timeout=600,
+                          env={**os.environ, **(env or {})})
+
+
+def test_eval_json_documents_every_stage(tmp_path: Path):
+    done = rtlbo("eval", "--task", "mac8", "--json", "--cache", str(tmp_path / "c.sqlite"))
+    assert done.returncode == 0, done.stderr
+    record = json.loads(done.stdout)
+    assert record["task"] == "mac8" and record["feasible"] is True
+    assert [s["name"] for s in record["stages"]] == ["syntax", "simulation", "synthesis", "gatesim", "sta"]
+    assert set(record["metrics"]) >= {"area_um2", "delay_ns", "slack_ns", "power_mw", "period_ns"}
+
+
+def test_eval_with_recipe_and_own_rtl(tmp_path: Path, builtin):
+    recipe = tmp_path / "recipe.yaml"
+    recipe.write_text("abc_recipe: area\nbooth: true\n")
+    rtl = tmp_path / "my_mul.v"
+    rtl.write_text(builtin["mul8"].reference_rtl)
+    done = rtlbo("eval", "-t", "mul8", "--rtl", str(rtl), "--recipe", str(recipe), "--json", "--no-cache")
+    record = json.loads(done.stdout)
+    assert record["rtl_origin"] == str(rtl)
+    assert record["recipe"]["abc_recipe"] == "area" and record["recipe"]["booth"] is True
+
+
+def test_eval_any_verilog_with_its_testbench(tmp_path: Path):
+    rtl = tmp_path / "inc.v"
+    rtl.write_text("module inc(input [3:0] a, output [3:0] y); assign y = a + 1; endmodule\n")
+    tb = tmp_path / "tb.v"
+    tb.write_text(
+        "module tb; reg [3:0] a; wire [3:0] y; integer i, bad; inc dut(.a(a), .y(y));\n"
+        "initial begin bad = 0; for (i = 0; i < 16; i = i + 1) begin a = i; #1;\n"
+        "if (y !== a + 4'd1) bad = bad + 1; end\n"
+        '$display("Mismatches: %0d in 16 samples", bad); $finish; end endmodule\n'
+    )
+    done = rtlbo("eval", "--rtl", str(rtl), "--testbench", str(tb), "--no-cache", "--json")
+    assert done.returncode == 0, done.stdout + done.stderr
+    record = json.loads(done.stdout)
+    assert record["task"] == "inc" and record["stages"][1]["details"]["checks"] == 16
+    rtl.write_text("module inc(input [3:0] a, output [3:0] y); assign y = a + 2; endmodule\n")
+    done = rtlbo("eval", "--rtl", str(rtl), "--testbench", str(tb), "--no-cache")
+    assert done.returncode == 1 and "testbench reported 16 mismatches" in done.stdout
+
+
+def test_failed_design_exits_non_zero_and_says_why(tmp_path: Path):
+    rtl = tmp_path / "bad.v"
+    rtl.write_text("module mac8(input clk); endmodule\n")
+    done = rtlbo("eval", "-t", "mac8", "--rtl", str(rtl), "--no-cache")
+    assert done.returncode == 1
+    assert "mac8 syntax" in done.stdout or "mac8 simulation" in done.stdout
+
+
+def test_user_errors_are_one_line_without_traceback(tmp_path: Path):
+    cases = [
+        ("eval", "-t", "nosuchtask"),
+        ("eval", "-t", "mac8", "--rtl", str(tmp_path / "missing.v")),
+        ("eval", "-t", "mac8", "--recipe", str(tmp_path / "missing.yaml")),
+        ("tasks", "list", "--suite", "rtllm:/nonexistent"),
+    ]
+    for args in cases:
+        done = rtlbo(*args)
+        assert done.returncode == 2, args
+        lines = done.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("error:"), done.stderr
+        assert "Traceback" not in done.stderr
+
+
+def test_missing_tool_names_the_install_command(tmp_path: Path):
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    done = rtlbo("eval", "-t", "mul8", "--no-cache", env={"PATH": str(bin_dir)})
+    assert done.returncode == 2
+    assert "iverilog not found; install it with 'apt-get install -y iverilog'" in done.stderr
+
+
+def test_doctor_and_tasks_list():
+    done = rtlbo("doctor")
+    assert done.returncode == 0 and "all good" in done.stdout
+    for tool in ("iverilog", "yosys", "opensta", "liberty"):
+        assert tool in done.stdout
+    listed = rtlbo("tasks", "list", "--suite", f"rtllm:{FIXTURES / 'rtllm'}")
+    assert "adder_4bit" in listed.stdout and "skipped broken_task: no testbench.v" in listed.stdout
+
+
+def test_doctor_reports_missing_tools(tmp_path: Path):
+    done = rtlbo("doctor", env={"PATH": str(tmp_path), "RTLBO_LIBERTY": str(tmp_path / "none.lib")})
+    assert done.returncode == 1
+    assert "apt-get install -y opensta" in done.stdout and "qflow-tech-osu018" in done.stdout
