@@ -29,7 +29,7 @@ from objectives.toolchain import IVERILOG, OPENSTA, YOSYS, tool_versions
 from objectives.verilog import module_names
 
 # Bump when the cascade's measurement changes, so that old cache entries are not reused.
-EVALUATOR_VERSION = 1
+EVALUATOR_VERSION = 2
 CANDIDATE = "rtlbo_candidate.v"
 LOG_TAIL = 32_000
 
@@ -251,7 +251,7 @@ class Cascade:
     def sta(self, netlist: str, stat: dict, tech: Technology) -> tuple[StageResult, Metrics | None]:
         """Run OpenSTA at the task's clock; return the stage and the PPA metrics."""
         start = time.monotonic()
-        work = self._dir("sta", {"netlist.v": netlist})
+        work = self._dir("sta", {"netlist.v": _sta_netlist(netlist)})
         script = _sta_script(self.task, tech)
         self.artifacts["sta.tcl"] = script
         limits = self.stage_limits.limits(self.stage_limits.sta_s)
@@ -259,9 +259,11 @@ class Cascade:
         self._log("sta", run)
         slack = re.search(r"^RTLBO_SLACK (\S+)$", run.output, re.M)
         power = re.search(r"^RTLBO_POWER (\S+)$", run.output, re.M)
-        if not run.ok or not slack or not power:
+        error = re.search(r"^Error:.*$", run.output, re.M)
+        if not run.ok or error or not slack or not power:
+            # A netlist OpenSTA read only in part would give a flattering, wrong answer.
             reason = run.failure("opensta", limits.timeout_s) if not run.ok else (
-                f"opensta printed no timing/power: {run.output.strip().splitlines()[-1:] or 'no output'}")
+                f"opensta failed: {error.group(0)[:200]}" if error else "opensta printed no timing/power")
             return StageResult("sta", FAILED, time.monotonic() - start, reason), None
         period = self.task.period_ns
         worst = float(slack.group(1))
@@ -312,6 +314,15 @@ def _synthesis_reason(run: ToolRun, timeout_s: float, tech: Technology) -> str:
         return (f"unmapped cells: flip-flop {legalize.group(1)} has no cell in the liberty "
                 f"{tech.liberty.name} ({legalize.group(2).strip()})")
     return run.failure("yosys", timeout_s)
+
+
+def _sta_netlist(netlist: str) -> str:
+    """Return ``netlist`` without ``signed`` on declarations, which OpenSTA's reader rejects.
+
+    Timing and power depend on connectivity only, so this copy measures the same circuit; gate-level
+    simulation keeps the original.
+    """
+    return re.sub(r"\b(input|output|inout|wire|reg)\s+signed\b", r"\1", netlist)
 
 
 def _sta_script(task: Task, tech: Technology) -> str:

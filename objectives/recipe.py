@@ -116,7 +116,8 @@ class Recipe(BaseModel):
             "opt_clean -purge",
             "hierarchy -check",
             f"tee -q -o stat.json stat -json -top {top} -liberty {liberty}",
-            "write_verilog -noattr -noexpr -nohex -nodec netlist.v",
+            # -simple-lhs: OpenSTA's Verilog reader rejects concatenations on an assign's left side.
+            "write_verilog -noattr -noexpr -nohex -nodec -simple-lhs netlist.v",
         ]
         return "\n".join(lines) + "\n"
 

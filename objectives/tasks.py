@@ -43,7 +43,7 @@ class Task:
 
     def interface(self) -> str:
         """Return the module interface: the fenced ```verilog block of the spec, else the header."""
-        block = re.search(r"```(?:verilog|systemverilog|sv)?\s*\n(.*?)```", self.spec, re.S)
+        block = re.search(r"```(?:verilog|systemverilog|sv)\s*\n(.*?)```", self.spec, re.S)
         if block:
             return block.group(1).strip()
         header = re.search(rf"\bmodule\s+{re.escape(self.top)}\b.*?\)\s*;", self.reference_rtl, re.S)

@@ -146,3 +146,30 @@ def test_recipe_changes_the_netlist_and_the_metrics(builtin):
     assert base.artifacts["netlist.v"] != area.artifacts["netlist.v"]
     assert area.metrics.area_um2 < base.metrics.area_um2
     assert area.feasible or area.failure.startswith("timing")
+
+
+def test_signed_ports_are_measured_not_misread(builtin):
+    """OpenSTA cannot parse `input signed`; the measurement must not silently drop those ports."""
+    task = builtin["mul16"]
+    signed = "module mul16(input signed [15:0] a, input signed [15:0] b, output signed [31:0] p);\n" \
+             "  assign p = a * b;\nendmodule\n"
+    evaluation = evaluate(task, rtl=signed)
+    assert evaluation.feasible, evaluation.failure
+    assert evaluation.metrics.delay_ns > 1.0
+    assert "signed" in evaluation.artifacts["netlist.v"]
+
+
+def test_a_netlist_opensta_cannot_read_fails_sta(builtin, tmp_path: Path):
+    task, tech = builtin["mul8"], Technology.from_env()
+    netlist = evaluate(task).artifacts["netlist.v"]
+    garbled = netlist.replace("endmodule", "  assign { x, y } = 2'b00;\nendmodule")
+    cascade = Cascade(task, task.reference_rtl, tmp_path, StageLimits(), {})
+    stat = {"area": 1.0, "num_cells": 1}
+    stage, metrics = cascade.sta(garbled, stat, tech)
+    assert stage.status == "failed" and stage.reason.startswith("opensta failed: Error:")
+    assert metrics is None
+
+
+def test_every_spec_states_the_interface(builtin):
+    for task in builtin.values():
+        assert task.interface().startswith(f"module {task.top}"), task.name
