@@ -219,14 +219,14 @@ class Cascade:
         """Synthesize with ``recipe``; return the stage, the netlist text and Yosys's stat."""
         start = time.monotonic()
         files = {CANDIDATE: self.rtl}
-        abc_script = recipe.abc_script()
+        abc_script = recipe.abc_script(self.task.period_ns)
         if abc_script is not None:
             files["abc.script"] = abc_script
             self.artifacts["abc.script"] = abc_script
         if recipe.gate_sizing:
             files["abc.constr"] = recipe.abc_constraints(tech.driving_cell, tech.output_load_pf)
         work = self._dir("synthesis", files)
-        script = recipe.yosys_script([CANDIDATE], self.task.top, str(tech.liberty))
+        script = recipe.yosys_script([CANDIDATE], self.task.top, str(tech.liberty), self.task.period_ns)
         self.artifacts["synth.ys"] = script
         limits = self.stage_limits.limits(self.stage_limits.synthesis_s)
         run = YOSYS.run_script(work, script, limits)
@@ -251,8 +251,9 @@ class Cascade:
     def sta(self, netlist: str, stat: dict, tech: Technology) -> tuple[StageResult, Metrics | None]:
         """Run OpenSTA at the task's clock; return the stage and the PPA metrics."""
         start = time.monotonic()
-        work = self._dir("sta", {"netlist.v": _sta_netlist(netlist)})
-        script = _sta_script(self.task, tech)
+        sta_netlist, ties = _sta_netlist(netlist, self.task.top)
+        work = self._dir("sta", {"netlist.v": sta_netlist})
+        script = _sta_script(self.task, tech, ties)
         self.artifacts["sta.tcl"] = script
         limits = self.stage_limits.limits(self.stage_limits.sta_s)
         run = OPENSTA.run_script(work, script, limits)
@@ -316,16 +317,31 @@ def _synthesis_reason(run: ToolRun, timeout_s: float, tech: Technology) -> str:
     return run.failure("yosys", timeout_s)
 
 
-def _sta_netlist(netlist: str) -> str:
-    """Return ``netlist`` without ``signed`` on declarations, which OpenSTA's reader rejects.
+TIES = {"1'b0": "rtlbo_tie0", "1'b1": "rtlbo_tie1"}
 
-    Timing and power depend on connectivity only, so this copy measures the same circuit; gate-level
-    simulation keeps the original.
+
+def _sta_netlist(netlist: str, top: str) -> tuple[str, list[str]]:
+    """Return the copy of the (flat) ``netlist`` OpenSTA reads, and the tie ports it added.
+
+    OpenSTA 2019 rejects ``signed`` on declarations, and crashes computing power when constants
+    drive chains of cells (left where synthesis could not optimize across module boundaries).
+    Timing and power depend on connectivity only, so declarations lose ``signed``, and constant
+    pins are driven from tie ports with no activity and no timing paths, as tie cells would.
+    Gate-level simulation keeps the original netlist.
     """
-    return re.sub(r"\b(input|output|inout|wire|reg)\s+signed\b", r"\1", netlist)
+    text = re.sub(r"\b(input|output|inout|wire|reg)\s+signed\b", r"\1", netlist)
+    ties = [port for constant, port in TIES.items() if f"({constant})" in text]
+    for constant, port in TIES.items():
+        text = text.replace(f"({constant})", f"({port})")
+    if ties:
+        header = re.compile(rf"(module\s+{re.escape(top)}\s*\()(.*?)(\);)", re.S)
+        declarations = "".join(f"\n  input {port};" for port in ties)
+        text = header.sub(lambda m: f"{m.group(1)}{m.group(2)}, {', '.join(ties)}{m.group(3)}{declarations}",
+                          text, count=1)
+    return text, ties
 
 
-def _sta_script(task: Task, tech: Technology) -> str:
+def _sta_script(task: Task, tech: Technology, ties: list[str]) -> str:
     """Return the OpenSTA script: constraints at the task's clock, then slack and total power."""
     period = task.period_ns
     if task.clock:
@@ -349,6 +365,8 @@ def _sta_script(task: Task, tech: Technology) -> str:
         f"  set_load {tech.output_load_pf} [all_outputs]",
         "}",
         f"set_power_activity -input -activity {tech.input_activity}",
+        *([f"set_false_path -from [get_ports {{{' '.join(ties)}}}]",
+           f"set_power_activity -input_ports [get_ports {{{' '.join(ties)}}}] -activity 0"] if ties else []),
         'puts "RTLBO_SLACK [sta::worst_slack -max]"',
         'puts "RTLBO_POWER [lindex [sta::design_power [sta::cmd_corner]] 3]"',
         "report_checks -path_delay max -digits 4",

@@ -81,7 +81,9 @@ def parse_model(model: type[ModelT], data: Any, source: str) -> ModelT:
             close = difflib.get_close_matches(last, known, n=1)
             hint = f"did you mean '{close[0]}'?" if close else f"known keys: {', '.join(known)}"
             raise RtlboError(f"{source}: unknown key '{key}'; {hint}") from None
-        message = error["msg"]
+        message = error["msg"].removeprefix("Value error, ")
+        if not error["loc"]:
+            raise RtlboError(f"{source}: {message}") from None
         raise RtlboError(f"{source}: bad value for '{key}': {message}") from None
 
 

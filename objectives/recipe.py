@@ -50,8 +50,9 @@ class Recipe(BaseModel):
     abc_recipe: Literal["yosys-default", "resyn2", "compress2rs", "dch-map", "area", "speed"] = Field(
         "yosys-default", description="ABC optimisation and mapping script"
     )
-    abc_delay_target_ps: int = Field(
-        0, ge=0, le=100_000, description="ABC delay target in ps (abc -D); 0 = none"
+    abc_delay_target: float = Field(
+        0.0, ge=0.0, le=4.0,
+        description="ABC delay target as a fraction of the task's clock period (abc -D); 0 = none",
     )
     gate_sizing: bool = Field(False, description="ABC buffering and gate up/down-sizing after mapping")
     retime: bool = Field(False, description="let ABC retime flip-flops (abc -dff with dretime)")
@@ -70,9 +71,14 @@ class Recipe(BaseModel):
         """Return the knobs that differ from the baseline (Yosys default) recipe."""
         return self.model_dump(exclude_defaults=True)
 
-    def abc_script(self) -> str | None:
-        """Return the ABC script, or None for Yosys's built-in one (with no sizing)."""
-        delay = f"-D {self.abc_delay_target_ps}" if self.abc_delay_target_ps else ""
+    def delay_target_ps(self, period_ns: float) -> int:
+        """Return the ABC delay target in ps for a clock of ``period_ns`` (0 = none)."""
+        return round(self.abc_delay_target * period_ns * 1000)
+
+    def abc_script(self, period_ns: float) -> str | None:
+        """Return the ABC script for a clock of ``period_ns``, or None for Yosys's built-in one."""
+        target = self.delay_target_ps(period_ns)
+        delay = f"-D {target}" if target else ""
         base = ABC_SCRIPTS[self.abc_recipe]
         if base is None and not self.gate_sizing:
             return None
@@ -81,9 +87,9 @@ class Recipe(BaseModel):
         script = f"{base}; {SIZING}" if self.gate_sizing else base
         return " ".join(script.replace("{D}", delay).split())
 
-    def yosys_script(self, sources: list[str], top: str, liberty: str) -> str:
-        """Return the Yosys script that reads ``sources``, synthesizes ``top`` and writes
-        ``netlist.v`` and ``stat.json`` (mapped to ``liberty``)."""
+    def yosys_script(self, sources: list[str], top: str, liberty: str, period_ns: float) -> str:
+        """Return the Yosys script that reads ``sources``, synthesizes ``top`` for a clock of
+        ``period_ns`` and writes ``netlist.v`` and ``stat.json`` (mapped to ``liberty``)."""
         lines = [f"read_liberty -lib {liberty}", *(f"read_verilog -sv {src}" for src in sources)]
         lines.append(f"hierarchy -check -top {top}")
         if self.fsm_encoding in ("binary", "one-hot"):
@@ -100,9 +106,9 @@ class Recipe(BaseModel):
         synth += [f"-extra-map +/choices/{self.adder}.v"] if self.adder != "default" else []
         lines.append(" ".join(synth))
         abc = ["abc", "-liberty", liberty]
-        if self.abc_delay_target_ps:
-            abc += ["-D", str(self.abc_delay_target_ps)]
-        if self.abc_script() is not None:
+        if self.delay_target_ps(period_ns):
+            abc += ["-D", str(self.delay_target_ps(period_ns))]
+        if self.abc_script(period_ns) is not None:
             abc += ["-script", "abc.script"]
         if self.gate_sizing:
             abc += ["-constr", "abc.constr"]
@@ -113,6 +119,9 @@ class Recipe(BaseModel):
         else:
             lines += [f"dfflibmap -liberty {liberty}", " ".join(abc)]
         lines += [
+            # The mapped netlist is written flat (OpenSTA 2019 crashes on some hierarchical ones);
+            # the flatten knob decides whether synthesis optimizes across module boundaries.
+            *([] if self.flatten else ["flatten"]),
             "opt_clean -purge",
             "hierarchy -check",
             f"tee -q -o stat.json stat -json -top {top} -liberty {liberty}",

@@ -173,3 +173,12 @@ def test_a_netlist_opensta_cannot_read_fails_sta(builtin, tmp_path: Path):
 def test_every_spec_states_the_interface(builtin):
     for task in builtin.values():
         assert task.interface().startswith(f"module {task.top}"), task.name
+
+
+def test_kept_hierarchy_with_constant_ports_is_measured(builtin):
+    """Without flattening, tied-off ports leave constant-driven cells; STA must still measure."""
+    flat = evaluate(builtin["fir4"])
+    kept = evaluate(builtin["fir4"], Recipe(flatten=False))
+    assert all(s.passed for s in kept.stages), kept.failure
+    assert kept.metrics.area_um2 > 2 * flat.metrics.area_um2
+    assert kept.metrics.power_mw > flat.metrics.power_mw

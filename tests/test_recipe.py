@@ -11,24 +11,24 @@ from objectives.recipe import Recipe
 
 
 def test_default_recipe_is_the_yosys_default_flow():
-    script = Recipe().yosys_script(["d.v"], "top", "cells.lib")
+    script = Recipe().yosys_script(["d.v"], "top", "cells.lib", 5.0)
     assert "synth -top top -flatten\n" in script
     assert "dfflibmap -liberty cells.lib\nabc -liberty cells.lib\n" in script
-    assert Recipe().abc_script() is None and Recipe().changes() == {}
+    assert Recipe().abc_script(5.0) is None and Recipe().changes() == {}
 
 
 def test_each_knob_shows_in_the_script():
     r = Recipe(booth=True, arith_tree=True, alumacc=False, share=False, flatten=False,
                adder="sklansky", fsm_encoding="binary", abc_recipe="resyn2",
-               abc_delay_target_ps=1200, gate_sizing=True, retime=True)
-    script = r.yosys_script(["d.v"], "top", "cells.lib")
+               abc_delay_target=0.4, gate_sizing=True, retime=True)
+    script = r.yosys_script(["d.v"], "top", "cells.lib", 3.0)
     synth = next(line for line in script.splitlines() if line.startswith("synth "))
     for flag in ("-booth", "-arith_tree", "-noalumacc", "-noshare", "-nofsm", "+/choices/sklansky.v"):
         assert flag in synth
     assert "-flatten" not in synth
     assert "fsm -encoding binary" in script
     assert "abc -liberty cells.lib -D 1200 -script abc.script -constr abc.constr -dff" in script
-    assert r.abc_script().endswith("map -D 1200; topo; buffer -p; upsize -D 1200; dnsize -D 1200")
+    assert r.abc_script(3.0).endswith("map -D 1200; topo; buffer -p; upsize -D 1200; dnsize -D 1200")
 
 
 def test_unknown_knob_suggests_the_closest(tmp_path: Path):

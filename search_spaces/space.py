@@ -1,0 +1,317 @@
+"""Search spaces: typed knobs loaded from YAML, with one translation per optimizer library.
+
+A space file looks like::
+
+    knobs:
+      booth:       {type: bool, default: false}
+      abc_recipe:  {type: choice, values: [yosys-default, resyn2, area], default: yosys-default}
+      temperature: {type: float, low: 0.05, high: 1.5, log: true, default: 0.2}
+      exemplars:   {type: int, low: 0, high: 3, default: 0}
+      model:       {type: fixed, value: qwen2.5-coder-7b-instruct}
+    constraints:
+      - "temperature + 0.5 * exemplars <= 2.0"
+
+Every optimizer sees the same space: Ax through :meth:`SearchSpace.ax_parameters`, Optuna through
+:meth:`SearchSpace.optuna_distributions`, pymoo, Sobol and random search through the unit-cube
+encoding :meth:`SearchSpace.decode` / :meth:`SearchSpace.encode`.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from objectives.errors import RtlboError
+from objectives.files import load_yaml, parse_model
+
+Value = bool | int | float | str
+Config = dict[str, Value]
+
+
+class Knob(BaseModel):
+    """One tunable dimension."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = ""
+    type: Literal["float", "int", "choice", "bool", "fixed"]
+    low: float | None = None
+    high: float | None = None
+    log: bool = False
+    values: list[Value] | None = None
+    ordered: bool = False
+    value: Value | None = None
+    default: Value | None = None
+    description: str = ""
+
+    @model_validator(mode="after")
+    def _check(self) -> Knob:
+        if self.type in ("float", "int"):
+            if self.low is None or self.high is None:
+                raise ValueError(f"a {self.type} knob needs 'low' and 'high'")
+            if not self.low < self.high:
+                raise ValueError(f"'low' ({self.low:g}) must be below 'high' ({self.high:g})")
+            if self.log and self.low <= 0:
+                raise ValueError("a log-scaled knob needs 'low' > 0")
+            if self.type == "int" and (self.low != int(self.low) or self.high != int(self.high)):
+                raise ValueError("an int knob needs whole-number bounds")
+        elif self.type == "choice":
+            if not self.values:
+                raise ValueError("a choice knob needs a non-empty 'values' list")
+            if len(set(map(str, self.values))) != len(self.values):
+                raise ValueError("'values' has duplicates")
+        elif self.type == "fixed" and self.value is None:
+            raise ValueError("a fixed knob needs 'value'")
+        if self.default is not None and not self.contains(self.default):
+            raise ValueError(f"default {self.default!r} is outside the knob's domain")
+        return self
+
+    @property
+    def choices(self) -> list[Value]:
+        """The discrete values of a choice or bool knob."""
+        return [False, True] if self.type == "bool" else list(self.values or [])
+
+    @property
+    def tunable(self) -> bool:
+        return self.type != "fixed"
+
+    def contains(self, value: Any) -> bool:
+        """Return True when ``value`` lies in this knob's domain."""
+        if self.type == "fixed":
+            return value == self.value
+        if self.type == "bool":
+            return isinstance(value, bool)
+        if self.type == "choice":
+            return value in self.values
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return False
+        if self.type == "int" and value != int(value):
+            return False
+        return self.low <= value <= self.high
+
+    def baseline(self) -> Value:
+        """Return the knob's default: ``default``, else the fixed value, the first choice, the low bound."""
+        if self.default is not None:
+            return self.default
+        if self.type == "fixed":
+            return self.value
+        if self.type in ("choice", "bool"):
+            return self.choices[0]
+        return int(self.low) if self.type == "int" else self.low
+
+    def decode(self, u: float) -> Value:
+        """Return the value at unit coordinate ``u`` in [0, 1]."""
+        u = min(max(float(u), 0.0), 1.0)
+        if self.type in ("choice", "bool"):
+            return self.choices[min(int(u * len(self.choices)), len(self.choices) - 1)]
+        if self.log:
+            x = math.exp(math.log(self.low) + u * (math.log(self.high) - math.log(self.low)))
+        else:
+            x = self.low + u * (self.high - self.low)
+        if self.type == "int":
+            return int(min(max(round(x), self.low), self.high))
+        return float(x)
+
+    def encode(self, value: Value) -> float:
+        """Return the unit coordinate of ``value`` (the centre of its cell for discrete knobs)."""
+        if self.type in ("choice", "bool"):
+            return (self.choices.index(value) + 0.5) / len(self.choices)
+        if self.log:
+            return (math.log(value) - math.log(self.low)) / (math.log(self.high) - math.log(self.low))
+        return (float(value) - self.low) / (self.high - self.low)
+
+
+class LinearConstraint(BaseModel):
+    """``sum(coefficients[k] * knob_k) <= bound`` over numeric knobs."""
+
+    model_config = ConfigDict(frozen=True)
+
+    coefficients: dict[str, float]
+    bound: float
+    text: str
+
+    def satisfied(self, config: Config) -> bool:
+        return sum(c * float(config[k]) for k, c in self.coefficients.items()) <= self.bound + 1e-9
+
+    def ax_string(self) -> str:
+        terms = " + ".join(f"{c:g}*{k}" for k, c in self.coefficients.items())
+        return f"{terms} <= {self.bound:g}"
+
+
+class SearchSpace(BaseModel):
+    """Knobs by name, in declaration order, and linear constraints among them."""
+
+    knobs: list[Knob]
+    constraints: list[LinearConstraint] = Field(default_factory=list)
+
+    @property
+    def names(self) -> list[str]:
+        return [k.name for k in self.knobs]
+
+    @property
+    def tunable(self) -> list[Knob]:
+        """Knobs an optimizer chooses (every knob but the fixed ones)."""
+        return [k for k in self.knobs if k.tunable]
+
+    def knob(self, name: str) -> Knob:
+        for k in self.knobs:
+            if k.name == name:
+                return k
+        raise RtlboError(f"unknown knob '{name}'; the space has: {', '.join(self.names)}")
+
+    def baseline(self) -> Config:
+        """Return every knob at its default: the baseline flow."""
+        return {k.name: k.baseline() for k in self.knobs}
+
+    def complete(self, tuned: dict[str, Any]) -> Config:
+        """Return ``tuned`` with the fixed knobs added, values cast to the knobs' types."""
+        config: Config = {}
+        for k in self.knobs:
+            value = k.value if k.type == "fixed" else tuned[k.name]
+            if k.type == "int":
+                value = int(value)
+            elif k.type == "float":
+                value = float(value)
+            elif k.type == "bool":
+                value = bool(value)
+            config[k.name] = value
+        return config
+
+    def violations(self, config: dict[str, Any]) -> list[str]:
+        """Return why ``config`` is outside the space (empty when it is inside)."""
+        problems = [f"{k.name}={config.get(k.name)!r} is outside its domain" for k in self.knobs
+                    if k.name in config and not k.contains(config[k.name])]
+        problems += [f"missing knob '{name}'" for name in self.names if name not in config]
+        if not problems:
+            problems += [f"violates '{c.text}'" for c in self.constraints if not c.satisfied(config)]
+        return problems
+
+    # -- the unit cube: pymoo, Sobol, random search ------------------------------------------
+
+    @property
+    def dimension(self) -> int:
+        return len(self.tunable)
+
+    def decode(self, u: Sequence[float] | np.ndarray) -> Config:
+        """Return the configuration at unit-cube point ``u`` (one coordinate per tunable knob)."""
+        return self.complete({k.name: k.decode(x) for k, x in zip(self.tunable, u, strict=True)})
+
+    def encode(self, config: Config) -> np.ndarray:
+        """Return the unit-cube point of ``config``."""
+        return np.array([k.encode(config[k.name]) for k in self.tunable])
+
+    # -- Ax -------------------------------------------------------------------------------------
+
+    def ax_parameters(self) -> list[Any]:
+        """Return Ax ``RangeParameterConfig``/``ChoiceParameterConfig`` for the tunable knobs."""
+        from ax.api.configs import ChoiceParameterConfig, RangeParameterConfig
+
+        params: list[Any] = []
+        for k in self.tunable:
+            if k.type in ("float", "int"):
+                bounds = (float(k.low), float(k.high)) if k.type == "float" else (int(k.low), int(k.high))
+                params.append(RangeParameterConfig(k.name, bounds, k.type, scaling="log" if k.log else None))
+            elif k.type == "bool":
+                params.append(ChoiceParameterConfig(k.name, [False, True], "bool"))
+            else:
+                kind = _value_type(k.choices)
+                params.append(ChoiceParameterConfig(k.name, list(k.choices), kind, is_ordered=k.ordered))
+        return params
+
+    def ax_constraints(self) -> list[str]:
+        return [c.ax_string() for c in self.constraints]
+
+    # -- Optuna ---------------------------------------------------------------------------------
+
+    def optuna_distributions(self) -> dict[str, Any]:
+        """Return Optuna distributions for the tunable knobs."""
+        from optuna.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
+
+        dists: dict[str, Any] = {}
+        for k in self.tunable:
+            if k.type == "float":
+                dists[k.name] = FloatDistribution(k.low, k.high, log=k.log)
+            elif k.type == "int":
+                dists[k.name] = IntDistribution(int(k.low), int(k.high), log=k.log)
+            else:
+                dists[k.name] = CategoricalDistribution(k.choices)
+        return dists
+
+
+def _value_type(values: list[Value]) -> str:
+    if all(isinstance(v, bool) for v in values):
+        return "bool"
+    if all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+        return "int"
+    if all(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
+        return "float"
+    return "str"
+
+
+_TERM = re.compile(r"\s*([+-])?\s*(?:(\d+(?:\.\d*)?(?:e-?\d+)?)\s*\*?\s*)?([A-Za-z_]\w*)")
+
+
+def parse_constraint(text: str, space_knobs: dict[str, Knob], where: str) -> LinearConstraint:
+    """Return the linear constraint written as ``"a + 2*b <= 3"`` (or ``>=``) over numeric knobs."""
+    match = re.fullmatch(r"(.+?)(<=|>=)\s*(-?\d+(?:\.\d*)?(?:e-?\d+)?)\s*", text)
+    if not match:
+        raise RtlboError(f"{where}: constraint '{text}' is not 'linear expression <= number' (or >=)")
+    lhs, op, bound = match.group(1), match.group(2), float(match.group(3))
+    coefficients: dict[str, float] = {}
+    position = 0
+    for term in _TERM.finditer(lhs):
+        if term.start() != position:
+            break
+        sign = -1.0 if term.group(1) == "-" else 1.0
+        coefficients[term.group(3)] = coefficients.get(term.group(3), 0.0) + sign * float(term.group(2) or 1)
+        position = term.end()
+    if position != len(lhs.rstrip()) or not coefficients:
+        raise RtlboError(f"{where}: cannot read constraint '{text}'; write it like 'a + 0.5*b <= 2'")
+    for name in coefficients:
+        knob = space_knobs.get(name)
+        if knob is None or knob.type not in ("float", "int"):
+            raise RtlboError(f"{where}: constraint '{text}' names '{name}', which is not a numeric knob")
+    if op == ">=":
+        coefficients = {k: -c for k, c in coefficients.items()}
+        bound = -bound
+    return LinearConstraint(coefficients=coefficients, bound=bound, text=text)
+
+
+class _SpaceFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    knobs: dict[str, dict[str, Any]]
+    constraints: list[str] = Field(default_factory=list)
+
+
+def load_space(paths: str | Path | Sequence[str | Path]) -> SearchSpace:
+    """Return the space declared by one or more YAML files (knob names must be unique).
+
+    Raises RtlboError with the file and key for unknown types, empty choices, bad bounds, ...
+    """
+    if isinstance(paths, str | Path):
+        paths = [paths]
+    knobs: dict[str, Knob] = {}
+    pending: list[tuple[str, str]] = []
+    for path in paths:
+        where = str(path)
+        data = parse_model(_SpaceFile, load_yaml(path), where)
+        if not data.knobs:
+            raise RtlboError(f"{where}: 'knobs' is empty; declare at least one knob")
+        for name, fields in data.knobs.items():
+            if name in knobs:
+                raise RtlboError(f"{where}: knob '{name}' is declared twice; keep one")
+            if not isinstance(fields, dict):
+                raise RtlboError(f"{where}: knob '{name}' must be a mapping like {{type: bool}}")
+            knobs[name] = parse_model(Knob, {**fields, "name": name}, f"{where}: knob '{name}'")
+        pending += [(c, where) for c in data.constraints]
+    constraints = [parse_constraint(text, knobs, where) for text, where in pending]
+    space = SearchSpace(knobs=list(knobs.values()), constraints=constraints)
+    if space.violations(space.baseline()):
+        raise RtlboError(f"{paths[0]}: the knobs' defaults violate a constraint; change a default")
+    return space
