@@ -73,7 +73,8 @@ def parse_model(model: type[ModelT], data: Any, source: str) -> ModelT:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        error = exc.errors()[0]
+        # A misspelt key also shows up as a missing one: report the misspelling.
+        error = min(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
         key = ".".join(str(part) for part in error["loc"]) or "(top level)"
         if error["type"] == "extra_forbidden":
             last = str(error["loc"][-1])
@@ -81,7 +82,7 @@ def parse_model(model: type[ModelT], data: Any, source: str) -> ModelT:
             close = difflib.get_close_matches(last, known, n=1)
             hint = f"did you mean '{close[0]}'?" if close else f"known keys: {', '.join(known)}"
             raise RtlboError(f"{source}: unknown key '{key}'; {hint}") from None
-        message = error["msg"].removeprefix("Value error, ")
+        message = error["msg"].removeprefix("Value error, ").replace("Field required", "missing; add it")
         if not error["loc"]:
             raise RtlboError(f"{source}: {message}") from None
         raise RtlboError(f"{source}: bad value for '{key}': {message}") from None

@@ -114,6 +114,7 @@ class Knob(BaseModel):
             x = math.exp(math.log(self.low) + u * (math.log(self.high) - math.log(self.low)))
         else:
             x = self.low + u * (self.high - self.low)
+        x = self.high if u == 1.0 else min(max(x, self.low), self.high)
         if self.type == "int":
             return int(min(max(round(x), self.low), self.high))
         return float(x)

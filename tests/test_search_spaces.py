@@ -1,0 +1,127 @@
+"""Search spaces: the YAML format, its validation, the translations, and the synthesis knobs."""
+
+from __future__ import annotations
+
+import typing
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from objectives.errors import RtlboError
+from objectives.evaluate import evaluate
+from objectives.recipe import Recipe
+from search_spaces import load_space
+
+SYNTHESIS = Path(__file__).parent.parent / "search_spaces" / "synthesis.yaml"
+
+
+def write(tmp_path: Path, text: str, name: str = "space.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def test_synthesis_space_matches_the_recipe():
+    space = load_space(SYNTHESIS)
+    assert len(space.knobs) >= 10
+    assert set(space.names) == set(Recipe.model_fields)
+    assert Recipe.from_knobs(space.baseline()) == Recipe()
+    for knob in space.knobs:
+        field = Recipe.model_fields[knob.name]
+        if knob.type == "choice":
+            assert knob.choices == list(typing.get_args(field.annotation)), knob.name
+        if knob.type == "float":
+            low = next(m.ge for m in field.metadata if hasattr(m, "ge"))
+            high = next(m.le for m in field.metadata if hasattr(m, "le"))
+            assert low <= knob.low and knob.high <= high
+
+
+# (knob, value, task, other knobs): the knob alone changes that task's netlist.
+KNOB_EFFECTS = [
+    ("flatten", False, "fir4", {}),
+    ("booth", True, "mul8", {}),
+    ("arith_tree", True, "mac8", {}),
+    ("alumacc", False, "adder32", {}),
+    ("share", False, "fir4", {}),
+    ("adder", "kogge-stone", "adder32", {}),
+    ("fsm_encoding", "binary", "seqdet", {}),
+    ("abc_recipe", "resyn2", "mul8", {}),
+    ("abc_delay_target", 0.8, "mul8", {"abc_recipe": "resyn2"}),
+    ("gate_sizing", True, "mul8", {}),
+    ("retime", True, "mac8", {}),
+]
+
+
+def test_every_synthesis_knob_is_exercised():
+    assert {knob for knob, *_ in KNOB_EFFECTS} == set(load_space(SYNTHESIS).names)
+
+
+@pytest.mark.parametrize(("knob", "value", "task", "others"), KNOB_EFFECTS)
+def test_knob_changes_the_netlist(knob, value, task, others, builtin, cache):
+    base = evaluate(builtin[task], Recipe(**others), cache=cache)
+    changed = evaluate(builtin[task], Recipe(**others, **{knob: value}), cache=cache)
+    assert changed.artifacts["netlist.v"] != base.artifacts["netlist.v"]
+    assert changed.stage("gatesim").passed, changed.failure
+
+
+def test_unit_cube_round_trip_and_domains():
+    space = load_space(SYNTHESIS)
+    rng = np.random.default_rng(0)
+    for u in rng.random((50, space.dimension)):
+        config = space.decode(u)
+        assert space.violations(config) == []
+        assert space.decode(space.encode(config)) == config
+    assert space.decode(space.encode(space.baseline())) == space.baseline()
+
+
+def test_translations_cover_every_tunable_knob(tmp_path: Path):
+    path = write(tmp_path, """
+knobs:
+  t: {type: float, low: 0.05, high: 1.5, log: true, default: 0.2}
+  k: {type: int, low: 0, high: 3}
+  tmpl: {type: choice, values: [plain, ppa, fewshot], ordered: false}
+  flag: {type: bool}
+  model: {type: fixed, value: qwen}
+constraints:
+  - "t + 0.5*k <= 2.5"
+""")
+    space = load_space(path)
+    ax = {p.name: p for p in space.ax_parameters()}
+    assert set(ax) == {"t", "k", "tmpl", "flag"}
+    assert ax["t"].scaling == "log" and ax["k"].parameter_type == "int"
+    assert ax["tmpl"].parameter_type == "str" and ax["tmpl"].is_ordered is False
+    assert space.ax_constraints() == ["1*t + 0.5*k <= 2.5"]
+    assert set(space.optuna_distributions()) == {"t", "k", "tmpl", "flag"}
+    config = space.decode([1.0, 1.0, 0.0, 0.9])
+    assert config == {"t": 1.5, "k": 3, "tmpl": "plain", "flag": True, "model": "qwen"}
+    assert space.violations(config) == ["violates 't + 0.5*k <= 2.5'"]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("knobs:\n  a: {type: floot, low: 0, high: 1}\n", r"knob 'a': bad value for 'type'"),
+        ("knobs:\n  a: {type: choice, values: []}\n", r"knob 'a': a choice knob needs a non-empty 'values'"),
+        ("knobs:\n  a: {type: float, low: 2, high: 1}\n", r"knob 'a': 'low' \(2\) must be below 'high' \(1\)"),
+        ("knobs:\n  a: {type: float, low: 0, high: 1, log: true}\n", r"knob 'a': a log-scaled knob needs 'low' > 0"),
+        ("knobs:\n  a: {type: int, low: 0, high: 3, defualt: 1}\n", r"unknown key 'defualt'; did you mean 'default'\?"),
+        ("knobs:\n  a: {type: int, low: 0, high: 3, default: 7}\n", r"default 7 is outside the knob's domain"),
+        ("knobs:\n  a: {type: bool}\nconstraints: ['a <= 1']\n", r"names 'a', which is not a numeric knob"),
+        ("knobs:\n  a: {type: int, low: 0, high: 3}\nconstraints: ['a << 1']\n", r"is not 'linear expression"),
+        ("knobs: {}\n", r"'knobs' is empty"),
+        ("knob:\n  a: {type: bool}\n", r"unknown key 'knob'; did you mean 'knobs'\?"),
+    ],
+)
+def test_bad_space_files_give_one_line_errors(tmp_path: Path, text: str, message: str):
+    path = write(tmp_path, text)
+    with pytest.raises(RtlboError, match=message) as info:
+        load_space(path)
+    assert str(info.value).startswith(str(path)) and "\n" not in str(info.value)
+
+
+def test_duplicate_knobs_across_files(tmp_path: Path):
+    a = write(tmp_path, "knobs:\n  x: {type: bool}\n", "a.yaml")
+    b = write(tmp_path, "knobs:\n  x: {type: bool}\n", "b.yaml")
+    with pytest.raises(RtlboError, match="knob 'x' is declared twice"):
+        load_space([a, b])
