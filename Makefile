@@ -23,7 +23,8 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: setup
-	$(VENV)/bin/rtlbo eval --suite builtin
+	rm -rf runs/demo
+	$(VENV)/bin/rtlbo run examples/quickstart.yaml --output runs/demo
 
 test: setup
 	$(VENV)/bin/pytest -q

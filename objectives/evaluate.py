@@ -58,7 +58,11 @@ def evaluation_key(task: Task, recipe: Recipe, rtl: str, tech: Technology) -> tu
             "tools": tool_versions(),
         }
     )
-    full = content_hash({"front": front, "recipe": recipe.model_dump(), "tech": tech.fingerprint()})
+    # The rendered scripts, not just the knob values: a change to what a knob means is a miss too.
+    scripts = [recipe.yosys_script([CANDIDATE], task.top, str(tech.liberty), task.period_ns),
+               recipe.abc_script(task.period_ns)]
+    full = content_hash({"front": front, "recipe": recipe.model_dump(), "scripts": scripts,
+                         "tech": tech.fingerprint()})
     return front, full
 
 

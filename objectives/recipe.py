@@ -105,16 +105,16 @@ class Recipe(BaseModel):
         synth += ["-nofsm"] if self.fsm_encoding != "auto" else []
         synth += [f"-extra-map +/choices/{self.adder}.v"] if self.adder != "default" else []
         lines.append(" ".join(synth))
-        abc = ["abc", "-liberty", liberty]
-        if self.delay_target_ps(period_ns):
-            abc += ["-D", str(self.delay_target_ps(period_ns))]
+        target = ["-D", str(self.delay_target_ps(period_ns))] if self.delay_target_ps(period_ns) else []
+        abc = ["abc", "-liberty", liberty, *target]
         if self.abc_script(period_ns) is not None:
             abc += ["-script", "abc.script"]
         if self.gate_sizing:
             abc += ["-constr", "abc.constr"]
         if self.retime:
-            # ABC sees the flip-flops (as generic latches) and may move them; map them afterwards.
-            lines += [f"dfflibmap -prepare -liberty {liberty}", " ".join([*abc, "-dff"]),
+            # First ABC sees the flip-flops (as generic latches) and retimes them with its default
+            # script (dretime); the flip-flops are mapped after, then the recipe's own ABC runs.
+            lines += [f"dfflibmap -prepare -liberty {liberty}", " ".join(["abc", "-dff", "-liberty", liberty, *target]),
                       f"dfflibmap -liberty {liberty}", " ".join(abc)]
         else:
             lines += [f"dfflibmap -liberty {liberty}", " ".join(abc)]

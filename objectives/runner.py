@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import signal
 import subprocess
 import time
@@ -51,9 +52,13 @@ class ToolRun:
         return f"{tool} failed: {first_error_line(self.output)}"
 
 
+_TEMP_PATH = re.compile(r"/\S*/rtlbo-[^/\s]+/(?:\S*/)?")
+
+
 def first_error_line(output: str, width: int = 240) -> str:
-    """Return the most telling line of a tool log: the first line naming an error, else the last."""
-    lines = [line.strip() for line in output.splitlines() if line.strip()]
+    """Return the most telling line of a tool log: the first line naming an error, else the last
+    (temporary directories stripped from paths, so the same failure reads the same every time)."""
+    lines = [_TEMP_PATH.sub("", line.strip()) for line in output.splitlines() if line.strip()]
     for line in lines:
         low = line.lower()
         if "error" in low or "syntax" in low or "unable" in low or "not found" in low:

@@ -71,6 +71,28 @@ def eval_command(
         raise typer.Exit(1)
 
 
+@app.command("run")
+def run_command(
+    target: Annotated[Path, typer.Argument(help="A campaign file (YAML), or a run directory with --resume.")],
+    resume: Annotated[bool, typer.Option("--resume", help="Continue the run directory TARGET.")] = False,
+    output: Annotated[Path | None, typer.Option(help="Run directory (default: the campaign's output).")] = None,
+) -> None:
+    """Run a multi-objective campaign; print its Pareto set against the baseline flow."""
+    from optimize.loop import run
+    from optimize.reporting import print_summary
+
+    setup, trials = run(target, resume, output, err)
+    print_summary(setup.campaign, setup.space, trials, out)
+
+
+@app.command()
+def status(run_dir: Annotated[Path, typer.Argument(help="A run directory.")]) -> None:
+    """Trials done, failed and pending; the best points and the hypervolume so far."""
+    from optimize.reporting import print_status
+
+    print_status(run_dir, out)
+
+
 @app.command()
 def doctor() -> None:
     """Check the external tools and the liberty; print versions and how to install what is missing."""

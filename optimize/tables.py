@@ -6,6 +6,7 @@ from rich.table import Table
 
 from objectives.results import STAGES, Evaluation
 from objectives.suites import Suite
+from optimize.store import Trial
 
 MARKS = {"passed": "[green]✓[/]", "failed": "[red]✗[/]", "skipped": "[dim]–[/]"}
 STAGE_HEADERS = {"syntax": "lint", "simulation": "sim", "synthesis": "syn", "gatesim": "gls", "sta": "sta"}
@@ -52,3 +53,24 @@ def suite_table(suite: Suite) -> Table:
     for t in suite.tasks:
         table.add_row(t.name, t.top, t.clock or "(comb.)", f"{t.period_ns:g}", t.goal, t.summary)
     return table
+
+
+def trial_table(trials: list[Trial], objectives: list[str], space_baseline: dict, title: str) -> Table:
+    """Return one row per trial: objective ratios and the knobs that differ from the baseline."""
+    table = Table(title=title, title_justify="left")
+    table.add_column("trial", justify="right")
+    for o in objectives:
+        table.add_column(f"{o} ×", justify="right")
+    table.add_column("worst slack", justify="right")
+    table.add_column("knobs (changed from the baseline flow)")
+    for t in trials:
+        ratios = [f"{t.objectives[o]:.3f}" for o in objectives] if t.objectives else ["–"] * len(objectives)
+        slack = t.constraints.get("worst_slack")
+        changed = {k: v for k, v in t.config.items() if space_baseline.get(k) != v}
+        knobs = ", ".join(f"{k}={_short(v)}" for k, v in changed.items()) or "(baseline flow)"
+        table.add_row(str(t.id), *ratios, f"{slack:.1%}" if slack is not None else "–", knobs)
+    return table
+
+
+def _short(value: object) -> str:
+    return f"{value:.3g}" if isinstance(value, float) else str(value)

@@ -27,7 +27,8 @@ def test_each_knob_shows_in_the_script():
         assert flag in synth
     assert "-flatten" not in synth
     assert "fsm -encoding binary" in script
-    assert "abc -liberty cells.lib -D 1200 -script abc.script -constr abc.constr -dff" in script
+    assert "abc -dff -liberty cells.lib -D 1200\ndfflibmap -liberty cells.lib\n" in script
+    assert "abc -liberty cells.lib -D 1200 -script abc.script -constr abc.constr\n" in script
     assert r.abc_script(3.0).endswith("map -D 1200; topo; buffer -p; upsize -D 1200; dnsize -D 1200")
 
 

@@ -1,0 +1,96 @@
+"""The campaign file: what to optimize, over which tasks, under which constraints, with what budget.
+
+Every field has a default; unknown keys are errors with a suggestion. See docs/campaigns.md.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from objectives.errors import RtlboError
+from objectives.files import load_yaml, parse_model
+from objectives.scoring import OBJECTIVES
+
+OPTIMIZERS = ("ax", "sobol", "random", "optuna-nsga2", "optuna-tpe", "pymoo-nsga2")
+PACKAGED_SPACES = Path(__file__).parent.parent / "search_spaces"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class TaskSelection(_Strict):
+    suite: str = Field("builtin", description="builtin, tasks:/path, rtllm:/path or verilogeval:/path")
+    select: list[str] | None = Field(None, description="task names; default: every task of the suite")
+
+
+class Constraints(_Strict):
+    pass_rate: float = Field(1.0, ge=0.0, le=1.0, description="minimum share of tasks whose RTL passes")
+    gate_level: bool = Field(True, description="every netlist must pass gate-level simulation")
+    timing_met: bool = Field(True, description="every task must meet timing at its clock period")
+
+
+class Budget(_Strict):
+    trials: int = Field(40, ge=1, description="configurations proposed by the optimizer")
+
+
+class Campaign(_Strict):
+    """A validated campaign file."""
+
+    name: str = "campaign"
+    tasks: TaskSelection = Field(default_factory=TaskSelection)
+    space: list[str] = Field(default_factory=lambda: ["synthesis"])
+    objectives: list[Literal["power", "delay", "area"]] = Field(default_factory=lambda: list(OBJECTIVES))
+    aggregation: Literal["geomean-ratio"] = "geomean-ratio"
+    reference_point: float = Field(
+        1.1, gt=0.0, description="hypervolume reference point: the baseline flow's PPA times this factor")
+    constraints: Constraints = Field(default_factory=Constraints)
+    budget: Budget = Field(default_factory=Budget)
+    batch_size: int = Field(4, ge=1)
+    workers: int = Field(2, ge=1)
+    seed: int = 0
+    optimizer: Literal["ax", "sobol", "random", "optuna-nsga2", "optuna-tpe", "pymoo-nsga2"] = "ax"
+    output: str | None = Field(None, description="run directory; default runs/<name>")
+    cache: str | None = Field(None, description="evaluation cache file; default $RTLBO_CACHE or ~/.cache/rtlbo")
+
+    @field_validator("space", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: object) -> object:
+        return [value] if isinstance(value, str) else value
+
+    @field_validator("objectives")
+    @classmethod
+    def _distinct(cls, value: list[str]) -> list[str]:
+        if not value or len(set(value)) != len(value):
+            raise ValueError("list each of power, delay, area at most once, and at least one")
+        return value
+
+    def run_dir(self) -> Path:
+        return Path(self.output or f"runs/{self.name}")
+
+    def space_paths(self, base: Path) -> list[Path]:
+        """Return the space files: a bare name (``synthesis``) is a packaged space, anything else a
+        path relative to ``base`` (the campaign file's folder)."""
+        paths = []
+        for entry in self.space:
+            packaged = PACKAGED_SPACES / f"{entry}.yaml"
+            path = packaged if "/" not in entry and not entry.endswith(".yaml") else (base / entry)
+            if not path.is_file():
+                raise RtlboError(f"space file {entry} not found (looked at {path}); check 'space'")
+            paths.append(path.resolve())
+        return paths
+
+    def dump(self, path: Path) -> None:
+        """Write the campaign as run (all defaults filled in)."""
+        path.write_text(yaml.safe_dump(self.model_dump(), sort_keys=False))
+
+
+def load_campaign(path: str | Path) -> tuple[Campaign, Path]:
+    """Return the campaign in ``path`` and the folder its relative paths start from."""
+    path = Path(path)
+    campaign = parse_model(Campaign, load_yaml(path), str(path))
+    return campaign, path.parent

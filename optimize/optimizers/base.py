@@ -1,0 +1,87 @@
+"""The ask/tell interface every optimizer implements, and what it is told."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+
+from search_spaces.space import Config, SearchSpace
+
+
+@dataclass(frozen=True)
+class OutcomeConstraint:
+    """``metric >= bound`` (op ">=") or ``metric <= bound`` (op "<=")."""
+
+    metric: str
+    op: str
+    bound: float
+
+    def satisfied(self, value: float) -> bool:
+        return value >= self.bound if self.op == ">=" else value <= self.bound
+
+    def violation(self, value: float) -> float:
+        """Return how far ``value`` is on the wrong side (<= 0 when satisfied)."""
+        return self.bound - value if self.op == ">=" else value - self.bound
+
+    def __str__(self) -> str:
+        return f"{self.metric} {self.op} {self.bound:g}"
+
+
+@dataclass
+class Outcome:
+    """What a trial measured: objectives (None when some task has no PPA), constraint metrics, or
+    the tool failure that makes it a failed trial."""
+
+    objectives: dict[str, float] | None
+    constraints: dict[str, float] = field(default_factory=dict)
+    failure: str | None = None
+
+
+@dataclass(frozen=True)
+class Problem:
+    """What every optimizer is set up with."""
+
+    space: SearchSpace
+    objectives: tuple[str, ...]
+    constraints: tuple[OutcomeConstraint, ...]
+    seed: int
+    reference_point: float = 1.0
+
+
+class Optimizer(ABC):
+    """Proposes configurations (``ask``) and learns from their outcomes (``tell``).
+
+    Trial ids are consecutive from 0 in the order trials reach the optimizer (asked or attached);
+    the campaign's trial table uses the same ids, so replaying the table in id order rebuilds the
+    optimizer after a crash.
+    """
+
+    name: str = ""
+
+    def __init__(self, problem: Problem):
+        self.problem = problem
+        self.space = problem.space
+        self.next_id = 0
+
+    def _take_ids(self, n: int) -> list[int]:
+        ids = list(range(self.next_id, self.next_id + n))
+        self.next_id += n
+        return ids
+
+    @abstractmethod
+    def ask(self, n: int) -> list[tuple[int, Config]]:
+        """Return up to ``n`` new (trial id, configuration) proposals; trials not yet told are
+        pending and the optimizer accounts for them."""
+
+    @abstractmethod
+    def tell(self, trial_id: int, outcome: Outcome) -> None:
+        """Report the outcome of a trial returned by ``ask`` or ``attach``."""
+
+    @abstractmethod
+    def attach(self, config: Config, proposed: bool) -> int:
+        """Register a configuration the optimizer did not just propose and return its trial id:
+        the baseline, an imported trial (``proposed=False``), or, when replaying the trial table,
+        one of its own earlier proposals (``proposed=True``). Tell its outcome separately."""
+
+    def save(self, folder: str) -> None:  # noqa: B027 - optional export
+        """Write the optimizer's own state export into ``folder`` (optional)."""

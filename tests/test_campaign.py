@@ -1,0 +1,159 @@
+"""Campaigns end to end with the real toolchain: every optimizer, resume after SIGKILL, the lock,
+bad campaign files, and a campaign in which nothing is feasible."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+from rich.console import Console
+
+from objectives.errors import RtlboError
+from objectives.tasks import BUILTIN_DIR
+from optimize.campaign import OPTIMIZERS, load_campaign
+from optimize.loop import run
+from optimize.store import BASELINE, COMPLETED, PENDING, PROPOSED, Store
+
+RTLBO = str(Path(sys.executable).parent / "rtlbo")
+QUIET = Console(file=open(os.devnull, "w"))  # noqa: SIM115 - lives as long as the tests
+
+
+def campaign_file(tmp_path: Path, **fields) -> Path:
+    data = {
+        "name": "t",
+        "tasks": {"suite": "builtin", "select": ["mul8", "seqdet"]},
+        "budget": {"trials": 4},
+        "batch_size": 2,
+        "workers": 2,
+        "optimizer": "sobol",
+        "output": str(tmp_path / "run"),
+    }
+    data.update(fields)
+    path = tmp_path / "campaign.yaml"
+    path.write_text(yaml.safe_dump(data))
+    return path
+
+
+def test_small_campaign_stores_every_trial_with_artifacts(tmp_path: Path):
+    setup, trials = run(campaign_file(tmp_path), resume=False, output=None, console=QUIET)
+    run_dir = tmp_path / "run"
+    assert [t.kind for t in trials] == [BASELINE] + [PROPOSED] * 4
+    assert [t.id for t in trials] == list(range(5))
+    assert all(t.status == COMPLETED for t in trials)
+    assert trials[0].objectives == {"power": 1.0, "delay": 1.0, "area": 1.0}
+    for trial in trials:
+        for task in ("mul8", "seqdet"):
+            folder = run_dir / "trials" / f"{trial.id:06d}" / task
+            assert (folder / "netlist.v").is_file() and (folder / "evaluation.json").is_file()
+        assert set(trial.constraints) == {"pass_rate", "gatesim_rate", "worst_slack"}
+    campaign, _ = load_campaign(run_dir / "campaign.yaml")
+    assert campaign.space == ["space/synthesis.yaml"] and (run_dir / "space" / "synthesis.yaml").is_file()
+    status = subprocess.run([RTLBO, "status", str(run_dir)], capture_output=True, text=True)
+    assert status.returncode == 0 and "4/4 trials proposed by sobol" in status.stdout
+    assert "Hypervolume" in status.stdout and "(baseline flow)" in status.stdout
+
+
+@pytest.mark.parametrize("optimizer", OPTIMIZERS)
+def test_every_optimizer_runs_through_the_same_loop(optimizer: str, tmp_path: Path):
+    path = campaign_file(tmp_path, optimizer=optimizer, budget={"trials": 5}, batch_size=3,
+                         tasks={"suite": "builtin", "select": ["seqdet"]})
+    _, trials = run(path, resume=False, output=None, console=QUIET)
+    proposed = [t for t in trials if t.kind == PROPOSED]
+    assert len(proposed) == 5 and all(t.status == COMPLETED for t in proposed)
+    assert len({str(sorted(t.config.items())) for t in proposed}) >= 3, "proposals should differ"
+
+
+def _completed(db: Path) -> int:
+    try:
+        with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
+            query = "SELECT COUNT(*) FROM trials WHERE status='completed' AND kind='proposed'"
+            return conn.execute(query).fetchone()[0]
+    except sqlite3.OperationalError:
+        return 0
+
+
+def test_resume_after_sigkill_loses_nothing_and_repeats_nothing(tmp_path: Path):
+    path = campaign_file(tmp_path, budget={"trials": 8}, workers=1, batch_size=1,
+                         tasks={"suite": "builtin", "select": ["mul8", "mac8"]})
+    run_dir = tmp_path / "run"
+    process = subprocess.Popen([RTLBO, "run", str(path)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               start_new_session=True)
+    deadline = time.monotonic() + 300
+    while _completed(run_dir / "trials.sqlite") < 3 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    with Store(run_dir, readonly=True) as store:
+        before = {t.id: t for t in store.trials() if t.status == COMPLETED}
+        pending_before = [t.id for t in store.trials() if t.status == PENDING]
+    assert len(before) >= 4  # the baseline and at least 3 proposals
+
+    done = subprocess.run([RTLBO, "run", str(run_dir), "--resume"], capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    with Store(run_dir, readonly=True) as store:
+        after = store.trials()
+    assert [t.id for t in after] == list(range(len(after)))
+    assert sum(t.kind == PROPOSED for t in after) == 8
+    assert not [t for t in after if t.status == PENDING]
+    for trial in after:
+        if trial.id in before:  # completed before the kill: kept as they were, not evaluated again
+            assert trial.objectives == before[trial.id].objectives and trial.config == before[trial.id].config
+    assert all(any(t.id == p for t in after) for p in pending_before)
+    finished = sqlite3.connect(run_dir / "trials.sqlite").execute(
+        "SELECT id, finished FROM trials ORDER BY id").fetchall()
+    resumed_at = min(f for i, f in finished if i not in before)
+    assert all(f < resumed_at for i, f in finished if i in before), (finished, sorted(before), pending_before)
+
+
+def test_second_process_on_a_run_directory_is_refused(tmp_path: Path):
+    run(campaign_file(tmp_path, budget={"trials": 1}), resume=False, output=None, console=QUIET)
+    with Store(tmp_path / "run"):
+        done = subprocess.run([RTLBO, "run", str(tmp_path / "run"), "--resume"], capture_output=True, text=True)
+    assert done.returncode == 2
+    assert f"run directory {tmp_path / 'run'} is in use by pid {os.getpid()}" in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"budjet": {"trials": 3}}, r"unknown key 'budjet'; did you mean 'budget'\?"),
+        ({"optimizer": "bayes"}, r"bad value for 'optimizer'"),
+        ({"budget": {"trials": 0}}, r"bad value for 'budget.trials'"),
+        ({"space": ["nope.yaml"]}, r"space file nope.yaml not found"),
+        ({"tasks": {"suite": "builtin", "select": ["mul9"]}}, r"unknown task\(s\) mul9"),
+        ({"objectives": ["power", "power"]}, r"list each of power, delay, area at most once"),
+    ],
+)
+def test_bad_campaign_files(tmp_path: Path, fields: dict, message: str):
+    with pytest.raises(RtlboError, match=message):
+        run(campaign_file(tmp_path, **fields), resume=False, output=None, console=QUIET)
+
+
+def test_existing_run_needs_resume(tmp_path: Path):
+    path = campaign_file(tmp_path, budget={"trials": 1})
+    run(path, resume=False, output=None, console=QUIET)
+    with pytest.raises(RtlboError, match="already holds a campaign; continue it with"):
+        run(path, resume=False, output=None, console=QUIET)
+    with pytest.raises(RtlboError, match="is a run directory; add --resume"):
+        run(tmp_path / "run", resume=False, output=None, console=QUIET)
+
+
+def test_campaign_where_nothing_is_feasible_reports_why(tmp_path: Path):
+    suite = tmp_path / "suite"
+    shutil.copytree(BUILTIN_DIR / "mul8", suite / "mul8")
+    toml = suite / "mul8" / "task.toml"
+    toml.write_text(toml.read_text().replace("period_ns = 4.0", "period_ns = 0.5"))
+    path = campaign_file(tmp_path, tasks={"suite": f"tasks:{suite}"}, budget={"trials": 3})
+    done = subprocess.run([RTLBO, "run", str(path)], capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    assert "misses timing on mul8" in done.stderr
+    assert "no feasible configuration yet" in done.stdout
+    assert "violates worst_slack >= 0" in done.stdout
