@@ -43,6 +43,7 @@ def eval_command(
     clock: Annotated[str | None, typer.Option(help="With --testbench: the clock port (none: combinational).")] = None,
     period: Annotated[float, typer.Option(help="With --testbench: clock period in ns.")] = 10.0,
     recipe: Annotated[Path | None, typer.Option(help="Synthesis recipe (YAML); default: Yosys's default flow.")] = None,
+    config: Annotated[Path | None, typer.Option(help="An export of rtlbo export: reproduce its metrics.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the evaluation records as JSON.")] = False,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Bypass the evaluation cache.")] = False,
     cache: Annotated[Path | None, typer.Option(help="Cache file (default $RTLBO_CACHE or ~/.cache/rtlbo).")] = None,
@@ -54,7 +55,7 @@ def eval_command(
 
     request = EvalRequest(
         tasks=task or [], suite=suite, rtl=rtl, testbench=testbench, top=top, clock=clock,
-        period=period, recipe=recipe, use_cache=not no_cache, cache=cache,
+        period=period, recipe=recipe, config=config, use_cache=not no_cache, cache=cache,
         workers=workers, artifacts=artifacts,
     )
     evaluations = run_eval(request, console=err)
@@ -67,6 +68,16 @@ def eval_command(
         out.print(evaluation_table(evaluations))
         for line in failure_lines(evaluations):
             out.print(line)
+    if config is not None:
+        from optimize.export import compare, load_export
+
+        folder = load_export(config)[1]
+        differences = [d for e in evaluations for d in compare(e, folder)]
+        for line in differences:
+            err.print(f"[red]not reproduced:[/] {line}")
+        if differences:
+            raise typer.Exit(1)
+        err.print(f"[green]reproduced every exported metric of {len(evaluations)} task(s) exactly[/]")
     if not all(e.feasible for e in evaluations):
         raise typer.Exit(1)
 
@@ -76,12 +87,14 @@ def run_command(
     target: Annotated[Path, typer.Argument(help="A campaign file (YAML), or a run directory with --resume.")],
     resume: Annotated[bool, typer.Option("--resume", help="Continue the run directory TARGET.")] = False,
     output: Annotated[Path | None, typer.Option(help="Run directory (default: the campaign's output).")] = None,
+    warm_start: Annotated[list[Path] | None, typer.Option(
+        "--warm-start", help="Import an earlier run's trials first (repeatable).")] = None,
 ) -> None:
     """Run a multi-objective campaign; print its Pareto set against the baseline flow."""
     from optimize.loop import run
     from optimize.reporting import print_summary
 
-    setup, trials = run(target, resume, output, err)
+    setup, trials = run(target, resume, output, err, warm_start or [])
     print_summary(setup.campaign, setup.space, trials, out)
 
 
@@ -91,6 +104,36 @@ def status(run_dir: Annotated[Path, typer.Argument(help="A run directory.")]) ->
     from optimize.reporting import print_status
 
     print_status(run_dir, out)
+
+
+@app.command()
+def pareto(
+    run_dir: Annotated[Path, typer.Argument(help="A run directory.")],
+    prefer: Annotated[str | None, typer.Option(help="Weights like power=1,delay=3,area=1: the best fit.")] = None,
+    task: Annotated[str | None, typer.Option(help="The Pareto set on one task's own ratios.")] = None,
+    explain: Annotated[bool, typer.Option("--explain", help="Implied trade-off weights of each point.")] = False,
+) -> None:
+    """The feasible Pareto set, its hypervolume (and history), PAMA scores, knee and preference picks."""
+    from optimize.reporting import print_pareto
+
+    print_pareto(run_dir, out, prefer=prefer, task=task, explain=explain)
+
+
+@app.command("export")
+def export_command(
+    run_dir: Annotated[Path, typer.Argument(help="A run directory.")],
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder to write the package into.")],
+    select: Annotated[str, typer.Option(help="pama, knee, trial:N or prefer:power=1,delay=3,area=1.")] = "pama",
+) -> None:
+    """Export one configuration as a reproducible package (config, scripts, netlists, metrics)."""
+    from optimize.export import export
+    from optimize.runs import Run
+
+    run = Run.load(run_dir)
+    trial = run.select(select)
+    path = export(run, trial, select, out_dir)
+    out.print(f"exported trial {trial.id} ({select}) to [bold]{path.parent}[/]; "
+              f"reproduce with: rtlbo eval --config {path.parent} --no-cache")
 
 
 @app.command()

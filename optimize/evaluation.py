@@ -16,7 +16,9 @@ from objectives.recipe import Recipe
 from objectives.results import Evaluation
 from objectives.suites import load_suite
 from objectives.tasks import Task
+from objectives.trial import recipe_of
 from objectives.verilog import module_names
+from optimize.export import RTL, check_technology, load_export
 
 
 @dataclass
@@ -31,6 +33,7 @@ class EvalRequest:
     clock: str | None = None
     period: float = 10.0
     recipe: Path | None = None
+    config: Path | None = None
     use_cache: bool = True
     cache: Path | None = None
     workers: int = 2
@@ -63,6 +66,15 @@ def adhoc_task(rtl: Path, testbench: Path, top: str | None, clock: str | None, p
 
 def resolve(request: EvalRequest) -> list[tuple[Task, str, str]]:
     """Return (task, rtl text, rtl origin) for every evaluation the request asks for."""
+    if request.config is not None:
+        config, folder = load_export(request.config)
+        suite = load_suite(config["tasks"]["suite"]).select(config["tasks"]["select"])
+        chosen = [t for t in suite if not request.tasks or t.name in request.tasks]
+        missing = set(request.tasks) - {t.name for t in chosen}
+        if missing:
+            raise RtlboError(f"the export has no task {', '.join(sorted(missing))}; it has "
+                             f"{', '.join(config['tasks']['select'])}")
+        return [(t, (folder / t.name / RTL).read_text(), str(folder / t.name / RTL)) for t in chosen]
     if request.testbench is not None:
         if request.rtl is None:
             raise RtlboError("--testbench needs --rtl (the design it tests)")
@@ -81,7 +93,13 @@ def resolve(request: EvalRequest) -> list[tuple[Task, str, str]]:
 def run_eval(request: EvalRequest, console: Console) -> list[Evaluation]:
     """Evaluate what ``request`` names with ``request.workers`` threads; return the records in order."""
     jobs = resolve(request)
+    if request.config is not None and request.recipe is not None:
+        raise RtlboError("--config already fixes the recipe; drop --recipe")
     recipe = Recipe.load(request.recipe) if request.recipe else Recipe()
+    if request.config is not None:
+        config, _ = load_export(request.config)
+        check_technology(config)
+        recipe = recipe_of(config["knobs"])
     cache = EvalCache(request.cache) if request.use_cache else None
 
     def one(job: tuple[Task, str, str]) -> Evaluation:

@@ -18,6 +18,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from objectives.cache import default_cache_path
 from objectives.errors import RtlboError
 from objectives.results import Metrics
+from objectives.scoring import Score
 from objectives.suites import load_suite
 from objectives.tasks import Task
 from objectives.trial import TrialJob, TrialResult, check_knobs, evaluate_config
@@ -100,8 +101,8 @@ class Setup:
 class CampaignLoop:
     """Runs (or resumes) the campaign in an opened run directory."""
 
-    def __init__(self, setup: Setup, console: Console):
-        self.setup, self.console = setup, console
+    def __init__(self, setup: Setup, console: Console, warm_start: list[Path] = ()):
+        self.setup, self.console, self.warm_start = setup, console, list(warm_start)
         self.campaign, self.store = setup.campaign, setup.store
         self.optimizer: Optimizer = make_optimizer(self.campaign.optimizer, setup.problem())
         self.constraints = outcome_constraints(self.campaign)
@@ -153,13 +154,24 @@ class CampaignLoop:
             self.store.finish(trial_id, objectives=None, constraints={}, feasible=False, reason=error or "",
                               per_task={}, failed=True, seconds=0.0)
         else:
-            s = result.score
-            feasible = s.failure is None and s.objectives is not None and all(
-                c.satisfied(s.constraints[c.metric]) for c in self.constraints if c.metric in s.constraints)
-            reason = s.failure or ("" if feasible else _infeasible_reason(s.per_task, s.constraints, self.constraints))
-            self.store.finish(trial_id, objectives=s.objectives, constraints=s.constraints, feasible=feasible,
-                              reason=reason, per_task=s.per_task, failed=s.failure is not None,
-                              seconds=result.seconds, evaluations=result.evaluations)
+            self._store_score(trial_id, result.score, result.seconds, result.evaluations)
+        trial = next(t for t in self.store.trials() if t.id == trial_id)
+        self.optimizer.tell(trial_id, outcome_of(trial))
+        return trial
+
+    def _store_score(self, trial_id: int, s: Score, seconds: float, evaluations: list = ()) -> None:
+        feasible = s.failure is None and s.objectives is not None and all(
+            c.satisfied(s.constraints[c.metric]) for c in self.constraints if c.metric in s.constraints)
+        reason = s.failure or ("" if feasible else _infeasible_reason(s.per_task, s.constraints, self.constraints))
+        self.store.finish(trial_id, objectives=s.objectives, constraints=s.constraints, feasible=feasible,
+                          reason=reason, per_task=s.per_task, failed=s.failure is not None, seconds=seconds,
+                          evaluations=evaluations)
+
+    def record(self, kind: str, config: dict, source: str, s: Score) -> Trial:
+        """Add an already-scored trial (an imported one) to the table and the optimizer."""
+        trial_id = self.optimizer.attach(config, proposed=False)
+        self.store.add_pending(trial_id, kind, config, source)
+        self._store_score(trial_id, s, 0.0)
         trial = next(t for t in self.store.trials() if t.id == trial_id)
         self.optimizer.tell(trial_id, outcome_of(trial))
         return trial
@@ -170,6 +182,10 @@ class CampaignLoop:
         """Run until the budget is spent; return every trial. Ctrl-C leaves pending trials pending."""
         pending = [t for t in self._replay() if t.kind != BASELINE]
         baseline = self._baseline()
+        if self.warm_start:
+            from optimize.warmstart import import_runs
+
+            import_runs(self, self.warm_start, baseline, self.console)
         budget = self.campaign.budget.trials
         executor = LocalExecutor(self.campaign.workers)
         for trial in pending:
@@ -218,9 +234,16 @@ def _infeasible_reason(per_task: dict, values: dict[str, float], constraints: tu
     return "; ".join(filter(None, ["violates " + ", ".join(broken) if broken else "", first]))
 
 
-def run(target: Path, resume: bool, output: Path | None, console: Console) -> tuple[Setup, list[Trial]]:
-    """Run the campaign file ``target`` in a new run directory, or resume the run directory
-    ``target``; return the opened setup (store closed) and every trial."""
+def run(target: Path, resume: bool, output: Path | None, console: Console,
+        warm_start: list[Path] = ()) -> tuple[Setup, list[Trial]]:
+    """Run the campaign file ``target`` in a new run directory (importing the runs in
+    ``warm_start`` first), or resume the run directory ``target``; return the opened setup (store
+    closed) and every trial."""
+    if warm_start and resume:
+        raise RtlboError("--warm-start applies to a new campaign; a resumed one already has its imports")
+    for source in warm_start:
+        if not (Path(source) / "trials.sqlite").is_file():
+            raise RtlboError(f"--warm-start {source} is not a run directory (no trials.sqlite)")
     if target.is_dir():
         if not resume:
             raise RtlboError(f"{target} is a run directory; add --resume to continue it")
@@ -232,7 +255,7 @@ def run(target: Path, resume: bool, output: Path | None, console: Console) -> tu
     console.print(f"run directory: [bold]{run_dir}[/]   (resume with: rtlbo run {run_dir} --resume)")
     setup = Setup.open(run_dir)
     try:
-        trials = CampaignLoop(setup, console).run()
+        trials = CampaignLoop(setup, console, warm_start).run()
     finally:
         setup.store.close()
     return setup, trials

@@ -1,0 +1,147 @@
+"""``rtlbo export``: a self-contained, reproducible package of one configuration of a campaign.
+
+::
+
+    best/
+      config.yaml     knob values, recipe, tasks, liberty (with digest), tool versions, objectives
+      README.md       how to reproduce
+      <task>/rtl.v, synth.ys, abc.script, abc.constr, netlist.v, metrics.json
+
+``synth.ys`` runs standalone in its task folder (it reads ``rtl.v`` and writes ``netlist.v``);
+``rtlbo eval --config best/`` re-evaluates every task and checks each exported metric.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from objectives.errors import RtlboError
+from objectives.files import load_yaml
+from objectives.recipe import Recipe
+from objectives.results import Evaluation
+from objectives.suites import load_suite
+from objectives.technology import Technology
+from objectives.trial import recipe_of
+from optimize.runs import Run
+from optimize.store import Trial
+
+RTL = "rtl.v"
+
+
+def export(run: Run, trial: Trial, selection: str, out: Path) -> Path:
+    """Write the package of ``trial`` into ``out``; return the config file's path."""
+    if trial.status != "completed" or not trial.per_task:
+        raise RtlboError(f"trial {trial.id} has no measurements to export ({trial.reason or trial.status})")
+    if out.exists() and any(out.iterdir()):
+        raise RtlboError(f"{out} exists and is not empty; choose another --out or remove it")
+    recipe = recipe_of(trial.config)
+    tech = Technology.from_env()
+    tasks = {t.name: t for t in load_suite(run.campaign.tasks.suite).select(list(trial.per_task))}
+    versions: dict[str, str] = {}
+    for name, task in tasks.items():
+        source = run.root / "trials" / f"{trial.id:06d}" / name
+        folder = out / name
+        folder.mkdir(parents=True)
+        evaluation = Evaluation.from_dict({**json.loads((source / "evaluation.json").read_text()), "artifacts": {}})
+        versions = evaluation.tool_versions
+        shutil.copy(source / "rtl.v", folder / RTL)
+        shutil.copy(source / "netlist.v", folder / "netlist.v")
+        (folder / "synth.ys").write_text(recipe.yosys_script([RTL], task.top, str(tech.liberty), task.period_ns))
+        if (abc := recipe.abc_script(task.period_ns)) is not None:
+            (folder / "abc.script").write_text(abc + "\n")
+        if recipe.gate_sizing:
+            (folder / "abc.constr").write_text(recipe.abc_constraints(tech.driving_cell, tech.output_load_pf))
+        metrics = {"metrics": evaluation.to_dict()["metrics"], "feasible": evaluation.feasible,
+                   "stages": {s.name: s.status for s in evaluation.stages}, "key": evaluation.key}
+        (folder / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
+    config = {
+        "rtlbo": importlib.metadata.version("rtlbo"),
+        "source": {"run": str(run.root), "trial": trial.id, "selection": selection},
+        "knobs": trial.config,
+        "recipe": recipe.model_dump(),
+        "tasks": {"suite": run.campaign.tasks.suite, "select": list(tasks)},
+        "technology": technology_record(tech),
+        "tool_versions": versions,
+        "objectives": trial.objectives,
+        "constraints": trial.constraints,
+    }
+    path = out / "config.yaml"
+    path.write_text(yaml.safe_dump(config, sort_keys=False))
+    (out / "README.md").write_text(_readme(run, trial, selection, list(tasks)))
+    return path
+
+
+def _readme(run: Run, trial: Trial, selection: str, tasks: list[str]) -> str:
+    ratios = ", ".join(f"{k} ×{v:.3f}" for k, v in (trial.objectives or {}).items())
+    return f"""# rtlbo export: trial {trial.id} of {run.root} ({selection})
+
+PPA against the baseline flow (geometric mean over {len(tasks)} tasks): {ratios}.
+
+- `config.yaml`: every knob value, the synthesis recipe, the tasks, the liberty (path and SHA-256),
+  the measurement settings and the tool versions that produced these numbers.
+- `<task>/`: the RTL (`rtl.v`), the Yosys script (`synth.ys`) and ABC script (`abc.script`, when the
+  recipe has one), the mapped netlist (`netlist.v`) and the measured metrics (`metrics.json`).
+
+Reproduce every metric (the evaluation cache is bypassed):
+
+    rtlbo eval --config {"<this folder>"} --no-cache
+
+Re-run one task's synthesis by hand, in its folder, with Yosys 0.70 (or pyosys):
+
+    cd {tasks[0]} && yosys -s synth.ys
+    cd {tasks[0]} && python -c "from pyosys import libyosys as y; y.run_pass('script synth.ys', y.Design())"
+"""
+
+
+def technology_record(tech: Technology) -> dict[str, Any]:
+    """Return the technology's paths, file digests and measurement settings."""
+    digests = tech.fingerprint()
+    return {"liberty": str(tech.liberty), "liberty_sha256": digests["liberty"],
+            "cell_models": str(tech.cell_models), "cell_models_sha256": digests["cell_models"],
+            "driving_cell": digests["driving_cell"], "output_load_pf": tech.output_load_pf,
+            "input_activity": tech.input_activity}
+
+
+def check_technology(config: dict[str, Any]) -> None:
+    """Raise RtlboError when this machine's technology differs from the export's."""
+    here, there = technology_record(Technology.from_env()), config.get("technology", {})
+    for key in ("liberty_sha256", "cell_models_sha256", "driving_cell", "output_load_pf", "input_activity"):
+        if key in there and there[key] != here[key]:
+            raise RtlboError(f"the export was measured with another technology ({key} differs); "
+                             f"set RTLBO_LIBERTY to {there.get('liberty')}")
+
+
+def load_export(path: Path) -> tuple[dict[str, Any], Path]:
+    """Return an exported config and its folder, from the folder or its config.yaml."""
+    path = Path(path)
+    config_file = path / "config.yaml" if path.is_dir() else path
+    config = load_yaml(config_file)
+    if not isinstance(config, dict) or "knobs" not in config or "tasks" not in config:
+        raise RtlboError(f"{config_file} is not an rtlbo export (no 'knobs'/'tasks'); "
+                         "give a folder made by rtlbo export")
+    return config, config_file.parent
+
+
+def exported_recipe(config: dict[str, Any]) -> Recipe:
+    return recipe_of(config["knobs"])
+
+
+def compare(evaluation: Evaluation, folder: Path) -> list[str]:
+    """Return the differences between ``evaluation`` and the metrics exported for its task."""
+    exported_file = folder / evaluation.task / "metrics.json"
+    if not exported_file.is_file():
+        return [f"{evaluation.task}: no exported metrics to compare with"]
+    exported = json.loads(exported_file.read_text())["metrics"]
+    measured = evaluation.to_dict()["metrics"]
+    if exported == measured:
+        return []
+    if measured is None:
+        return [f"{evaluation.task}: exported metrics could not be measured ({evaluation.failure})"]
+    return [f"{evaluation.task}: {k} exported {exported[k]} but measured {measured[k]}"
+            for k in exported if exported[k] != measured.get(k)]

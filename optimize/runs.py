@@ -1,0 +1,100 @@
+"""Reading a finished (or running) campaign: its campaign file, space and trials, and picking one
+configuration from its Pareto set."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from objectives.errors import RtlboError
+from optimize.campaign import Campaign, load_campaign
+from optimize.pama import knee, prefer, rank
+from optimize.pareto import pareto_front
+from optimize.store import BASELINE, Store, Trial
+from search_spaces.space import SearchSpace, load_space
+
+
+@dataclass
+class Run:
+    """A run directory's campaign, space and trials (read without taking its lock)."""
+
+    root: Path
+    campaign: Campaign
+    space: SearchSpace
+    trials: list[Trial]
+
+    @classmethod
+    def load(cls, root: Path) -> Run:
+        if not (root / "campaign.yaml").is_file():
+            raise RtlboError(f"{root} is not a run directory (no campaign.yaml); check the path")
+        campaign, base = load_campaign(root / "campaign.yaml")
+        store = Store(root, readonly=True)
+        try:
+            trials = store.trials()
+        finally:
+            store.close()
+        return cls(root, campaign, load_space(campaign.space_paths(base)), trials)
+
+    @property
+    def objectives(self) -> list[str]:
+        return list(self.campaign.objectives)
+
+    @property
+    def baseline(self) -> Trial:
+        return next(t for t in self.trials if t.kind == BASELINE)
+
+    def front(self, task: str | None = None) -> list[Trial]:
+        """Return the feasible Pareto set, overall or on one task's own ratios."""
+        if task is None:
+            return pareto_front(self.trials, self.objectives)
+        if task not in self.baseline.per_task:
+            raise RtlboError(f"task {task} is not part of this campaign; it has {', '.join(self.baseline.per_task)}")
+        per_task = []
+        for t in self.trials:
+            summary = t.per_task.get(task)
+            if summary and summary.get("ratio") and summary["feasible"]:
+                per_task.append(Trial(t.id, t.kind, t.status, t.config, summary["ratio"], t.constraints, True,
+                                      t.reason, {task: summary}, t.source, t.seconds))
+        return pareto_front(per_task, self.objectives)
+
+    def trial(self, trial_id: int) -> Trial:
+        for t in self.trials:
+            if t.id == trial_id:
+                return t
+        raise RtlboError(f"no trial {trial_id} in {self.root}; 'rtlbo pareto {self.root}' lists them")
+
+    def select(self, how: str) -> Trial:
+        """Return the trial chosen by ``how``: ``pama`` (highest s*), ``knee``, ``trial:N`` or
+        ``prefer:power=1,delay=3,area=1``."""
+        if how.startswith("trial:"):
+            return self.trial(int(how.removeprefix("trial:")))
+        front = self.front()
+        if not front:
+            raise RtlboError(f"{self.root} has no feasible configuration to select from")
+        if how == "pama":
+            return rank(front, self.objectives)[0].trial
+        if how == "knee":
+            chosen = knee(front, self.objectives)
+            if chosen is None:
+                raise RtlboError("the Pareto set has no knee point (too few points); use --select pama")
+            return chosen
+        if how.startswith("prefer:"):
+            return prefer(front, self.objectives, parse_weights(how.removeprefix("prefer:"), self.objectives))
+        raise RtlboError(f"unknown selection '{how}'; use pama, knee, trial:N or prefer:power=1,delay=3,area=1")
+
+
+def parse_weights(text: str, names: list[str]) -> dict[str, float]:
+    """Return ``{"power": 1.0, ...}`` from ``"power=1,delay=3,area=1"``."""
+    weights: dict[str, float] = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        name, sep, value = part.partition("=")
+        if not sep or name.strip() not in names:
+            raise RtlboError(f"bad preference '{part}'; write it like power=1,delay=3,area=1 (objectives: "
+                             f"{', '.join(names)})")
+        try:
+            weights[name.strip()] = float(value)
+        except ValueError:
+            raise RtlboError(f"bad preference weight '{value}' for {name}; give a positive number") from None
+        if weights[name.strip()] <= 0:
+            raise RtlboError(f"preference weight for {name} must be positive")
+    return weights

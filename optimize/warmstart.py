@@ -1,0 +1,76 @@
+"""Warm start: import the trials of earlier runs into a new campaign before it proposes anything.
+
+Knobs are matched by name (a knob the earlier run did not have takes this space's default; a knob
+this space does not have is dropped). A configuration outside this space is dropped. Each imported
+configuration is re-scored against *this* campaign's tasks and baseline from the evaluation cache;
+when some task's evaluation is not in the cache, the earlier run's own scores are used if its
+tasks and objectives are the same as this campaign's, and otherwise the trial is skipped. Imported
+trials are data for the optimizer, not budget.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+from rich.console import Console
+
+from objectives.cache import EvalCache
+from objectives.evaluate import evaluation_key
+from objectives.results import Metrics
+from objectives.scoring import Score, score
+from objectives.technology import Technology
+from objectives.trial import recipe_of
+from optimize.runs import Run
+from optimize.store import BASELINE, IMPORTED, PENDING, Trial
+
+
+def rescore(config: dict, tasks: list, baseline: dict[str, Metrics], cache: EvalCache) -> tuple[Score | None, str]:
+    """Return the configuration's score from cached evaluations, or (None, why not)."""
+    recipe, tech = recipe_of(config), Technology.from_env()
+    evaluations = []
+    for task in tasks:
+        hit = cache.get(evaluation_key(task, recipe, task.reference_rtl, tech)[1])
+        if hit is None:
+            return None, f"not in the evaluation cache (task {task.name})"
+        evaluations.append(hit)
+    return score(evaluations, baseline), ""
+
+
+def import_runs(loop, sources: list[Path], baseline: dict[str, Metrics], console: Console) -> int:
+    """Import every finished trial of the runs in ``sources`` into ``loop``; return how many."""
+    setup = loop.setup
+    space, tasks = setup.space, setup.tasks
+    cache = EvalCache(setup.cache_path())
+    total = 0
+    for source in sources:
+        prior = Run.load(source)
+        same = (sorted(prior.baseline.per_task) == sorted(t.name for t in tasks)
+                and prior.objectives == list(setup.campaign.objectives))
+        dropped_knobs: Counter[str] = Counter()
+        outcomes: Counter[str] = Counter()
+        for trial in prior.trials:
+            if trial.kind == BASELINE or trial.status == PENDING:
+                continue
+            dropped_knobs.update(k for k in trial.config if k not in space.names)
+            config = {k.name: trial.config.get(k.name, k.baseline()) for k in space.knobs}
+            if space.violations(config):
+                outcomes["dropped: values outside this space"] += 1
+                continue
+            result, why = rescore(config, tasks, baseline, cache)
+            if result is None and not same:
+                outcomes[f"skipped: {why}"] += 1
+                continue
+            loop.record(IMPORTED, config, f"{source}#{trial.id}", result or _as_score(trial))
+            outcomes["imported"] += 1
+        total += outcomes["imported"]
+        details = ", ".join(f"{n} {what}" for what, n in outcomes.items() if what != "imported")
+        knobs = f"; knobs not in this space ignored: {', '.join(sorted(dropped_knobs))}" if dropped_knobs else ""
+        console.print(f"warm start: imported {outcomes['imported']} trials from {source}"
+                      f"{f' ({details})' if details else ''}{knobs}")
+    return total
+
+
+def _as_score(trial: Trial) -> Score:
+    return Score(trial.objectives, trial.constraints, trial.reason if trial.status == "failed" else None,
+                 trial.per_task)
