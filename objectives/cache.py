@@ -66,6 +66,14 @@ class EvalCache:
         """Store ``evaluation`` under its key."""
         self._put(evaluation.key, "evaluation", evaluation.to_dict(artifacts=True))
 
+    def get_record(self, kind: str, key: str) -> dict | None:
+        """Return another kind of record (e.g. an LLM completion) stored under ``key``, or None."""
+        return self._get(key, kind)
+
+    def put_record(self, kind: str, key: str, record: dict) -> None:
+        """Store a record of ``kind`` under ``key``."""
+        self._put(key, kind, record)
+
     def get_stages(self, key: str) -> list[StageResult] | None:
         """Return the stored front-stage results for ``key``, or None."""
         data = self._get(key, "stages")

@@ -120,6 +120,18 @@ def evaluate(
     return evaluation
 
 
+def rejected(task: Task, recipe: Recipe, reason: str, *, rtl_origin: str, text: str = "") -> Evaluation:
+    """Return the record of a candidate refused before any tool ran (e.g. no usable module in an
+    LLM's answer): a failed syntax stage with ``reason``, the later stages skipped."""
+    stages = [StageResult("syntax", FAILED, 0.0, reason)] + [StageResult(n, SKIPPED) for n in STAGES[1:]]
+    return Evaluation(
+        task=task.name, suite=task.suite, key=content_hash({"rejected": reason, "text": text}),
+        rtl_origin=rtl_origin, rtl_sha256=hashlib.sha256(text.encode()).hexdigest(),
+        recipe=recipe.model_dump(), stages=stages, metrics=None, tool_versions=tool_versions(), seconds=0.0,
+        artifacts={"answer.txt": text} if text else {},
+    )
+
+
 class Cascade:
     """The stages of one candidate's evaluation, each run in a fresh directory under ``root``.
 

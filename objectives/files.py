@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import hashlib
 import json
@@ -88,13 +89,18 @@ def parse_model(model: type[ModelT], data: Any, source: str) -> ModelT:
         raise RtlboError(f"{source}: bad value for '{key}': {message}") from None
 
 
+def _fields(kind: Any) -> dict[str, Any]:
+    """Return ``{field name: annotation}`` of a pydantic model or a dataclass (else empty)."""
+    if isinstance(kind, type) and issubclass(kind, BaseModel):
+        return {name: f.annotation for name, f in kind.model_fields.items()}
+    if dataclasses.is_dataclass(kind):
+        return {f.name: f.type for f in dataclasses.fields(kind)}
+    return {}
+
+
 def _known_keys(model: type[BaseModel], loc: tuple) -> list[str]:
     """Return the field names of the (nested) model at ``loc``."""
     current: Any = model
     for part in loc:
-        field = getattr(current, "model_fields", {}).get(str(part))
-        annotation = field.annotation if field else None
-        current = annotation if isinstance(annotation, type) and issubclass(annotation, BaseModel) else None
-        if current is None:
-            return []
-    return sorted(current.model_fields)
+        current = _fields(current).get(str(part))
+    return sorted(_fields(current))

@@ -60,6 +60,7 @@ class Evaluation:
     tool_versions: dict[str, str]
     seconds: float
     artifacts: dict[str, str] = field(default_factory=dict)
+    sample: int | None = None
     cached: bool = field(default=False, compare=False)
 
     def stage(self, name: str) -> StageResult | None:

@@ -7,28 +7,34 @@ store the trial (per-task evaluations with artifacts, and the aggregate score).
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from objectives.cache import EvalCache
 from objectives.errors import RtlboError
-from objectives.evaluate import evaluate
+from objectives.evaluate import evaluate, rejected
+from objectives.generate import GENERATION_KNOBS, Generator, GeneratorSettings
 from objectives.recipe import Recipe
 from objectives.results import Evaluation, Metrics
-from objectives.scoring import Score, score
+from objectives.scoring import PPA_CAP, Score, score
 from objectives.tasks import Task
 
 SYNTHESIS_KNOBS = frozenset(Recipe.model_fields)
 
 
-def check_knobs(names: list[str]) -> None:
-    """Raise RtlboError naming any knob the evaluator does not understand."""
-    unknown = [n for n in names if n not in SYNTHESIS_KNOBS]
+def check_knobs(names: list[str], generator: GeneratorSettings) -> None:
+    """Raise RtlboError naming any knob the evaluator does not understand, or generation knobs in
+    a campaign without an LLM."""
+    unknown = [n for n in names if n not in SYNTHESIS_KNOBS | GENERATION_KNOBS]
     if unknown:
         raise RtlboError(
-            f"knob(s) {', '.join(unknown)} are not understood by the evaluator; "
-            f"synthesis knobs are: {', '.join(sorted(SYNTHESIS_KNOBS))}"
+            f"knob(s) {', '.join(unknown)} are not understood by the evaluator; synthesis knobs are: "
+            f"{', '.join(sorted(SYNTHESIS_KNOBS))}; generation knobs: {', '.join(sorted(GENERATION_KNOBS))}"
         )
+    tuned = sorted(set(names) & GENERATION_KNOBS)
+    if tuned and not generator.uses_llm:
+        raise RtlboError(f"generation knob(s) {', '.join(tuned)} need an LLM; set generator.backend to "
+                         "openai or replay, or drop the generation space")
 
 
 def recipe_of(config: dict[str, Any]) -> Recipe:
@@ -38,21 +44,26 @@ def recipe_of(config: dict[str, Any]) -> Recipe:
 
 @dataclass
 class TrialJob:
-    """Everything a worker needs to evaluate one configuration, picklable."""
+    """Everything a worker needs to evaluate one configuration, picklable. An empty ``baseline``
+    makes this trial the baseline flow (reference RTL, measured against itself)."""
 
     config: dict[str, Any]
     tasks: list[Task]
     baseline: dict[str, Metrics]
     cache_path: str | None
+    generator: GeneratorSettings = field(default_factory=GeneratorSettings)
+    exemplar_pool: list[Task] = field(default_factory=list)
 
 
 @dataclass
 class TrialResult:
-    """The per-task evaluations of one configuration and their aggregate score."""
+    """The evaluations of one configuration (one per task and sample), their aggregate score, and
+    the LLM completions behind them."""
 
     evaluations: list[Evaluation]
     score: Score
     seconds: float
+    completions: list[dict] = field(default_factory=list)
 
 
 def evaluate_config(job: TrialJob) -> TrialResult:
@@ -60,6 +71,42 @@ def evaluate_config(job: TrialJob) -> TrialResult:
     start = time.monotonic()
     recipe = recipe_of(job.config)
     cache = EvalCache(job.cache_path) if job.cache_path else None
-    evaluations = [evaluate(task, recipe, cache=cache) for task in job.tasks]
+    generating = job.generator.uses_llm and bool(job.baseline)
+    generator = Generator(job.generator if generating else GeneratorSettings(), cache)
+    knobs = {k: v for k, v in job.config.items() if k in GENERATION_KNOBS}
+    evaluations: list[Evaluation] = []
+    completions: list[dict] = []
+    for task in job.tasks:
+        for candidate in generator.candidates(task, knobs, job.exemplar_pool or job.tasks):
+            origin = f"{candidate.template} sample {candidate.sample}"
+            if candidate.rtl is None:
+                text = candidate.completion.text if candidate.completion else ""
+                evaluation = rejected(task, recipe, candidate.reason, rtl_origin=origin, text=text)
+            else:
+                evaluation = evaluate(task, recipe, candidate.rtl, rtl_origin=origin if generating else "reference",
+                                      cache=cache)
+            if candidate.completion is not None:
+                evaluation.artifacts["answer.txt"] = candidate.completion.text
+                completions.append({"task": task.name, "sample": candidate.sample, "notes": candidate.notes,
+                                    **candidate.completion.record(), "cached": candidate.completion.cached})
+            evaluation.sample = candidate.sample if generating else None
+            evaluations.append(evaluation)
     baseline = job.baseline or {e.task: e.metrics for e in evaluations if e.metrics is not None}
-    return TrialResult(evaluations, score(evaluations, baseline), time.monotonic() - start)
+    result = score(evaluations, baseline, PPA_CAP if generating else None)
+    if generating:
+        result.extra.update(_usage(completions, job.generator))
+    return TrialResult(evaluations, result, time.monotonic() - start, completions)
+
+
+def _usage(completions: list[dict], settings: GeneratorSettings) -> dict[str, float]:
+    """Return the tokens, LLM latency and cost of a trial's completions (cached ones cost nothing)."""
+    fresh = [c for c in completions if not c["cached"]]
+    prompt = sum(c["prompt_tokens"] for c in fresh)
+    answer = sum(c["completion_tokens"] for c in fresh)
+    return {
+        "prompt_tokens": prompt, "completion_tokens": answer,
+        "llm_latency_s": round(sum(c["latency_s"] for c in fresh), 4),
+        "cost_usd": round(prompt / 1000 * settings.usd_per_1k_prompt_tokens
+                          + answer / 1000 * settings.usd_per_1k_completion_tokens, 6),
+        "requests": len(fresh),
+    }

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from objectives.errors import RtlboError
 from objectives.files import load_yaml, parse_model
+from objectives.generate import GeneratorSettings
 from objectives.scoring import OBJECTIVES
 
 OPTIMIZERS = ("ax", "sobol", "random", "optuna-nsga2", "optuna-tpe", "pymoo-nsga2")
@@ -54,6 +55,7 @@ class Campaign(_Strict):
     workers: int = Field(2, ge=1)
     seed: int = 0
     optimizer: Literal["ax", "sobol", "random", "optuna-nsga2", "optuna-tpe", "pymoo-nsga2"] = "ax"
+    generator: GeneratorSettings = Field(default_factory=GeneratorSettings)
     output: str | None = Field(None, description="run directory; default runs/<name>")
     cache: str | None = Field(None, description="evaluation cache file; default $RTLBO_CACHE or ~/.cache/rtlbo")
 
@@ -86,7 +88,7 @@ class Campaign(_Strict):
 
     def dump(self, path: Path) -> None:
         """Write the campaign as run (all defaults filled in)."""
-        path.write_text(yaml.safe_dump(self.model_dump(), sort_keys=False))
+        path.write_text(yaml.safe_dump(self.model_dump(mode="json"), sort_keys=False))
 
 
 def load_campaign(path: str | Path) -> tuple[Campaign, Path]:

@@ -6,6 +6,7 @@
       config.yaml     knob values, recipe, tasks, liberty (with digest), tool versions, objectives
       README.md       how to reproduce
       <task>/rtl.v, synth.ys, abc.script, abc.constr, netlist.v, metrics.json
+      prompts/        the prompt templates, when generation knobs were tuned
 
 ``synth.ys`` runs standalone in its task folder (it reads ``rtl.v`` and writes ``netlist.v``);
 ``rtlbo eval --config best/`` re-evaluates every task and checks each exported metric.
@@ -23,13 +24,14 @@ import yaml
 
 from objectives.errors import RtlboError
 from objectives.files import load_yaml
+from objectives.generate import DEFAULT_KNOBS, GENERATION_KNOBS, PROMPTS
 from objectives.recipe import Recipe
 from objectives.results import Evaluation
 from objectives.suites import load_suite
 from objectives.technology import Technology
 from objectives.trial import recipe_of
 from optimize.runs import Run
-from optimize.store import Trial
+from optimize.store import Trial, artifact_dir
 
 RTL = "rtl.v"
 
@@ -45,7 +47,7 @@ def export(run: Run, trial: Trial, selection: str, out: Path) -> Path:
     tasks = {t.name: t for t in load_suite(run.campaign.tasks.suite).select(list(trial.per_task))}
     versions: dict[str, str] = {}
     for name, task in tasks.items():
-        source = run.root / "trials" / f"{trial.id:06d}" / name
+        source = artifact_dir(run.root, trial.id, name, trial.per_task[name].get("sample"))
         folder = out / name
         folder.mkdir(parents=True)
         evaluation = Evaluation.from_dict({**json.loads((source / "evaluation.json").read_text()), "artifacts": {}})
@@ -58,6 +60,7 @@ def export(run: Run, trial: Trial, selection: str, out: Path) -> Path:
         if recipe.gate_sizing:
             (folder / "abc.constr").write_text(recipe.abc_constraints(tech.driving_cell, tech.output_load_pf))
         metrics = {"metrics": evaluation.to_dict()["metrics"], "feasible": evaluation.feasible,
+                   "sample": trial.per_task[name].get("sample"), "rtl_origin": evaluation.rtl_origin,
                    "stages": {s.name: s.status for s in evaluation.stages}, "key": evaluation.key}
         (folder / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
     config = {
@@ -71,10 +74,28 @@ def export(run: Run, trial: Trial, selection: str, out: Path) -> Path:
         "objectives": trial.objectives,
         "constraints": trial.constraints,
     }
+    knobs = {k: v for k, v in trial.config.items() if k in GENERATION_KNOBS}
+    if knobs:
+        config["generation"] = _export_generation(run, knobs, out)
     path = out / "config.yaml"
     path.write_text(yaml.safe_dump(config, sort_keys=False))
     (out / "README.md").write_text(_readme(run, trial, selection, list(tasks)))
     return path
+
+
+def _export_generation(run: Run, knobs: dict[str, Any], out: Path) -> dict[str, Any]:
+    """Copy the prompt templates and return the sampling settings (never the API key)."""
+    prompts = out / "prompts"
+    prompts.mkdir()
+    template = knobs.get("template", DEFAULT_KNOBS["template"])
+    for name in ("system", "base", template):
+        shutil.copy(PROMPTS / f"{name}.j2", prompts / f"{name}.j2")
+    settings = run.campaign.generator
+    return {"knobs": knobs, "template_file": f"prompts/{template}.j2", "backend": settings.backend,
+            "base_url": settings.base_url, "model": knobs.get("model", settings.model),
+            "samples_per_task": settings.samples_per_task, "seed": settings.seed,
+            "max_tokens": settings.max_tokens, "api_key_env": settings.api_key_env,
+            "rtl": "each task's rtl.v is its best sample (sample number in metrics.json)"}
 
 
 def _readme(run: Run, trial: Trial, selection: str, tasks: list[str]) -> str:

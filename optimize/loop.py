@@ -9,7 +9,7 @@ table: completed trials are replayed into a fresh optimizer, pending ones are ev
 from __future__ import annotations
 
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from rich.console import Console
@@ -43,7 +43,10 @@ def create_run(campaign_file: Path, output: Path | None = None) -> Path:
         raise RtlboError(f"{run_dir} already holds a campaign; continue it with "
                          f"'rtlbo run {run_dir} --resume' or set another 'output'")
     spaces = campaign.space_paths(base)
-    load_space(spaces)  # validate before anything is written
+    check_knobs(load_space(spaces).names, campaign.generator)  # validate before anything is written
+    if campaign.generator.replay_file:
+        replay = (base / campaign.generator.replay_file).resolve()
+        campaign.generator = replace(campaign.generator, replay_file=str(replay))
     (run_dir / "space").mkdir(parents=True, exist_ok=True)
     local = []
     for path in spaces:
@@ -56,8 +59,11 @@ def create_run(campaign_file: Path, output: Path | None = None) -> Path:
 
 
 def outcome_constraints(campaign: Campaign) -> tuple[OutcomeConstraint, ...]:
-    """Return the constraint metrics the campaign asks the optimizer to respect."""
+    """Return the constraint metrics the campaign asks the optimizer to respect (the functional
+    pass rate only when an LLM writes the RTL: the reference RTL always passes)."""
     constraints = []
+    if campaign.generator.uses_llm:
+        constraints.append(OutcomeConstraint("pass_rate", ">=", campaign.constraints.pass_rate))
     if campaign.constraints.timing_met:
         constraints.append(OutcomeConstraint("worst_slack", ">=", 0.0))
     if campaign.constraints.gate_level:
@@ -78,17 +84,19 @@ class Setup:
     campaign: Campaign
     space: SearchSpace
     tasks: list[Task]
+    exemplar_pool: list[Task]
     store: Store
 
     @classmethod
     def open(cls, run_dir: Path) -> Setup:
         campaign, base = load_campaign(run_dir / "campaign.yaml")
         space = load_space(campaign.space_paths(base))
-        check_knobs([k.name for k in space.knobs])
-        tasks = load_suite(campaign.tasks.suite).select(campaign.tasks.select)
+        check_knobs(space.names, campaign.generator)
+        suite = load_suite(campaign.tasks.suite)
+        tasks = suite.select(campaign.tasks.select)
         if not tasks:
             raise RtlboError(f"suite {campaign.tasks.suite} has no tasks; check 'tasks'")
-        return cls(run_dir, campaign, space, tasks, Store(run_dir, create=False))
+        return cls(run_dir, campaign, space, tasks, suite.tasks, Store(run_dir, create=False))
 
     def problem(self) -> Problem:
         return Problem(self.space, tuple(self.campaign.objectives), outcome_constraints(self.campaign),
@@ -146,7 +154,8 @@ class CampaignLoop:
         return {task: Metrics(**s["metrics"]) for task, s in baseline.per_task.items()}
 
     def _job(self, config: dict, baseline: dict[str, Metrics]) -> TrialJob:
-        return TrialJob(config, self.setup.tasks, baseline, self.setup.cache_path())
+        return TrialJob(config, self.setup.tasks, baseline, self.setup.cache_path(), self.campaign.generator,
+                        self.setup.exemplar_pool)
 
     def _finish(self, trial_id: int, result: TrialResult | None, error: str | None) -> Trial:
         """Store a trial's result durably, then tell the optimizer."""
@@ -154,18 +163,19 @@ class CampaignLoop:
             self.store.finish(trial_id, objectives=None, constraints={}, feasible=False, reason=error or "",
                               per_task={}, failed=True, seconds=0.0)
         else:
-            self._store_score(trial_id, result.score, result.seconds, result.evaluations)
+            self._store_score(trial_id, result.score, result.seconds, result.evaluations, result.completions)
         trial = next(t for t in self.store.trials() if t.id == trial_id)
         self.optimizer.tell(trial_id, outcome_of(trial))
         return trial
 
-    def _store_score(self, trial_id: int, s: Score, seconds: float, evaluations: list = ()) -> None:
+    def _store_score(self, trial_id: int, s: Score, seconds: float, evaluations: list = (),
+                     completions: list = ()) -> None:
         feasible = s.failure is None and s.objectives is not None and all(
             c.satisfied(s.constraints[c.metric]) for c in self.constraints if c.metric in s.constraints)
         reason = s.failure or ("" if feasible else _infeasible_reason(s.per_task, s.constraints, self.constraints))
         self.store.finish(trial_id, objectives=s.objectives, constraints=s.constraints, feasible=feasible,
                           reason=reason, per_task=s.per_task, failed=s.failure is not None, seconds=seconds,
-                          evaluations=evaluations)
+                          evaluations=evaluations, extra=s.extra, completions=completions)
 
     def record(self, kind: str, config: dict, source: str, s: Score) -> Trial:
         """Add an already-scored trial (an imported one) to the table and the optimizer."""

@@ -7,6 +7,8 @@
       space/*.yaml         the search-space files it used
       trials.sqlite        one row per trial; the single source of truth for resume
       trials/000007/<task>/{rtl.v, synth.ys, abc.script, netlist.v, sta.tcl, *.log, evaluation.json}
+                           (generation campaigns: trials/000007/<task>/sample<k>/..., with answer.txt)
+      completions.jsonl    every LLM completion (generation campaigns), replayable
       optimizer/           the optimizer's own state export (e.g. Ax's experiment JSON)
       .lock                held by the process running the campaign
 
@@ -21,7 +23,7 @@ import json
 import os
 import sqlite3
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +44,7 @@ CREATE TABLE IF NOT EXISTS trials (
     feasible INTEGER,
     reason TEXT,
     per_task TEXT,
+    extra TEXT,
     source TEXT,
     created REAL,
     finished REAL,
@@ -65,6 +68,13 @@ class Trial:
     per_task: dict[str, Any]
     source: str
     seconds: float | None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def artifact_dir(root: Path, trial_id: int, task: str, sample: int | None) -> Path:
+    """Return where a trial's artifacts for a task (and LLM sample) live."""
+    folder = Path(root) / "trials" / f"{trial_id:06d}" / task
+    return folder if sample is None else folder / f"sample{sample}"
 
 
 class Store:
@@ -124,23 +134,30 @@ class Store:
 
     def finish(self, trial_id: int, *, objectives: dict[str, float] | None, constraints: dict[str, float],
                feasible: bool, reason: str, per_task: dict[str, Any], failed: bool, seconds: float,
-               evaluations: list[Evaluation] = ()) -> None:
-        """Write the trial's artifacts, then mark it completed (or failed) durably."""
+               evaluations: list[Evaluation] = (), extra: dict[str, Any] | None = None,
+               completions: list[dict] = ()) -> None:
+        """Write the trial's artifacts (and LLM completions), then mark it completed (or failed)
+        durably."""
         for evaluation in evaluations:
             self._write_artifacts(trial_id, evaluation)
+        if completions:
+            with open(self.root / "completions.jsonl", "a") as log:
+                for record in completions:
+                    log.write(json.dumps({k: v for k, v in record.items() if k != "cached"}) + "\n")
         with self.db:
             self.db.execute(
                 "UPDATE trials SET status=?, objectives=?, constraints=?, feasible=?, reason=?, per_task=?,"
-                " finished=?, seconds=? WHERE id=?",
+                " extra=?, finished=?, seconds=? WHERE id=?",
                 (FAILED if failed else COMPLETED, json.dumps(objectives), json.dumps(constraints),
-                 int(feasible), reason, json.dumps(per_task), time.time(), seconds, trial_id),
+                 int(feasible), reason, json.dumps(per_task), json.dumps(extra or {}), time.time(), seconds,
+                 trial_id),
             )
 
     def trial_dir(self, trial_id: int) -> Path:
         return self.root / "trials" / f"{trial_id:06d}"
 
     def _write_artifacts(self, trial_id: int, evaluation: Evaluation) -> None:
-        folder = self.trial_dir(trial_id) / evaluation.task
+        folder = artifact_dir(self.root, trial_id, evaluation.task, evaluation.sample)
         folder.mkdir(parents=True, exist_ok=True)
         for name, text in evaluation.artifacts.items():
             (folder / name).write_text(text)
@@ -151,13 +168,13 @@ class Store:
     def trials(self, status: str | None = None) -> list[Trial]:
         """Return the trials in id order (only those with ``status`` when given)."""
         query = "SELECT id, kind, status, config, objectives, constraints, feasible, reason, per_task, source," \
-                " seconds FROM trials"
+                " seconds, extra FROM trials"
         rows = self.db.execute(query + (" WHERE status=?" if status else "") + " ORDER BY id",
                                (status,) if status else ()).fetchall()
         return [
             Trial(r[0], r[1], r[2], json.loads(r[3]), json.loads(r[4]) if r[4] else None,
                   json.loads(r[5]) if r[5] else {}, bool(r[6]), r[7] or "",
-                  json.loads(r[8]) if r[8] else {}, r[9] or "", r[10])
+                  json.loads(r[8]) if r[8] else {}, r[9] or "", r[10], json.loads(r[11]) if r[11] else {})
             for r in rows
         ]
 
