@@ -35,6 +35,14 @@ class Constraints(_Strict):
     timing_met: bool = Field(True, description="every task must meet timing at its clock period")
 
 
+class ExecutorSpec(_Strict):
+    kind: Literal["local", "ray"] = Field("local", description="local process pool, or a Ray cluster")
+    workers: int = Field(2, ge=1, description="trials evaluated at once")
+    retries: int = Field(1, ge=0, description="re-runs of a trial whose worker (or Ray node) died")
+    address: str | None = Field(None, description="ray: 'auto', 'ray://head:10001'; none starts Ray locally")
+    resources_per_trial: dict[str, float] = Field(default_factory=lambda: {"num_cpus": 1.0})
+
+
 class Budget(_Strict):
     trials: int = Field(40, ge=1, description="configurations proposed by the optimizer")
 
@@ -52,7 +60,7 @@ class Campaign(_Strict):
     constraints: Constraints = Field(default_factory=Constraints)
     budget: Budget = Field(default_factory=Budget)
     batch_size: int = Field(4, ge=1)
-    workers: int = Field(2, ge=1)
+    executor: ExecutorSpec = Field(default_factory=ExecutorSpec)
     seed: int = 0
     optimizer: Literal["ax", "sobol", "random", "optuna-nsga2", "optuna-tpe", "pymoo-nsga2"] = "ax"
     generator: GeneratorSettings = Field(default_factory=GeneratorSettings)

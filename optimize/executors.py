@@ -1,14 +1,22 @@
 """Executors run trial evaluations and hand back results as they complete.
 
-``LocalExecutor`` runs each trial in its own worker process (forked from a forkserver that has the
-evaluator imported), at most ``workers`` at a time. A worker that dies — a tool segfault, the OOM
-killer, SIGKILL — fails only its own trial, with the reason.
+Both executors have the same verbs: ``submit(trial_id, job)``, ``wait(timeout) -> [Completed]``,
+``outstanding`` and ``cancel()``.
+
+- ``LocalExecutor`` runs each trial in its own worker process (forked from a forkserver that has
+  the evaluator imported), at most ``workers`` at a time. A worker that dies — a tool segfault, the
+  OOM killer, SIGKILL — fails only its own trial, with the reason, after ``retries`` re-runs.
+- ``RayExecutor`` runs trials as Ray tasks on a cluster (``rtlbo[ray]``). Results, artifacts
+  included, travel back to the driver, which owns the run directory and writes every evaluation
+  into its own cache; a task whose node or worker is lost is re-run by Ray ``retries`` times,
+  then reported as failed.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import signal
+import socket
 from collections import deque
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
@@ -45,8 +53,9 @@ def _work(job: TrialJob, conn: Connection) -> None:
 class LocalExecutor:
     """A pool of worker processes on this machine, one process per trial."""
 
-    def __init__(self, workers: int):
-        self.workers = workers
+    def __init__(self, workers: int, retries: int = 1):
+        self.workers, self.retries = workers, retries
+        self._attempts: dict[int, int] = {}
         self._ctx = multiprocessing.get_context("forkserver")
         self._ctx.set_forkserver_preload(["objectives.trial"])
         self._queue: deque[tuple[int, TrialJob]] = deque()
@@ -68,14 +77,14 @@ class LocalExecutor:
             process = self._ctx.Process(target=_work, args=(job, child), daemon=True)
             process.start()
             child.close()
-            self._active[trial_id] = (process, parent)
+            self._active[trial_id] = (process, parent, job)
 
     def wait(self, timeout: float | None = None) -> list[Completed]:
         """Return the trials that finished within ``timeout`` seconds (possibly none)."""
         if not self._active:
             return []
         by_handle = {}
-        for trial_id, (process, conn) in self._active.items():
+        for trial_id, (process, conn, _) in self._active.items():
             by_handle[conn] = trial_id
             by_handle[process.sentinel] = trial_id
         ready = wait(list(by_handle), timeout)
@@ -84,14 +93,21 @@ class LocalExecutor:
             trial_id = by_handle[handle]
             if trial_id in done:
                 continue
-            process, conn = self._active[trial_id]
+            process, conn, _ = self._active[trial_id]
             done[trial_id] = self._collect(trial_id, process, conn)
-        for trial_id in done:
-            process, conn = self._active.pop(trial_id)
+        finished = []
+        for trial_id, completed in done.items():
+            process, conn, job = self._active.pop(trial_id)
             process.join()
             conn.close()
+            died = completed.result is None and completed.error.startswith("worker process died")
+            if died and self._attempts.get(trial_id, 0) < self.retries:
+                self._attempts[trial_id] = self._attempts.get(trial_id, 0) + 1
+                self._queue.appendleft((trial_id, job))  # run it again, first
+            else:
+                finished.append(completed)
         self._start()
-        return list(done.values())
+        return finished
 
     @staticmethod
     def _collect(trial_id: int, process: multiprocessing.Process, conn: Connection) -> Completed:
@@ -109,12 +125,96 @@ class LocalExecutor:
     def cancel(self) -> None:
         """Drop queued trials and stop running ones (SIGTERM, so their tools die too; then SIGKILL)."""
         self._queue.clear()
-        for process, _ in self._active.values():
+        for process, _, _ in self._active.values():
             process.terminate()
-        for process, conn in self._active.values():
+        for process, conn, _ in self._active.values():
             process.join(timeout=10)
             if process.is_alive():
                 process.kill()
                 process.join()
             conn.close()
         self._active.clear()
+
+
+class RayExecutor:
+    """Trials as Ray tasks, at most ``workers`` in flight, each with ``resources`` (e.g. num_cpus)."""
+
+    def __init__(self, workers: int, address: str | None, resources: dict[str, float], retries: int = 1):
+        try:
+            import ray
+        except ImportError:
+            raise RtlboError("the ray executor needs Ray; install it with: pip install 'rtlbo[ray]'") from None
+        self._ray, self.workers = ray, workers
+        _check_reachable(address)
+        try:
+            # Started here (no address), Ray stays on loopback.
+            local = {} if address else {"_node_ip_address": "127.0.0.1"}
+            ray.init(address=address, ignore_reinit_error=True, log_to_driver=False,
+                     include_dashboard=False, logging_level="ERROR", **local)
+        except (ConnectionError, RuntimeError, ValueError) as exc:
+            raise RtlboError(f"cannot reach the Ray cluster at {address!r} ({str(exc).splitlines()[0][:160]}); "
+                             "start one with 'ray start --head' or fix executor.address") from None
+        options = {"num_cpus": 1, **resources}
+        self._remote = ray.remote(max_retries=retries, retry_exceptions=False)(evaluate_config).options(**options)
+        self._queue: deque[tuple[int, TrialJob]] = deque()
+        self._active: dict = {}  # ObjectRef -> trial id
+
+    @property
+    def outstanding(self) -> int:
+        return len(self._queue) + len(self._active)
+
+    def submit(self, trial_id: int, job: TrialJob) -> None:
+        self._queue.append((trial_id, job))
+        self._start()
+
+    def _start(self) -> None:
+        while self._queue and len(self._active) < self.workers:
+            trial_id, job = self._queue.popleft()
+            self._active[self._remote.remote(job)] = trial_id
+
+    def wait(self, timeout: float | None = None) -> list[Completed]:
+        if not self._active:
+            return []
+        ready, _ = self._ray.wait(list(self._active), num_returns=len(self._active), timeout=timeout)
+        done = []
+        for ref in ready:
+            trial_id = self._active.pop(ref)
+            try:
+                result = self._ray.get(ref)
+            except self._ray.exceptions.RayTaskError as exc:
+                cause = exc.cause
+                done.append(Completed(trial_id, None, str(cause) if isinstance(cause, RtlboError)
+                                      else f"{type(cause).__name__}: {cause}"))
+            except self._ray.exceptions.RayError as exc:  # worker or node lost, retries spent
+                done.append(Completed(trial_id, None, f"ray worker lost: {type(exc).__name__}"))
+            else:
+                done.append(Completed(trial_id, result))
+        self._start()
+        return done
+
+    def cancel(self) -> None:
+        self._queue.clear()
+        for ref in self._active:
+            self._ray.cancel(ref, force=True)
+        self._active.clear()
+
+
+def _check_reachable(address: str | None) -> None:
+    """Raise RtlboError quickly when a host:port Ray address does not answer (ray.init would retry
+    for minutes)."""
+    if not address or address == "auto":
+        return
+    host, _, port = address.removeprefix("ray://").rpartition(":")
+    try:
+        socket.create_connection((host or "127.0.0.1", int(port)), timeout=3).close()
+    except (OSError, ValueError) as exc:
+        raise RtlboError(f"cannot reach the Ray cluster at {address!r} ({exc}); start one with 'ray start --head' "
+                         "or fix executor.address") from None
+
+
+def make_executor(kind: str, workers: int, retries: int, address: str | None = None,
+                  resources: dict[str, float] | None = None) -> LocalExecutor | RayExecutor:
+    """Return the executor a campaign's ``executor`` section names."""
+    if kind == "ray":
+        return RayExecutor(workers, address, resources or {}, retries)
+    return LocalExecutor(workers, retries)

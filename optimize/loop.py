@@ -15,7 +15,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from objectives.cache import default_cache_path
+from objectives.cache import EvalCache, default_cache_path
 from objectives.errors import RtlboError
 from objectives.results import Metrics
 from objectives.scoring import Score
@@ -23,7 +23,7 @@ from objectives.suites import load_suite
 from objectives.tasks import Task
 from objectives.trial import TrialJob, TrialResult, check_knobs, evaluate_config
 from optimize.campaign import Campaign, load_campaign
-from optimize.executors import LocalExecutor
+from optimize.executors import make_executor
 from optimize.optimizers import Optimizer, Outcome, OutcomeConstraint, Problem, make_optimizer
 from optimize.pareto import hypervolume
 from optimize.store import BASELINE, PENDING, PROPOSED, Store, Trial
@@ -158,7 +158,13 @@ class CampaignLoop:
                         self.setup.exemplar_pool)
 
     def _finish(self, trial_id: int, result: TrialResult | None, error: str | None) -> Trial:
-        """Store a trial's result durably, then tell the optimizer."""
+        """Store a trial's result durably (its evaluations into the driver's cache too, for
+        workers on other machines), then tell the optimizer."""
+        if result is not None and self.campaign.executor.kind == "ray":
+            cache = EvalCache(self.setup.cache_path())
+            for evaluation in result.evaluations:
+                if evaluation.key and not evaluation.cached and evaluation.stage("simulation").status != "skipped":
+                    cache.put(evaluation)
         if result is None:
             self.store.finish(trial_id, objectives=None, constraints={}, feasible=False, reason=error or "",
                               per_task={}, failed=True, seconds=0.0)
@@ -197,7 +203,8 @@ class CampaignLoop:
 
             import_runs(self, self.warm_start, baseline, self.console)
         budget = self.campaign.budget.trials
-        executor = LocalExecutor(self.campaign.workers)
+        spec = self.campaign.executor
+        executor = make_executor(spec.kind, spec.workers, spec.retries, spec.address, spec.resources_per_trial)
         for trial in pending:
             executor.submit(trial.id, self._job(trial.config, baseline))
         asked = self.store.count(PROPOSED)
@@ -208,7 +215,7 @@ class CampaignLoop:
                 done = asked - len(pending)
                 bar = progress.add_task("campaign", total=budget, completed=done, status=self._status())
                 while True:
-                    if executor.outstanding < self.campaign.workers and asked < budget:
+                    if executor.outstanding < spec.workers and asked < budget:
                         proposals = self.optimizer.ask(min(self.campaign.batch_size, budget - asked))
                         for trial_id, config in proposals:
                             self.store.add_pending(trial_id, PROPOSED, config, self.optimizer.name)
@@ -266,6 +273,9 @@ def run(target: Path, resume: bool, output: Path | None, console: Console,
     setup = Setup.open(run_dir)
     try:
         trials = CampaignLoop(setup, console, warm_start).run()
+    except KeyboardInterrupt:
+        console.print(f"[yellow]stopped: completed trials are saved; resume with: rtlbo run {run_dir} --resume[/]")
+        raise
     finally:
         setup.store.close()
     return setup, trials

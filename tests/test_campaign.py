@@ -32,7 +32,7 @@ def campaign_file(tmp_path: Path, **fields) -> Path:
         "tasks": {"suite": "builtin", "select": ["mul8", "seqdet"]},
         "budget": {"trials": 4},
         "batch_size": 2,
-        "workers": 2,
+        "executor": {"workers": 2},
         "optimizer": "sobol",
         "output": str(tmp_path / "run"),
     }
@@ -81,7 +81,7 @@ def _completed(db: Path) -> int:
 
 
 def test_resume_after_sigkill_loses_nothing_and_repeats_nothing(tmp_path: Path):
-    path = campaign_file(tmp_path, budget={"trials": 8}, workers=1, batch_size=1,
+    path = campaign_file(tmp_path, budget={"trials": 8}, executor={"workers": 1}, batch_size=1,
                          tasks={"suite": "builtin", "select": ["mul8", "mac8"]})
     run_dir = tmp_path / "run"
     process = subprocess.Popen([RTLBO, "run", str(path)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,

@@ -27,7 +27,7 @@ def rtlbo(*args: str) -> subprocess.CompletedProcess:
 
 def write_campaign(folder: Path, name: str, **fields) -> Path:
     data = {"name": name, "tasks": {"suite": "builtin", "select": TASKS}, "budget": {"trials": 8},
-            "batch_size": 4, "workers": 2, "optimizer": "sobol", "output": str(folder / name)}
+            "batch_size": 4, "executor": {"workers": 2}, "optimizer": "sobol", "output": str(folder / name)}
     data.update(fields)
     path = folder / f"{name}.yaml"
     path.write_text(yaml.safe_dump(data))

@@ -151,7 +151,8 @@ def test_prompts_see_spec_interface_goal_and_other_tasks_exemplars():
 
 def campaign(tmp_path: Path, name: str, generator: dict, budget: int = 4) -> Path:
     data = {"name": name, "tasks": {"suite": "builtin", "select": ["mul8", "seqdet"]},
-            "space": ["generation", "synthesis"], "budget": {"trials": budget}, "batch_size": 2, "workers": 2,
+            "space": ["generation", "synthesis"], "budget": {"trials": budget}, "batch_size": 2,
+            "executor": {"workers": 2},
             "optimizer": "sobol", "output": str(tmp_path / name), "constraints": {"pass_rate": 0.5},
             "cache": str(tmp_path / "cache.sqlite"), "generator": generator}
     path = tmp_path / f"{name}.yaml"
