@@ -2,7 +2,8 @@
 SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
-APT_PACKAGES := iverilog opensta qflow-tech-osu018
+# chromium + chromium-driver: the report test renders the HTML report headless.
+APT_PACKAGES := iverilog opensta qflow-tech-osu018 chromium chromium-driver
 STAMP := $(VENV)/.installed
 
 .PHONY: setup demo test lint clean

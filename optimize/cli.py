@@ -137,6 +137,23 @@ def export_command(
 
 
 @app.command()
+def report(
+    run_dir: Annotated[Path, typer.Argument(help="A run directory.")],
+    open_browser: Annotated[bool, typer.Option("--open", help="Open the page in a browser, if there is one.")] = False,
+) -> None:
+    """Write an HTML report with plots (RUN/report/index.html, PNGs beside it) and print its path."""
+    from optimize.report import build_report
+
+    page = build_report(run_dir)
+    out.print(f"report: [bold]{page}[/]")
+    if open_browser:
+        import webbrowser
+
+        if not webbrowser.open(page.resolve().as_uri()):
+            err.print("no browser found here; open the file above by hand")
+
+
+@app.command()
 def doctor() -> None:
     """Check the external tools and the liberty; print versions and how to install what is missing."""
     from optimize.doctor import run_doctor

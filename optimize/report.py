@@ -1,0 +1,269 @@
+"""``rtlbo report``: a self-contained HTML page (and PNGs) about one campaign.
+
+The page embeds plotly.js, so it opens without network access: the Pareto front as three 2-D
+projections and an interactive 3-D view (baseline flow and PAMA pick marked, infeasible trials
+greyed with their reason on hover), hypervolume and feasibility over trials, per-knob effects, the
+Pareto table with links to each trial's artifacts, and for generation campaigns the funnel per
+template and temperature. Matplotlib PNGs of the main plots are written beside it.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from dataclasses import dataclass
+from itertools import combinations
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import plotly.graph_objects as go  # noqa: E402
+from plotly.subplots import make_subplots  # noqa: E402
+
+from optimize.pama import rank  # noqa: E402
+from optimize.pareto import hypervolume_history  # noqa: E402
+from optimize.runs import Run  # noqa: E402
+from optimize.store import BASELINE, COMPLETED, Trial  # noqa: E402
+
+COLORS = {"feasible": "#1f77b4", "pareto": "#d62728", "infeasible": "#b0b0b0", "baseline": "#2ca02c",
+          "pama": "#ff7f0e"}
+
+
+@dataclass
+class Points:
+    """The campaign's trials sorted into what the plots draw."""
+
+    measured: list[Trial]
+    front: list[Trial]
+    baseline: Trial
+    pama: Trial | None
+
+    def group(self, name: str) -> list[Trial]:
+        front = {t.id for t in self.front}
+        if name == "pareto":
+            return [t for t in self.front if t.kind != BASELINE]
+        if name == "feasible":
+            return [t for t in self.measured if t.feasible and t.id not in front and t.kind != BASELINE]
+        return [t for t in self.measured if not t.feasible]
+
+
+def _points(run: Run) -> Points:
+    measured = [t for t in run.trials if t.status == COMPLETED and t.objectives]
+    front = run.front()
+    pama = rank(front, run.objectives)[0].trial if front else None
+    return Points(measured, front, run.baseline, pama)
+
+
+def _hover(t: Trial, names: list[str]) -> str:
+    ratios = "<br>".join(f"{n}: ×{t.objectives[n]:.3f}" for n in names)
+    reason = f"<br><b>infeasible</b>: {html.escape(t.reason[:160])}" if not t.feasible else ""
+    return f"trial {t.id}<br>{ratios}{reason}"
+
+
+def _figure_3d(run: Run, p: Points) -> go.Figure:
+    names = run.objectives
+    fig = go.Figure()
+    for group in ("infeasible", "feasible", "pareto"):
+        trials = p.group(group)
+        if len(names) < 3 or not trials:
+            continue
+        fig.add_trace(go.Scatter3d(
+            x=[t.objectives[names[0]] for t in trials], y=[t.objectives[names[1]] for t in trials],
+            z=[t.objectives[names[2]] for t in trials], mode="markers", name=group,
+            marker={"size": 5, "color": COLORS[group]}, text=[_hover(t, names) for t in trials],
+            hoverinfo="text"))
+    for label, trial, symbol in (("baseline", p.baseline, "diamond"), ("pama", p.pama, "x")):
+        if trial is not None and len(names) >= 3:
+            fig.add_trace(go.Scatter3d(x=[trial.objectives[names[0]]], y=[trial.objectives[names[1]]],
+                                       z=[trial.objectives[names[2]]], mode="markers", name=label,
+                                       marker={"size": 9, "color": COLORS[label], "symbol": symbol},
+                                       text=[_hover(trial, names)], hoverinfo="text"))
+    fig.update_layout(height=560, margin={"l": 0, "r": 0, "t": 30, "b": 0},
+                      scene={"xaxis_title": f"{names[0]} ×", "yaxis_title": f"{names[1]} ×",
+                             "zaxis_title": f"{names[-1]} ×"})
+    return fig
+
+
+def _figure_2d(run: Run, p: Points) -> go.Figure:
+    pairs = list(combinations(run.objectives, 2))
+    fig = make_subplots(rows=1, cols=len(pairs), subplot_titles=[f"{a} – {b}" for a, b in pairs])
+    for col, (a, b) in enumerate(pairs, start=1):
+        for group in ("infeasible", "feasible", "pareto"):
+            trials = p.group(group)
+            fig.add_trace(go.Scatter(x=[t.objectives[a] for t in trials], y=[t.objectives[b] for t in trials],
+                                     mode="markers", name=group, legendgroup=group, showlegend=col == 1,
+                                     marker={"color": COLORS[group], "size": 8},
+                                     text=[_hover(t, run.objectives) for t in trials], hoverinfo="text"),
+                          row=1, col=col)
+        for label, trial in (("baseline", p.baseline), ("pama", p.pama)):
+            if trial is not None:
+                fig.add_trace(go.Scatter(x=[trial.objectives[a]], y=[trial.objectives[b]], mode="markers",
+                                         name=label, legendgroup=label, showlegend=col == 1,
+                                         marker={"color": COLORS[label], "size": 14, "symbol": "star"},
+                                         text=[_hover(trial, run.objectives)], hoverinfo="text"), row=1, col=col)
+        fig.update_xaxes(title_text=f"{a} ×", row=1, col=col)
+        fig.update_yaxes(title_text=f"{b} ×", row=1, col=col)
+    fig.update_layout(height=420, margin={"t": 40})
+    return fig
+
+
+def _history(run: Run) -> tuple[list[int], list[float], list[float]]:
+    ordered = sorted(run.trials, key=lambda t: t.id)
+    hv = hypervolume_history(ordered, run.objectives, run.campaign.reference_point)
+    feasible = [sum(t.feasible for t in ordered[: i + 1]) / (i + 1) for i in range(len(ordered))]
+    return [t.id for t in ordered], hv, feasible
+
+
+def _figure_history(run: Run) -> go.Figure:
+    ids, hv, feasible = _history(run)
+    fig = make_subplots(rows=1, cols=2, subplot_titles=["hypervolume", "feasible share of trials"])
+    fig.add_trace(go.Scatter(x=ids, y=hv, mode="lines+markers", name="hypervolume"), row=1, col=1)
+    fig.add_trace(go.Scatter(x=ids, y=feasible, mode="lines+markers", name="feasible"), row=1, col=2)
+    fig.update_xaxes(title_text="trial")
+    fig.update_layout(height=360, showlegend=False, margin={"t": 40})
+    return fig
+
+
+def _figure_knobs(run: Run, p: Points) -> go.Figure:
+    """Per knob, the mean log2 ratio of each objective over trials with each value (numeric knobs
+    binned into thirds): how moving the knob moved power, delay and area."""
+    knobs = [k for k in run.space.tunable if len({str(t.config.get(k.name)) for t in p.measured}) > 1]
+    fig = make_subplots(rows=max(1, math.ceil(len(knobs) / 3)), cols=3, subplot_titles=[k.name for k in knobs])
+    for i, knob in enumerate(knobs):
+        groups: dict[str, list[Trial]] = {}
+        for t in p.measured:
+            value = t.config[knob.name]
+            if knob.type in ("float", "int"):
+                third = min(int(knob.encode(value) * 3), 2)
+                label = ("low", "mid", "high")[third]
+            else:
+                label = str(value)
+            groups.setdefault(label, []).append(t)
+        labels = sorted(groups) if knob.type not in ("float", "int") else [x for x in ("low", "mid", "high")
+                                                                             if x in groups]
+        for j, name in enumerate(run.objectives):
+            means = [sum(math.log2(t.objectives[name]) for t in groups[g]) / len(groups[g]) for g in labels]
+            fig.add_trace(go.Bar(x=labels, y=means, name=name, legendgroup=name, showlegend=i == 0,
+                                 marker_color=("#1f77b4", "#ff7f0e", "#2ca02c")[j % 3]),
+                          row=i // 3 + 1, col=i % 3 + 1)
+    fig.update_layout(height=260 * max(1, math.ceil(len(knobs) / 3)), barmode="group", margin={"t": 40},
+                      title_text="mean log2(ratio to baseline) per knob value (below 0 = better)")
+    return fig
+
+
+def _figure_funnel(run: Run, p: Points) -> go.Figure | None:
+    with_funnel = [t for t in p.measured if "syntax_rate" in t.extra]
+    if not with_funnel:
+        return None
+    fig = make_subplots(rows=1, cols=2, subplot_titles=["by template", "by temperature"])
+    stages = ("syntax_rate", "functional_rate", "synthesis_rate")
+    for col, key in ((1, "template"), (2, "temperature")):
+        groups: dict[str, list[Trial]] = {}
+        for t in with_funnel:
+            value = t.config.get(key)
+            label = f"{round(value * 4) / 4:.2f}" if isinstance(value, float) else str(value)
+            groups.setdefault(label, []).append(t)
+        labels = sorted(groups)
+        for j, stage in enumerate(stages):
+            fig.add_trace(go.Bar(x=labels, y=[sum(t.extra[stage] for t in groups[g]) / len(groups[g]) for g in labels],
+                                 name=stage.replace("_rate", ""), legendgroup=stage, showlegend=col == 1,
+                                 marker_color=("#9467bd", "#17becf", "#bcbd22")[j]), row=1, col=col)
+    fig.update_layout(height=380, barmode="group", margin={"t": 40})
+    return fig
+
+
+def _pngs(run: Run, p: Points, folder: Path) -> list[str]:
+    """Write matplotlib versions of the main plots; return their file names."""
+    pairs = list(combinations(run.objectives, 2))
+    fig, axes = plt.subplots(1, max(1, len(pairs)), figsize=(5 * max(1, len(pairs)), 4.2), squeeze=False)
+    for ax, (a, b) in zip(axes[0], pairs, strict=False):
+        for group, marker in (("infeasible", "x"), ("feasible", "o"), ("pareto", "o")):
+            trials = p.group(group)
+            ax.scatter([t.objectives[a] for t in trials], [t.objectives[b] for t in trials], c=COLORS[group],
+                       marker=marker, label=group, s=28)
+        for label, trial in (("baseline", p.baseline), ("PAMA pick", p.pama)):
+            if trial is not None:
+                ax.scatter([trial.objectives[a]], [trial.objectives[b]], marker="*", s=220, label=label,
+                           c=COLORS["baseline" if label == "baseline" else "pama"], edgecolors="black")
+        ax.set_xlabel(f"{a} (× baseline)")
+        ax.set_ylabel(f"{b} (× baseline)")
+        ax.grid(alpha=0.3)
+    axes[0][0].legend(fontsize=8)
+    fig.suptitle(f"{run.campaign.name}: Pareto front projections")
+    fig.tight_layout()
+    fig.savefig(folder / "pareto.png", dpi=120)
+    plt.close(fig)
+    ids, hv, feasible = _history(run)
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.6))
+    left.plot(ids, hv, marker="o")
+    left.set_title("hypervolume")
+    right.plot(ids, feasible, marker="o", color="#2ca02c")
+    right.set_title("feasible share of trials")
+    for ax in (left, right):
+        ax.set_xlabel("trial")
+        ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(folder / "hypervolume.png", dpi=120)
+    plt.close(fig)
+    return ["pareto.png", "hypervolume.png"]
+
+
+def _pareto_table(run: Run, p: Points) -> str:
+    ranked = rank(p.front, run.objectives) if p.front else []
+    baseline = run.space.baseline()
+    knobs = [k.name for k in run.space.tunable]
+    head = "".join(f"<th>{n} ×</th>" for n in run.objectives) + "<th>s*</th>" + "".join(f"<th>{k}</th>" for k in knobs)
+    rows = []
+    for score in ranked:
+        t = score.trial
+        cells = "".join(f"<td>{t.objectives[n]:.4f}</td>" for n in run.objectives)
+        values = "".join(f"<td class='{'changed' if baseline.get(k) != t.config.get(k) else ''}'>"
+                         f"{html.escape(_fmt(t.config.get(k)))}</td>" for k in knobs)
+        link = f"<a href='../trials/{t.id:06d}/'>trial {t.id}</a>"
+        tag = " (PAMA pick)" if p.pama is not None and t.id == p.pama.id else ""
+        rows.append(f"<tr><td>{link}{tag}</td>{cells}<td>{score.s:+.4f}</td>{values}</tr>")
+    return f"<table><tr><th>trial</th>{head}</tr>{''.join(rows)}</table>"
+
+
+def _fmt(value: object) -> str:
+    return f"{value:.3g}" if isinstance(value, float) else str(value)
+
+
+def build_report(run_dir: Path) -> Path:
+    """Write ``run_dir/report/index.html`` and its PNGs; return the page's path."""
+    run = Run.load(run_dir)
+    folder = run_dir / "report"
+    folder.mkdir(exist_ok=True)
+    p = _points(run)
+    pngs = _pngs(run, p, folder) if p.measured else []
+    figures = [("Pareto front (3-D)", _figure_3d(run, p)), ("Pareto front projections", _figure_2d(run, p)),
+               ("Hypervolume and feasibility over trials", _figure_history(run)),
+               ("Per-knob effects", _figure_knobs(run, p))]
+    if (funnel := _figure_funnel(run, p)) is not None:
+        figures.append(("Generation funnel (TuRTLe-style)", funnel))
+    sections = []
+    for i, (title, fig) in enumerate(figures):
+        body = fig.to_html(full_html=False, include_plotlyjs=i == 0, div_id=f"plot{i}")
+        sections.append(f"<h2>{title}</h2>\n{body}")
+    failed = [t for t in run.trials if t.status == "failed"]
+    failures = "".join(f"<li>trial {t.id}: {html.escape(t.reason[:300])}</li>" for t in failed)
+    page = (folder.parent / "report" / "index.html")
+    page.write_text(f"""<!DOCTYPE html>
+<html><head><meta charset="utf-8"><title>rtlbo report: {html.escape(run.campaign.name)}</title>
+<style>body{{font-family:sans-serif;margin:2em;max-width:1400px}}table{{border-collapse:collapse;font-size:13px}}
+td,th{{border:1px solid #ccc;padding:3px 6px;text-align:right}}td.changed{{background:#fff3d6}}
+.plot-png{{max-width:100%}}</style></head><body>
+<h1>rtlbo campaign <code>{html.escape(run.campaign.name)}</code></h1>
+<p>{len(run.trials)} trials ({sum(t.kind == 'proposed' for t in run.trials)} proposed by {run.campaign.optimizer}),
+{len(p.measured)} measured, {sum(t.feasible for t in p.measured)} feasible, {len(failed)} failed;
+{len(p.front)} configurations on the Pareto front. Objectives are ratios to the baseline flow (lower is better);
+the hypervolume's reference point is the baseline × {run.campaign.reference_point:g}.</p>
+{''.join(sections)}
+<h2>Pareto table</h2>{_pareto_table(run, p)}
+<h2>Failed trials</h2><ul>{failures or '<li>none</li>'}</ul>
+<h2>Images</h2>{''.join(f'<img class="plot-png" src="{name}" alt="{name}">' for name in pngs)}
+</body></html>
+""")
+    return page
