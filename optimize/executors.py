@@ -17,9 +17,11 @@ from __future__ import annotations
 import multiprocessing
 import signal
 import socket
+from abc import ABC, abstractmethod
 from collections import deque
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
+from typing import Any
 
 from objectives.errors import RtlboError
 from objectives.trial import TrialJob, TrialResult, evaluate_config
@@ -50,16 +52,13 @@ def _work(job: TrialJob, conn: Connection) -> None:
         conn.close()
 
 
-class LocalExecutor:
-    """A pool of worker processes on this machine, one process per trial."""
+class _Bounded(ABC):
+    """Queues submitted trials and keeps at most ``workers`` of them running."""
 
-    def __init__(self, workers: int, retries: int = 1):
-        self.workers, self.retries = workers, retries
-        self._attempts: dict[int, int] = {}
-        self._ctx = multiprocessing.get_context("forkserver")
-        self._ctx.set_forkserver_preload(["objectives.trial"])
+    def __init__(self, workers: int):
+        self.workers = workers
         self._queue: deque[tuple[int, TrialJob]] = deque()
-        self._active: dict[int, tuple[multiprocessing.Process, Connection]] = {}
+        self._active: dict[int, Any] = {}  # trial id -> what _launch returned
 
     @property
     def outstanding(self) -> int:
@@ -73,11 +72,29 @@ class LocalExecutor:
     def _start(self) -> None:
         while self._queue and len(self._active) < self.workers:
             trial_id, job = self._queue.popleft()
-            parent, child = self._ctx.Pipe(duplex=False)
-            process = self._ctx.Process(target=_work, args=(job, child), daemon=True)
-            process.start()
-            child.close()
-            self._active[trial_id] = (process, parent, job)
+            self._active[trial_id] = self._launch(job)
+
+    @abstractmethod
+    def _launch(self, job: TrialJob) -> Any:
+        """Start ``job``; return the handle ``wait`` collects it by."""
+
+
+class LocalExecutor(_Bounded):
+    """A pool of worker processes on this machine, one process per trial."""
+
+    def __init__(self, workers: int, retries: int = 1):
+        super().__init__(workers)
+        self.retries = retries
+        self._attempts: dict[int, int] = {}
+        self._ctx = multiprocessing.get_context("forkserver")
+        self._ctx.set_forkserver_preload(["objectives.trial"])
+
+    def _launch(self, job: TrialJob) -> tuple[multiprocessing.Process, Connection, TrialJob]:
+        parent, child = self._ctx.Pipe(duplex=False)
+        process = self._ctx.Process(target=_work, args=(job, child), daemon=True)
+        process.start()
+        child.close()
+        return process, parent, job
 
     def wait(self, timeout: float | None = None) -> list[Completed]:
         """Return the trials that finished within ``timeout`` seconds (possibly none)."""
@@ -136,7 +153,7 @@ class LocalExecutor:
         self._active.clear()
 
 
-class RayExecutor:
+class RayExecutor(_Bounded):
     """Trials as Ray tasks, at most ``workers`` in flight, each with ``resources`` (e.g. num_cpus)."""
 
     def __init__(self, workers: int, address: str | None, resources: dict[str, float], retries: int = 1):
@@ -144,7 +161,8 @@ class RayExecutor:
             import ray
         except ImportError:
             raise RtlboError("the ray executor needs Ray; install it with: pip install 'rtlbo[ray]'") from None
-        self._ray, self.workers = ray, workers
+        super().__init__(workers)
+        self._ray = ray
         _check_reachable(address)
         try:
             # Started here (no address), Ray stays on loopback.
@@ -156,29 +174,19 @@ class RayExecutor:
                              "start one with 'ray start --head' or fix executor.address") from None
         options = {"num_cpus": 1, **resources}
         self._remote = ray.remote(max_retries=retries, retry_exceptions=False)(evaluate_config).options(**options)
-        self._queue: deque[tuple[int, TrialJob]] = deque()
-        self._active: dict = {}  # ObjectRef -> trial id
 
-    @property
-    def outstanding(self) -> int:
-        return len(self._queue) + len(self._active)
-
-    def submit(self, trial_id: int, job: TrialJob) -> None:
-        self._queue.append((trial_id, job))
-        self._start()
-
-    def _start(self) -> None:
-        while self._queue and len(self._active) < self.workers:
-            trial_id, job = self._queue.popleft()
-            self._active[self._remote.remote(job)] = trial_id
+    def _launch(self, job: TrialJob) -> Any:
+        return self._remote.remote(job)  # an ObjectRef
 
     def wait(self, timeout: float | None = None) -> list[Completed]:
         if not self._active:
             return []
-        ready, _ = self._ray.wait(list(self._active), num_returns=len(self._active), timeout=timeout)
+        trial_of = {ref: trial_id for trial_id, ref in self._active.items()}
+        ready, _ = self._ray.wait(list(trial_of), num_returns=len(trial_of), timeout=timeout)
         done = []
         for ref in ready:
-            trial_id = self._active.pop(ref)
+            trial_id = trial_of[ref]
+            del self._active[trial_id]
             try:
                 result = self._ray.get(ref)
             except self._ray.exceptions.RayTaskError as exc:
@@ -194,7 +202,7 @@ class RayExecutor:
 
     def cancel(self) -> None:
         self._queue.clear()
-        for ref in self._active:
+        for ref in self._active.values():
             self._ray.cancel(ref, force=True)
         self._active.clear()
 
