@@ -75,9 +75,10 @@ def parse_model(model: type[ModelT], data: Any, source: str) -> ModelT:
         return model.model_validate(data)
     except ValidationError as exc:
         # A misspelt key also shows up as a missing one: report the misspelling.
-        error = min(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
+        unknown = ("extra_forbidden", "unexpected_keyword_argument")  # models / dataclasses
+        error = min(exc.errors(), key=lambda e: e["type"] not in unknown)
         key = ".".join(str(part) for part in error["loc"]) or "(top level)"
-        if error["type"] == "extra_forbidden":
+        if error["type"] in unknown:
             last = str(error["loc"][-1])
             known = _known_keys(model, error["loc"][:-1])
             close = difflib.get_close_matches(last, known, n=1)
