@@ -21,9 +21,8 @@ import yaml
 from rich.console import Console
 
 from optimize.loop import run
-from optimize.pareto import hypervolume
+from optimize.pareto import hypervolume_by_evaluation
 from optimize.runs import Run
-from optimize.store import PROPOSED
 
 PRIOR_TASKS = ["mul8", "mac8", "adder32", "alu", "seqdet"]
 FOCUSED_TASKS = ["mul8", "mac8", "alu"]
@@ -41,10 +40,7 @@ def campaign(folder: Path, name: str, tasks: list[str], seed: int, budget: int) 
 def curve(run_dir: Path) -> list[float]:
     """Hypervolume after each of the campaign's own (proposed) evaluations; index 0 = before any."""
     result = Run.load(run_dir)
-    given = [t for t in result.trials if t.kind != PROPOSED]
-    proposed = [t for t in result.trials if t.kind == PROPOSED]
-    return [hypervolume(given + proposed[:i], result.objectives, result.campaign.reference_point)
-            for i in range(len(proposed) + 1)]
+    return hypervolume_by_evaluation(result.trials, result.objectives, result.campaign.reference_point)
 
 
 def main() -> None:

@@ -13,7 +13,7 @@ import torch
 from botorch.utils.multi_objective.hypervolume import Hypervolume
 from botorch.utils.multi_objective.pareto import is_non_dominated
 
-from optimize.store import COMPLETED, Trial
+from optimize.store import COMPLETED, PROPOSED, Trial
 
 
 def objective_matrix(trials: list[Trial], objectives: list[str]) -> np.ndarray:
@@ -53,3 +53,12 @@ def hypervolume_history(trials: list[Trial], objectives: list[str], reference: f
     """Return the hypervolume after each trial, in trial-id order."""
     ordered = sorted(trials, key=lambda t: t.id)
     return [hypervolume(ordered[: i + 1], objectives, reference) for i in range(len(ordered))]
+
+
+def hypervolume_by_evaluation(trials: list[Trial], objectives: list[str], reference: float = 1.0) -> list[float]:
+    """Return the hypervolume before the campaign's first own (proposed) evaluation — the baseline
+    and imported trials only — and after each proposed evaluation, in trial-id order."""
+    ordered = sorted(trials, key=lambda t: t.id)
+    given = [t for t in ordered if t.kind != PROPOSED]
+    proposed = [t for t in ordered if t.kind == PROPOSED]
+    return [hypervolume(given + proposed[:i], objectives, reference) for i in range(len(proposed) + 1)]
