@@ -42,8 +42,11 @@ def create_run(campaign_file: Path, output: Path | None = None) -> Path:
     if (run_dir / "trials.sqlite").exists():
         raise RtlboError(f"{run_dir} already holds a campaign; continue it with "
                          f"'rtlbo run {run_dir} --resume' or set another 'output'")
+    # Validate everything before anything is written.
     spaces = campaign.space_paths(base)
-    check_knobs(load_space(spaces).names, campaign.generator)  # validate before anything is written
+    check_knobs(load_space(spaces).names, campaign.generator)
+    if not load_suite(campaign.tasks.suite).select(campaign.tasks.select):
+        raise RtlboError(f"suite {campaign.tasks.suite} has no tasks; check 'tasks'")
     if campaign.generator.replay_file:
         replay = (base / campaign.generator.replay_file).resolve()
         campaign.generator = replace(campaign.generator, replay_file=str(replay))
@@ -93,10 +96,8 @@ class Setup:
         space = load_space(campaign.space_paths(base))
         check_knobs(space.names, campaign.generator)
         suite = load_suite(campaign.tasks.suite)
-        tasks = suite.select(campaign.tasks.select)
-        if not tasks:
-            raise RtlboError(f"suite {campaign.tasks.suite} has no tasks; check 'tasks'")
-        return cls(run_dir, campaign, space, tasks, suite.tasks, Store(run_dir, create=False))
+        return cls(run_dir, campaign, space, suite.select(campaign.tasks.select), suite.tasks,
+                   Store(run_dir, create=False))
 
     def problem(self) -> Problem:
         return Problem(self.space, tuple(self.campaign.objectives), outcome_constraints(self.campaign),

@@ -135,6 +135,7 @@ def test_second_process_on_a_run_directory_is_refused(tmp_path: Path):
 def test_bad_campaign_files(tmp_path: Path, fields: dict, message: str):
     with pytest.raises(RtlboError, match=message):
         run(campaign_file(tmp_path, **fields), resume=False, output=None, console=QUIET)
+    assert not (tmp_path / "run").exists(), "a bad campaign file must not leave a run directory behind"
 
 
 def test_existing_run_needs_resume(tmp_path: Path):
