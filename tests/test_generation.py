@@ -209,6 +209,11 @@ def test_mixed_campaign_end_to_end_then_replay_offline_and_no_secret_anywhere(tm
                                 capture_output=True, text=True)
     assert reproduced.returncode == 0 and "exactly" in reproduced.stderr
 
+    # The report shows the TuRTLe-style funnel per template and temperature.
+    from optimize.report import build_report
+
+    assert "Generation funnel (TuRTLe-style)" in build_report(tmp_path / "gen").read_text()
+
     # Replay: the same campaign offline, from the recorded completions (the server is gone).
     replay = {"backend": "replay", "base_url": generator["base_url"], "model": "double", "samples_per_task": 2,
               "replay_file": str(tmp_path / "gen" / "completions.jsonl")}
