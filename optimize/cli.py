@@ -18,6 +18,9 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     rich_markup_mode="rich",
+    epilog="Examples:  rtlbo eval --task mac8  ·  rtlbo run examples/quickstart.yaml  ·  "
+    "rtlbo pareto runs/quickstart --explain  ·  rtlbo export runs/quickstart --out best/  ·  "
+    "rtlbo report runs/quickstart.  Docs: docs/*.md",
 )
 tasks_app = typer.Typer(help="Inspect task suites.", no_args_is_help=True)
 app.add_typer(tasks_app, name="tasks")
