@@ -25,7 +25,8 @@ from objectives.trial import TrialJob, TrialResult, check_knobs, evaluate_config
 from optimize.campaign import Campaign, load_campaign
 from optimize.executors import make_executor
 from optimize.optimizers import Optimizer, Outcome, OutcomeConstraint, Problem, make_optimizer
-from optimize.pareto import hypervolume
+from optimize.pama import rank
+from optimize.pareto import hypervolume, pareto_front
 from optimize.store import BASELINE, PENDING, PROPOSED, Store, Trial
 from search_spaces.space import SearchSpace, load_space
 
@@ -238,11 +239,15 @@ class CampaignLoop:
         return self.store.trials()
 
     def _status(self) -> str:
-        trials = self.store.trials()
+        """One line for the progress bar: failures, hypervolume, and the best point so far (PAMA)."""
+        trials, names = self.store.trials(), list(self.campaign.objectives)
         failed = sum(t.status == "failed" for t in trials)
         infeasible = sum(t.status == "completed" and not t.feasible for t in trials)
-        hv = hypervolume(trials, list(self.campaign.objectives), self.campaign.reference_point)
-        return f"failed {failed}  infeasible {infeasible}  hypervolume {hv:.4f}"
+        hv = hypervolume(trials, names, self.campaign.reference_point)
+        front = pareto_front(trials, names)
+        best = rank(front, names)[0].trial if front else None
+        point = f"  best: trial {best.id} " + " ".join(f"{n} ×{best.objectives[n]:.3f}" for n in names) if best else ""
+        return f"failed {failed}  infeasible {infeasible}  hypervolume {hv:.4f}{point}"
 
 
 def _infeasible_reason(per_task: dict, values: dict[str, float], constraints: tuple[OutcomeConstraint, ...]) -> str:
