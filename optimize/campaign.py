@@ -64,6 +64,7 @@ class Campaign(_Strict):
     seed: int = 0
     optimizer: Literal["ax", "sobol", "random", "optuna-nsga2", "optuna-tpe", "pymoo-nsga2"] = "ax"
     generator: GeneratorSettings = Field(default_factory=GeneratorSettings)
+    torch_device: str | None = Field(None, description="ax: torch device for model fitting, e.g. cuda")
     output: str | None = Field(None, description="run directory; default runs/<name>")
     cache: str | None = Field(None, description="evaluation cache file; default $RTLBO_CACHE or ~/.cache/rtlbo")
 

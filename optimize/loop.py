@@ -114,7 +114,7 @@ class CampaignLoop:
     def __init__(self, setup: Setup, console: Console, warm_start: list[Path] = ()):
         self.setup, self.console, self.warm_start = setup, console, list(warm_start)
         self.campaign, self.store = setup.campaign, setup.store
-        self.optimizer: Optimizer = make_optimizer(self.campaign.optimizer, setup.problem())
+        self.optimizer: Optimizer = make_optimizer(self.campaign.optimizer, setup.problem(), self.campaign.torch_device)
         self.constraints = outcome_constraints(self.campaign)
 
     # -- the baseline and the replay ------------------------------------------------------------

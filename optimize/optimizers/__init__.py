@@ -7,12 +7,13 @@ from optimize.optimizers.base import Optimizer, Outcome, OutcomeConstraint, Prob
 __all__ = ["Optimizer", "Outcome", "OutcomeConstraint", "Problem", "make_optimizer"]
 
 
-def make_optimizer(name: str, problem: Problem) -> Optimizer:
-    """Return the optimizer called ``name`` (see optimize.campaign.OPTIMIZERS) set up for ``problem``."""
+def make_optimizer(name: str, problem: Problem, torch_device: str | None = None) -> Optimizer:
+    """Return the optimizer called ``name`` (see optimize.campaign.OPTIMIZERS) set up for ``problem``
+    (``torch_device`` applies to Ax's model fitting)."""
     if name == "ax":
         from optimize.optimizers.ax import AxOptimizer
 
-        return AxOptimizer(problem)
+        return AxOptimizer(problem, torch_device)
     if name in ("sobol", "random"):
         from optimize.optimizers.unit_cube import RandomSampler, SobolSampler
 

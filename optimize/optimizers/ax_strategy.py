@@ -1,0 +1,265 @@
+"""A cheaper Ax generation strategy for rtlbo's campaigns.
+
+The shape is Ax's own (center point, Sobol initialization, then BoTorch's modular model with
+qLogNEHVI for several objectives); what changes is the cost of each BO step, measured by
+benchmarks/bo_overhead.py:
+
+- the acquisition optimizer runs fewer restarts and raw samples (``NUM_RESTARTS``,
+  ``RAW_SAMPLES``) and fewer alternating rounds over the discrete knobs (``MIXED_OPTIONS``);
+- qLogNEHVI draws ``MC_SAMPLES`` quasi-MC samples instead of 128 and takes pending points into
+  each candidate's joint improvement rather than re-partitioning the front for every sample
+  (``incremental_nehvi=False``; cheap for the single-candidate calls Ax makes per trial);
+- the GP's marginal likelihood fit is capped in iterations and warm-starts from the previous
+  fit's hyperparameters when the training data only grew (a running campaign).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from typing import Any
+
+import torch
+from ax.adapter.registry import Generators
+from ax.core.experiment_status import ExperimentStatus
+from ax.core.trial_status import TrialStatus
+from ax.generation_strategy.center_generation_node import CenterGenerationNode
+from ax.generation_strategy.dispatch_utils import get_derelativize_config
+from ax.generation_strategy.generation_strategy import GenerationNode, GenerationStrategy
+from ax.generation_strategy.generator_spec import GeneratorSpec
+from ax.generation_strategy.transition_criterion import MaxTrialsAwaitingData, MinTrials
+from ax.generators.torch.botorch_modular.acquisition import Acquisition
+from ax.generators.torch.botorch_modular.surrogate import ModelConfig, SurrogateSpec
+from ax.storage.botorch_modular_registry import register_acquisition, register_model
+from botorch.acquisition.acquisition import AcquisitionFunction
+from botorch.acquisition.multi_objective.logei import (
+    qLogExpectedHypervolumeImprovement,
+    qLogNoisyExpectedHypervolumeImprovement,
+)
+from botorch.acquisition.multi_objective.monte_carlo import (
+    qExpectedHypervolumeImprovement,
+    qNoisyExpectedHypervolumeImprovement,
+)
+from botorch.fit import _fit_fallback
+from botorch.models import SingleTaskGP
+from botorch.models.model import Model
+from gpytorch.mlls import MarginalLogLikelihood
+
+# -- settings measured with benchmarks/bo_overhead.py -----------------------------------------------
+MC_SAMPLES = 8
+NUM_RESTARTS = 4
+RAW_SAMPLES = 64
+MIXED_OPTIONS: dict[str, Any] = {"maxiter_alternating": 3, "maxiter_continuous": 4}
+COLD_FIT_MAXITER = 40
+WARM_FIT_MAXITER = 20
+_WARM_CACHE_SIZE = 8
+
+# Acquisition functions whose BoTorch input constructor takes ``mc_samples``.
+_MC_ACQFS = (
+    qLogNoisyExpectedHypervolumeImprovement,
+    qNoisyExpectedHypervolumeImprovement,
+    qLogExpectedHypervolumeImprovement,
+    qExpectedHypervolumeImprovement,
+)
+
+
+_NOISY_ACQFS = (qLogNoisyExpectedHypervolumeImprovement, qNoisyExpectedHypervolumeImprovement)
+
+
+class FastAcquisition(Acquisition):
+    """Ax's ``Acquisition`` with a smaller MC sample count for the hypervolume acquisitions.
+
+    Ax still picks the BoTorch acquisition function per call (qLogNEHVI for 2-4 objectives,
+    qLogProbabilityOfFeasibility while no observed point is feasible); ``options["mc_samples"]``
+    is added only for the classes whose input constructor accepts it, and the noisy ones get
+    ``incremental_nehvi=False``.
+    """
+
+    def _construct_botorch_acquisition(
+        self,
+        botorch_acqf_class: type[AcquisitionFunction],
+        botorch_acqf_options: dict[str, Any],
+        model: Model,
+    ) -> AcquisitionFunction:
+        mc_samples = self.options.get("mc_samples")
+        if (
+            mc_samples is not None
+            and issubclass(botorch_acqf_class, _MC_ACQFS)
+            and "mc_samples" not in botorch_acqf_options
+            and "sampler" not in botorch_acqf_options
+        ):
+            botorch_acqf_options = {**botorch_acqf_options, "mc_samples": int(mc_samples)}
+        if issubclass(botorch_acqf_class, _NOISY_ACQFS):
+            botorch_acqf_options = {"incremental_nehvi": False, **botorch_acqf_options}
+        return super()._construct_botorch_acquisition(
+            botorch_acqf_class=botorch_acqf_class, botorch_acqf_options=botorch_acqf_options, model=model
+        )
+
+
+class _HyperparameterCache:
+    """The hyperparameters of the last few fits, keyed by their training inputs.
+
+    A new fit warm-starts from a cached fit whose training inputs are a prefix of its own (the
+    same campaign, a few trials later: Ax orders the training data by trial); anything else starts
+    from BoTorch's defaults.
+    """
+
+    def __init__(self, size: int):
+        self._entries: deque[tuple[torch.Tensor, dict[str, torch.Tensor]]] = deque(maxlen=size)
+        self._lock = threading.Lock()
+
+    def lookup(self, X: torch.Tensor, model: Model) -> dict[str, torch.Tensor] | None:
+        with self._lock:
+            entries = list(self._entries)
+        for X_old, state in reversed(entries):
+            if (
+                X_old.shape[:-2] == X.shape[:-2]
+                and X_old.shape[-1] == X.shape[-1]
+                and 0 < X_old.shape[-2] <= X.shape[-2]
+                and X_old.device == X.device
+                and X_old.dtype == X.dtype
+                and torch.equal(X[..., : X_old.shape[-2], :], X_old)
+            ):
+                current = model.state_dict()
+                return {k: v for k, v in state.items() if k in current and current[k].shape == v.shape}
+        return None
+
+    def store(self, X: torch.Tensor, model: Model) -> None:
+        state = {k: v.detach().clone() for k, v in model.named_parameters()}  # hyperparameters only
+        with self._lock:
+            self._entries.append((X, state))
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+_HYPERPARAMETERS = _HyperparameterCache(_WARM_CACHE_SIZE)
+
+
+class WarmStartSingleTaskGP(SingleTaskGP):
+    """``SingleTaskGP`` (same kernel, priors and transforms as Ax's default) whose marginal
+    likelihood fit is capped at ``COLD_FIT_MAXITER`` L-BFGS-B iterations, or ``WARM_FIT_MAXITER``
+    when it starts from the hyperparameters of a previous fit on a prefix of its data.
+    """
+
+    def custom_fit(
+        self,
+        mll: MarginalLogLikelihood,
+        closure: Any = None,
+        closure_kwargs: dict[str, Any] | None = None,
+        optimizer_kwargs: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> MarginalLogLikelihood:
+        # The raw training inputs (train mode; in eval mode BoTorch stores them transformed).
+        X = self.train_inputs[0].detach().clone()
+        warm = _HYPERPARAMETERS.lookup(X, self) if WARM_FIT_MAXITER > 0 else None
+        if warm:
+            self.load_state_dict(warm, strict=False)
+        maxiter = WARM_FIT_MAXITER if warm else COLD_FIT_MAXITER
+        optimizer_kwargs = dict(optimizer_kwargs or {})
+        options = dict(optimizer_kwargs.get("options") or {})
+        if maxiter:
+            options.setdefault("maxiter", maxiter)
+        optimizer_kwargs["options"] = options
+        _fit_fallback(mll, closure=closure, closure_kwargs=closure_kwargs, optimizer_kwargs=optimizer_kwargs, **kwargs)
+        _HYPERPARAMETERS.store(X, self)
+        return mll
+
+
+# Register both classes so that Client.save_to_json_file / load_from_json_file can (de)serialize
+# a generation strategy that names them (loading needs this module imported first).
+register_model(WarmStartSingleTaskGP)
+register_acquisition(FastAcquisition)
+
+
+def _sobol_node(seed: int, budget: int) -> GenerationNode:
+    """Ax's own Sobol node (``configure_generation_strategy``'s defaults): ``budget`` trials,
+    at least half of them observed before BO starts, attached trials counted."""
+    not_failed = [TrialStatus.FAILED, TrialStatus.ABANDONED]
+    return GenerationNode(
+        name="Sobol",
+        generator_specs=[GeneratorSpec(generator_enum=Generators.SOBOL, generator_kwargs={"seed": seed})],
+        transition_criteria=[
+            MinTrials(threshold=budget, transition_to="MBM", use_all_trials_in_exp=True, not_in_statuses=not_failed),
+            MinTrials(
+                threshold=max(1, budget // 2),
+                transition_to="MBM",
+                use_all_trials_in_exp=True,
+                only_in_statuses=[TrialStatus.COMPLETED],
+                count_only_trials_with_data=True,
+            ),
+        ],
+        pausing_criteria=[
+            MaxTrialsAwaitingData(threshold=budget, not_in_statuses=not_failed, use_all_trials_in_exp=True)
+        ],
+        should_deduplicate=True,
+        suggested_experiment_status=ExperimentStatus.INITIALIZATION,
+    )
+
+
+def build_generation_strategy(
+    seed: int,
+    torch_device: str | None = None,
+    initialization_budget: int | None = None,
+    *,
+    mc_samples: int | None = MC_SAMPLES,
+    num_restarts: int = NUM_RESTARTS,
+    raw_samples: int = RAW_SAMPLES,
+    mixed_options: dict[str, Any] | None = None,
+    fast_fit: bool = True,
+    botorch_acqf_class: type[AcquisitionFunction] | None = None,
+    botorch_acqf_options: dict[str, Any] | None = None,
+    name: str = "Center+Sobol+MBM:rtlbo-fast",
+) -> GenerationStrategy:
+    """``fast_generation_strategy`` with every lever exposed (for benchmarks/bo_overhead.py)."""
+    budget = 5 if initialization_budget is None else int(initialization_budget)
+    options = dict(MIXED_OPTIONS if mixed_options is None else mixed_options)
+    optimizer_kwargs: dict[str, Any] = {"num_restarts": num_restarts, "raw_samples": raw_samples}
+    if options:
+        optimizer_kwargs["options"] = options
+    model_config = (
+        ModelConfig(botorch_model_class=WarmStartSingleTaskGP, name="WarmStartSingleTaskGP")
+        if fast_fit
+        else ModelConfig(name="MBM defaults")
+    )
+    generator_kwargs: dict[str, Any] = {
+        "surrogate_spec": SurrogateSpec(model_configs=[model_config]),
+        "torch_device": None if torch_device is None else torch.device(torch_device),
+        "transform_configs": get_derelativize_config(derelativize_with_raw_status_quo=True),
+        "acquisition_class": FastAcquisition,
+        "acquisition_options": {"mc_samples": mc_samples} if mc_samples else {},
+    }
+    if botorch_acqf_class is not None:
+        generator_kwargs["botorch_acqf_class"] = botorch_acqf_class
+    if botorch_acqf_options:
+        generator_kwargs["botorch_acqf_options"] = botorch_acqf_options
+    mbm = GenerationNode(
+        name="MBM",
+        generator_specs=[
+            GeneratorSpec(
+                generator_enum=Generators.BOTORCH_MODULAR,
+                generator_kwargs=generator_kwargs,
+                generator_gen_kwargs={"model_gen_options": {"optimizer_kwargs": optimizer_kwargs}},
+            )
+        ],
+        should_deduplicate=True,
+        suggested_experiment_status=ExperimentStatus.OPTIMIZATION,
+    )
+    nodes: list[GenerationNode] = [mbm]
+    if budget > 1:
+        nodes.insert(0, _sobol_node(seed, budget))
+    if budget > 0:
+        nodes.insert(0, CenterGenerationNode(next_node_name=nodes[0].name, use_existing_trials_for_initialization=True))
+    return GenerationStrategy(name=name, nodes=nodes)
+
+
+def fast_generation_strategy(
+    seed: int, torch_device: str | None = None, initialization_budget: int | None = None
+) -> GenerationStrategy:
+    """Return Center + Sobol + BoTorch (qLogNEHVI) with the cheaper settings measured above.
+
+    ``initialization_budget`` counts the center point and attached trials, as in Ax's
+    ``configure_generation_strategy`` (default 5).
+    """
+    return build_generation_strategy(seed, torch_device, initialization_budget)
