@@ -59,8 +59,8 @@ def main() -> None:
     curves: dict[str, list[list[float]]] = {}
     start = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
-        for optimizer in optimizers:
-            for seed in range(args.seeds):
+        for seed in range(args.seeds):  # seeds outermost: an interrupted run still compares optimizers
+            for optimizer in optimizers:
                 began = time.perf_counter()
                 curves.setdefault(optimizer, []).append(curve(Path(tmp), optimizer, seed, args.budget))
                 print(f"  {optimizer} seed {seed}: final hypervolume {curves[optimizer][-1][-1]:.5f} "

@@ -17,8 +17,11 @@ from __future__ import annotations
 import multiprocessing
 import signal
 import socket
+import sys
 from abc import ABC, abstractmethod
 from collections import deque
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from typing import Any
@@ -50,6 +53,26 @@ def _work(job: TrialJob, conn: Connection) -> None:
         conn.send(("error", f"{type(exc).__name__}: {exc}"))
     finally:
         conn.close()
+
+
+@contextmanager
+def _main_script_hidden() -> Iterator[None]:
+    """Start workers without re-running the main script in them.
+
+    multiprocessing makes every forkserver child import the parent's ``__main__`` (Python 3.11
+    ignores a preloaded one), which costs seconds per trial when that script imports torch, as
+    any script driving a campaign does. Workers need nothing from it: ``_work`` and ``TrialJob``
+    live in importable modules.
+    """
+    main = sys.modules["__main__"]
+    spec, path = getattr(main, "__spec__", None), main.__dict__.pop("__file__", None)
+    main.__spec__ = None
+    try:
+        yield
+    finally:
+        main.__spec__ = spec
+        if path is not None:
+            main.__file__ = path
 
 
 class _Bounded(ABC):
@@ -92,7 +115,8 @@ class LocalExecutor(_Bounded):
     def _launch(self, job: TrialJob) -> tuple[multiprocessing.Process, Connection, TrialJob]:
         parent, child = self._ctx.Pipe(duplex=False)
         process = self._ctx.Process(target=_work, args=(job, child), daemon=True)
-        process.start()
+        with _main_script_hidden():
+            process.start()
         child.close()
         return process, parent, job
 

@@ -60,6 +60,36 @@ def test_a_killed_worker_is_retried_once():
     assert completed.trial_id == 7 and completed.result is not None
 
 
+DRIVER_SCRIPT = """
+import pathlib, sys
+with open(sys.argv[1], "a") as log:
+    log.write("imported\\n")  # module level: runs again wherever this script is re-imported
+if __name__ == "__main__":
+    from objectives.suites import load_suite
+    from objectives.trial import TrialJob
+    from optimize.executors import LocalExecutor
+    executor = LocalExecutor(workers=2)
+    for trial_id in (1, 2):
+        executor.submit(trial_id, TrialJob({}, load_suite("builtin").select(["counter"]), {}, None))
+    done = []
+    while executor.outstanding:
+        done += executor.wait(timeout=1.0)
+    assert all(c.result is not None for c in done), [c.error for c in done]
+    print(sys.modules["__main__"].__file__)
+"""
+
+
+def test_workers_do_not_rerun_the_main_script(tmp_path: Path):
+    """A script driving a campaign imports torch at the top; running it again in every worker
+    cost seconds per trial."""
+    script, log = tmp_path / "driver.py", tmp_path / "imports.log"
+    script.write_text(DRIVER_SCRIPT)
+    out = subprocess.run([sys.executable, str(script), str(log)], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == str(script)  # the driver's own __main__ is intact afterwards
+    assert log.read_text() == "imported\n"
+
+
 def campaign(tmp_path: Path, name: str, executor: dict, budget: int = 6) -> Path:
     data = {"name": name, "tasks": {"suite": "builtin", "select": ["mul8", "seqdet"]}, "budget": {"trials": budget},
             "batch_size": 2, "optimizer": "sobol", "seed": 3, "executor": executor,
