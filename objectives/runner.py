@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import select
 import signal
 import subprocess
 import time
@@ -98,7 +99,7 @@ def run_tool(argv: list[str], cwd: Path, limits: Limits = Limits()) -> ToolRun:
             start_new_session=True,
         )
         try:
-            returncode = proc.wait(timeout=limits.timeout_s)
+            returncode = _wait(proc, limits.timeout_s)
         except subprocess.TimeoutExpired:
             timed_out = True
             _kill_group(proc.pid)
@@ -112,6 +113,23 @@ def run_tool(argv: list[str], cwd: Path, limits: Limits = Limits()) -> ToolRun:
             _kill_group(proc.pid)
     output = log_path.read_bytes()[-256 * 1024 :].decode(errors="replace")
     return ToolRun(tuple(argv), returncode, output, time.monotonic() - start, timed_out)
+
+
+def _wait(proc: subprocess.Popen, timeout: float) -> int:
+    """``proc.wait(timeout)`` without its polling loop, whose sleeps (up to 50 ms a call) add up
+    to a second per trial over a few dozen tool runs: block on a pidfd instead (Linux)."""
+    try:
+        fd = os.pidfd_open(proc.pid)
+    except (AttributeError, OSError):
+        return proc.wait(timeout=timeout)
+    try:
+        poller = select.poll()
+        poller.register(fd, select.POLLIN)
+        if not poller.poll(timeout * 1000):
+            raise subprocess.TimeoutExpired(proc.args, timeout)
+    finally:
+        os.close(fd)
+    return proc.wait()
 
 
 def _kill_group(pid: int) -> None:
