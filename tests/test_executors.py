@@ -146,7 +146,8 @@ def test_unreachable_ray_address_is_a_clear_error(tmp_path: Path):
 
 
 def test_ctrl_c_stops_cleanly_and_resume_finishes(tmp_path: Path):
-    path = campaign(tmp_path, "interrupted", {"kind": "local", "workers": 2}, budget=8)
+    # Enough trials that the interrupt lands mid-campaign even on a loaded machine.
+    path = campaign(tmp_path, "interrupted", {"kind": "local", "workers": 2}, budget=16)
     process = subprocess.Popen([RTLBO, "run", str(path)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     run_dir = tmp_path / "interrupted"
     deadline = time.monotonic() + 300
@@ -165,4 +166,4 @@ def test_ctrl_c_stops_cleanly_and_resume_finishes(tmp_path: Path):
     resumed = subprocess.run([RTLBO, "run", str(run_dir), "--resume"], capture_output=True, text=True, timeout=600)
     assert resumed.returncode == 0, resumed.stderr
     final = Run.load(run_dir).trials
-    assert sum(t.kind == PROPOSED for t in final) == 8 and not [t for t in final if t.status == PENDING]
+    assert sum(t.kind == PROPOSED for t in final) == 16 and not [t for t in final if t.status == PENDING]
