@@ -129,10 +129,6 @@ class _HyperparameterCache:
         with self._lock:
             self._entries.append((X, state))
 
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
-
 
 _HYPERPARAMETERS = _HyperparameterCache(_WARM_CACHE_SIZE)
 
@@ -208,7 +204,6 @@ def build_generation_strategy(
     raw_samples: int = RAW_SAMPLES,
     mixed_options: dict[str, Any] | None = None,
     fast_fit: bool = True,
-    botorch_acqf_class: type[AcquisitionFunction] | None = None,
     botorch_acqf_options: dict[str, Any] | None = None,
     name: str = "Center+Sobol+MBM:rtlbo-fast",
 ) -> GenerationStrategy:
@@ -230,8 +225,6 @@ def build_generation_strategy(
         "acquisition_class": FastAcquisition,
         "acquisition_options": {"mc_samples": mc_samples} if mc_samples else {},
     }
-    if botorch_acqf_class is not None:
-        generator_kwargs["botorch_acqf_class"] = botorch_acqf_class
     if botorch_acqf_options:
         generator_kwargs["botorch_acqf_options"] = botorch_acqf_options
     mbm = GenerationNode(
