@@ -53,6 +53,11 @@ class EvalCache:
         with self._db() as db:
             db.execute("INSERT OR REPLACE INTO records VALUES (?, ?, ?)", (key, kind, body))
 
+    def __contains__(self, key: str) -> bool:
+        """Whether an evaluation is stored under ``key`` (without reading it)."""
+        query = "SELECT 1 FROM records WHERE key=? AND kind='evaluation'"
+        return self._db().execute(query, (key,)).fetchone() is not None
+
     def get(self, key: str) -> Evaluation | None:
         """Return the stored Evaluation for ``key`` (marked ``cached``), or None."""
         data = self._get(key, "evaluation")

@@ -165,8 +165,9 @@ class CampaignLoop:
         if result is not None and self.campaign.executor.kind == "ray":
             cache = EvalCache(self.setup.cache_path())
             for evaluation in result.evaluations:
-                if evaluation.key and not evaluation.cached and evaluation.stage("simulation").status != "skipped":
-                    cache.put(evaluation)
+                fresh = evaluation.key and not evaluation.cached and evaluation.key not in cache
+                if fresh and evaluation.stage("simulation").status != "skipped":
+                    cache.put(evaluation)  # a worker on another machine wrote only its own cache
         if result is None:
             self.store.finish(trial_id, objectives=None, constraints={}, feasible=False, reason=error or "",
                               per_task={}, failed=True, seconds=0.0)
