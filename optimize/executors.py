@@ -206,7 +206,10 @@ class RayExecutor(_Bounded):
         if not self._active:
             return []
         trial_of = {ref: trial_id for trial_id, ref in self._active.items()}
-        ready, _ = self._ray.wait(list(trial_of), num_returns=len(trial_of), timeout=timeout)
+        # Return as soon as one trial is done (with any others already done), not at the timeout.
+        ready, rest = self._ray.wait(list(trial_of), num_returns=1, timeout=timeout)
+        if ready and rest:
+            ready += self._ray.wait(rest, num_returns=len(rest), timeout=0)[0]
         done = []
         for ref in ready:
             trial_id = trial_of[ref]
