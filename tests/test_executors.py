@@ -148,7 +148,9 @@ def test_unreachable_ray_address_is_a_clear_error(tmp_path: Path):
 def test_ctrl_c_stops_cleanly_and_resume_finishes(tmp_path: Path):
     # Enough trials that the interrupt lands mid-campaign even on a loaded machine.
     path = campaign(tmp_path, "interrupted", {"kind": "local", "workers": 2}, budget=16)
-    process = subprocess.Popen([RTLBO, "run", str(path)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # Default SIGINT in the child: a test run started in the background inherits it ignored.
+    process = subprocess.Popen([RTLBO, "run", str(path)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     run_dir = tmp_path / "interrupted"
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline:
