@@ -1,29 +1,36 @@
 """Warm start: does importing an earlier study reach the cold campaign's final hypervolume sooner?
 
-    .venv/bin/python benchmarks/warm_start.py [--budget 20] [--prior-budget 24]
+    .venv/bin/python benchmarks/warm_start.py [--seeds 3] [--budget 20] [--prior-budget 24]
 
-A broad prior study (five tasks, seed 1) runs first. Then a focused campaign on three of those
-tasks (seed 2) runs twice with the same budget: cold, and warm-started from the prior study (its
-trials re-scored from the evaluation cache against the focused campaign's baseline). Printed: the
-hypervolume after each of the focused campaign's own evaluations, for both, and how many
-evaluations the warm one needed to reach the cold one's final hypervolume.
+For each seed, a broad prior study (five tasks) runs first. Then a focused campaign on three of
+those tasks runs twice with the same budget and seed: cold, and warm-started from the prior study
+(its trials re-scored from the evaluation cache against the focused campaign's baseline). Printed
+per seed: how many of its own evaluations the warm campaign needed to reach the cold campaign's
+final hypervolume; then both hypervolume curves (mean over seeds) after each of the focused
+campaign's own evaluations, and a plot (docs/images/warm_start.png).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import tempfile
 import time
 from pathlib import Path
 
-import yaml
-from rich.console import Console
+import matplotlib
 
-from optimize.loop import run
-from optimize.pareto import hypervolume_by_evaluation
-from optimize.runs import Run
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import yaml  # noqa: E402
+from rich.console import Console  # noqa: E402
 
+from optimize.loop import run  # noqa: E402
+from optimize.pareto import hypervolume_by_evaluation  # noqa: E402
+from optimize.runs import Run  # noqa: E402
+
+ROOT = Path(__file__).parent.parent
 PRIOR_TASKS = ["mul8", "mac8", "adder32", "alu", "seqdet"]
 FOCUSED_TASKS = ["mul8", "mac8", "alu"]
 
@@ -43,32 +50,68 @@ def curve(run_dir: Path) -> list[float]:
     return hypervolume_by_evaluation(result.trials, result.objectives, result.campaign.reference_point)
 
 
+def evaluations_to_reach(curve_: list[float], target: float) -> int | None:
+    return next((i for i, value in enumerate(curve_) if value >= target - 1e-12), None)
+
+
+def one_seed(folder: Path, seed: int, budget: int, prior_budget: int) -> tuple[list[float], list[float], int]:
+    """Run prior, cold and warm campaigns for one seed; return (cold curve, warm curve, imported)."""
+    with open(os.devnull, "w") as quiet:
+        console = Console(file=quiet)
+        prior = f"prior-{seed}"
+        run(campaign(folder, prior, PRIOR_TASKS, 100 + seed, prior_budget), False, None, console)
+        run(campaign(folder, f"cold-{seed}", FOCUSED_TASKS, seed, budget), False, None, console)
+        run(campaign(folder, f"warm-{seed}", FOCUSED_TASKS, seed, budget), False, None, console,
+            warm_start=[folder / prior])
+    imported = sum(t.kind == "imported" for t in Run.load(folder / f"warm-{seed}").trials)
+    return curve(folder / f"cold-{seed}"), curve(folder / f"warm-{seed}"), imported
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--budget", type=int, default=20)
     parser.add_argument("--prior-budget", type=int, default=24)
+    parser.add_argument("--plot", type=Path, default=ROOT / "docs" / "images" / "warm_start.png")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp, open(os.devnull, "w") as quiet:
-        folder, console = Path(tmp), Console(file=quiet)
-        start = time.perf_counter()
-        run(campaign(folder, "prior", PRIOR_TASKS, 1, args.prior_budget), False, None, console)
-        run(campaign(folder, "cold", FOCUSED_TASKS, 2, args.budget), False, None, console)
-        run(campaign(folder, "warm", FOCUSED_TASKS, 2, args.budget), False, None, console,
-            warm_start=[folder / "prior"])
-        imported = sum(t.kind == "imported" for t in Run.load(folder / "warm").trials)
-        cold, warm = curve(folder / "cold"), curve(folder / "warm")
-        elapsed = time.perf_counter() - start
     print(f"prior study: {len(PRIOR_TASKS)} tasks, {args.prior_budget} trials; focused campaign: "
-          f"{len(FOCUSED_TASKS)} tasks, {args.budget} trials; warm start imported {imported} trials")
-    print(f"{'evaluations':>11s} {'cold HV':>9s} {'warm HV':>9s}")
-    for i, (c, w) in enumerate(zip(cold, warm, strict=True)):
-        print(f"{i:11d} {c:9.5f} {w:9.5f}")
-    target = cold[-1]
-    reached = next((i for i, w in enumerate(warm) if w >= target - 1e-12), None)
-    verdict = (f"warm reached the cold final hypervolume ({target:.5f}) after {reached} evaluations "
-               f"(cold: {len(cold) - 1})" if reached is not None else "warm did not reach the cold final hypervolume")
-    print(verdict)
-    print(f"total time {elapsed:.0f} s")
+          f"{len(FOCUSED_TASKS)} tasks, {args.budget} trials")
+    colds, warms, sooner = [], [], 0
+    start = time.perf_counter()
+    with tempfile.TemporaryDirectory() as tmp:
+        for seed in range(args.seeds):
+            cold, warm, imported = one_seed(Path(tmp), seed, args.budget, args.prior_budget)
+            colds.append(cold)
+            warms.append(warm)
+            target = cold[-1]
+            reached = evaluations_to_reach(warm, target)
+            cold_reached = evaluations_to_reach(cold, target)
+            sooner += reached is not None and reached < cold_reached
+            print(f"  seed {seed}: {imported} trials imported; cold final HV {target:.5f} (first reached after "
+                  f"{cold_reached} evaluations); warm "
+                  + (f"reached it after {reached}" if reached is not None else "did not reach it")
+                  + f" (warm final {warm[-1]:.5f})", flush=True)
+    elapsed = time.perf_counter() - start
+    print(f"\nhypervolume after n of the focused campaign's own evaluations (mean over {args.seeds} seeds)")
+    print(f"{'n':>4s} {'cold':>9s} {'warm':>9s}")
+    cold_mean = [statistics.mean(c[i] for c in colds) for i in range(args.budget + 1)]
+    warm_mean = [statistics.mean(w[i] for w in warms) for i in range(args.budget + 1)]
+    for i, (c, w) in enumerate(zip(cold_mean, warm_mean, strict=True)):
+        print(f"{i:4d} {c:9.5f} {w:9.5f}")
+    print(f"warm reached the cold campaign's final hypervolume in fewer evaluations on {sooner} of {args.seeds} seeds")
+    print(f"total time {elapsed / 60:.1f} min")
+    fig, ax = plt.subplots(figsize=(6.5, 4))
+    ax.plot(cold_mean, label="cold", linewidth=2)
+    ax.plot(warm_mean, label="warm-started", linewidth=2)
+    ax.set_xlabel("the focused campaign's own evaluations")
+    ax.set_ylabel("hypervolume (reference: baseline × 1.1)")
+    ax.set_title(f"warm start from a 5-task prior study, mean over {args.seeds} seeds")
+    ax.grid(alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    args.plot.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(args.plot, dpi=120)
+    print(f"plot: {args.plot}")
 
 
 if __name__ == "__main__":

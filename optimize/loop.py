@@ -102,7 +102,7 @@ class Setup:
 
     def problem(self) -> Problem:
         return Problem(self.space, tuple(self.campaign.objectives), outcome_constraints(self.campaign),
-                       self.campaign.seed, self.campaign.reference_point)
+                       self.campaign.seed, self.campaign.reference_point, self.campaign.budget.trials)
 
     def cache_path(self) -> str:
         return str(Path(self.campaign.cache).expanduser()) if self.campaign.cache else str(default_cache_path())

@@ -52,9 +52,10 @@ class AxOptimizer(Optimizer):
         )
         # Ax's own "fast" strategy spends 30-140 s per batch on this kind of space (see
         # benchmarks/bo_overhead.py); the same nodes with cheaper settings keep BO off the critical path.
-        from optimize.optimizers.ax_strategy import fast_generation_strategy
+        from optimize.optimizers.ax_strategy import fast_generation_strategy, initialization_trials
 
-        self.client.set_generation_strategy(fast_generation_strategy(problem.seed, torch_device))
+        init = initialization_trials(len(self.space.tunable), problem.budget)
+        self.client.set_generation_strategy(fast_generation_strategy(problem.seed, torch_device, init))
 
     def _tuned(self, config: Config) -> Config:
         return {k.name: config[k.name] for k in self.space.tunable}

@@ -46,6 +46,7 @@ class Problem:
     constraints: tuple[OutcomeConstraint, ...]
     seed: int
     reference_point: float = 1.0
+    budget: int | None = None  # trials the optimizer will propose; None when open-ended
 
 
 class Optimizer(ABC):

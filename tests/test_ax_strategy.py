@@ -1,0 +1,81 @@
+"""The default optimizer's generation strategy: initialization size, cheap acquisition settings,
+and the warm-started GP fit. Outcomes come from a small analytic function of the real synthesis
+space (the optimizer is under test here, not the toolchain)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+from botorch.acquisition.multi_objective.logei import qLogNoisyExpectedHypervolumeImprovement
+from botorch.models import SingleTaskGP
+
+from optimize.optimizers import Outcome, OutcomeConstraint, Problem, make_optimizer
+from optimize.optimizers.ax_strategy import (
+    MC_SAMPLES,
+    _HyperparameterCache,
+    initialization_trials,
+)
+from search_spaces import load_space
+
+SPACE = load_space(Path(__file__).parent.parent / "search_spaces" / "synthesis.yaml")
+
+
+def analytic_outcome(config: dict) -> Outcome:
+    """A smooth stand-in for a synthesis flow's (power, delay, area) ratios and its slack."""
+    t = float(config["abc_delay_target"])
+    area = 1.0 - 0.1 * config["booth"] + 0.05 * config["gate_sizing"] + 0.02 * t
+    delay = 1.0 - 0.1 * config["gate_sizing"] + 0.05 * (t - 0.7) ** 2 - 0.03 * (config["abc_recipe"] == "speed")
+    power = area**0.5 * (1.0 + 0.02 * config["retime"])
+    return Outcome({"power": power, "delay": delay, "area": area}, {"worst_slack": 1.05 - delay})
+
+
+def problem(budget: int | None) -> Problem:
+    return Problem(SPACE, ("power", "delay", "area"), (OutcomeConstraint("worst_slack", ">=", 0.0),),
+                   seed=3, reference_point=1.1, budget=budget)
+
+
+def test_initialization_is_twice_the_knobs_capped_by_a_fifth_of_the_budget():
+    assert initialization_trials(11, None) == 22
+    assert initialization_trials(11, 60) == 12
+    assert initialization_trials(11, 200) == 22
+    assert initialization_trials(11, 24) == 5
+    assert initialization_trials(1, 100) == 5
+
+
+def test_ax_switches_from_sobol_to_botorch_after_the_initialization_trials():
+    optimizer = make_optimizer("ax", problem(budget=30))  # 6 initialization trials, the baseline among them
+    baseline = optimizer.attach(SPACE.baseline(), proposed=False)
+    optimizer.tell(baseline, analytic_outcome(SPACE.baseline()))
+    nodes = []
+    while len(nodes) < 7:
+        for trial_id, config in optimizer.ask(3):
+            nodes.append(optimizer.client._experiment.trials[trial_id].generator_runs[0]._generation_node_name)
+            optimizer.tell(trial_id, analytic_outcome(config))
+    assert nodes[:5] == ["Sobol"] * 5 and set(nodes[5:]) == {"MBM"}
+    generator = optimizer.client._generation_strategy._curr.generator_specs[0].fitted_adapter.generator
+    acqf = generator._acquisition.acqf
+    assert isinstance(acqf, qLogNoisyExpectedHypervolumeImprovement)
+    assert acqf.sampler.sample_shape == torch.Size([MC_SAMPLES])
+    assert not acqf.incremental_nehvi
+
+
+def test_hyperparameter_cache_warm_starts_only_a_fit_on_grown_data():
+    X = torch.rand(6, 3, dtype=torch.double)
+    Y = X.sum(-1, keepdim=True)
+    model = SingleTaskGP(X, Y)
+    with torch.no_grad():
+        model.covar_module.lengthscale = torch.tensor([[0.3, 0.4, 0.5]], dtype=torch.double)
+    cache = _HyperparameterCache(size=2)
+    cache.store(X, model)
+
+    grown = torch.cat([X, torch.rand(2, 3, dtype=torch.double)])
+    state = cache.lookup(grown, SingleTaskGP(grown, grown.sum(-1, keepdim=True)))
+    assert state is not None
+    fresh = SingleTaskGP(grown, grown.sum(-1, keepdim=True))
+    fresh.load_state_dict(state, strict=False)
+    assert torch.allclose(fresh.covar_module.lengthscale, model.covar_module.lengthscale)
+
+    other = torch.rand(8, 3, dtype=torch.double)
+    assert cache.lookup(other, SingleTaskGP(other, other.sum(-1, keepdim=True))) is None
+    assert cache.lookup(X[:4], SingleTaskGP(X[:4], Y[:4])) is None  # fewer points: not a continuation
