@@ -19,17 +19,12 @@ import tempfile
 import time
 from pathlib import Path
 
-import matplotlib
+import yaml
+from hv_curves import campaign_curve, plot_mean_curves
+from rich.console import Console
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import yaml  # noqa: E402
-from rich.console import Console  # noqa: E402
-
-from optimize.campaign import OPTIMIZERS  # noqa: E402
-from optimize.loop import run  # noqa: E402
-from optimize.pareto import hypervolume_by_evaluation  # noqa: E402
-from optimize.runs import Run  # noqa: E402
+from optimize.campaign import OPTIMIZERS
+from optimize.loop import run
 
 ROOT = Path(__file__).parent.parent
 QUICKSTART = yaml.safe_load((ROOT / "examples" / "quickstart.yaml").read_text())
@@ -43,8 +38,7 @@ def curve(folder: Path, optimizer: str, seed: int, budget: int) -> list[float]:
     path.write_text(yaml.safe_dump(data))
     with open(os.devnull, "w") as quiet:
         run(path, False, None, Console(file=quiet))
-    result = Run.load(folder / name)
-    return hypervolume_by_evaluation(result.trials, result.objectives, result.campaign.reference_point)
+    return campaign_curve(folder / name)
 
 
 def main() -> None:
@@ -81,21 +75,8 @@ def main() -> None:
         leader = max(optimizers, key=lambda o: means[(o, n)])
         print(f"highest mean at n={n}: {leader} " + ("(target met)" if leader == "ax" else "(target MISSED)"))
     print(f"whole benchmark: {elapsed / 60:.1f} min")
-    fig, ax = plt.subplots(figsize=(7, 4.5))
-    for optimizer, runs in curves.items():
-        length = min(len(c) for c in runs)
-        mean = [statistics.mean(c[i] for c in runs) for i in range(length)]
-        ax.plot(range(length), mean, label=optimizer, linewidth=2.2 if optimizer == "ax" else 1.3)
-    ax.set_xlabel("evaluations")
-    ax.set_ylabel("hypervolume (reference: baseline × 1.1)")
-    ax.set_title(f"quickstart campaign, mean over {args.seeds} seeds")
-    ax.grid(alpha=0.3)
-    ax.legend()
-    fig.tight_layout()
-    args.plot.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(args.plot, dpi=120)
-    print(f"plot: {args.plot}")
-
+    plot_mean_curves(curves, "evaluations", f"quickstart campaign, mean over {args.seeds} seeds", args.plot,
+                     bold="ax")
 
 if __name__ == "__main__":
     main()

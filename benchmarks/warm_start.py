@@ -14,21 +14,16 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import tempfile
 import time
 from pathlib import Path
 
-import matplotlib
+import yaml
+from hv_curves import campaign_curve, mean_curve, plot_mean_curves
+from rich.console import Console
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import yaml  # noqa: E402
-from rich.console import Console  # noqa: E402
-
-from optimize.loop import run  # noqa: E402
-from optimize.pareto import hypervolume_by_evaluation  # noqa: E402
-from optimize.runs import Run  # noqa: E402
+from optimize.loop import run
+from optimize.runs import Run
 
 ROOT = Path(__file__).parent.parent
 PRIOR_TASKS = ["mul8", "mac8", "adder32", "alu", "seqdet"]
@@ -42,12 +37,6 @@ def campaign(folder: Path, name: str, tasks: list[str], seed: int, budget: int) 
     path = folder / f"{name}.yaml"
     path.write_text(yaml.safe_dump(data))
     return path
-
-
-def curve(run_dir: Path) -> list[float]:
-    """Hypervolume after each of the campaign's own (proposed) evaluations; index 0 = before any."""
-    result = Run.load(run_dir)
-    return hypervolume_by_evaluation(result.trials, result.objectives, result.campaign.reference_point)
 
 
 def evaluations_to_reach(curve_: list[float], target: float) -> int | None:
@@ -64,7 +53,7 @@ def one_seed(folder: Path, seed: int, budget: int, prior_budget: int) -> tuple[l
         run(campaign(folder, f"warm-{seed}", FOCUSED_TASKS, seed, budget), False, None, console,
             warm_start=[folder / prior])
     imported = sum(t.kind == "imported" for t in Run.load(folder / f"warm-{seed}").trials)
-    return curve(folder / f"cold-{seed}"), curve(folder / f"warm-{seed}"), imported
+    return campaign_curve(folder / f"cold-{seed}"), campaign_curve(folder / f"warm-{seed}"), imported
 
 
 def main() -> None:
@@ -94,25 +83,12 @@ def main() -> None:
     elapsed = time.perf_counter() - start
     print(f"\nhypervolume after n of the focused campaign's own evaluations (mean over {args.seeds} seeds)")
     print(f"{'n':>4s} {'cold':>9s} {'warm':>9s}")
-    cold_mean = [statistics.mean(c[i] for c in colds) for i in range(args.budget + 1)]
-    warm_mean = [statistics.mean(w[i] for w in warms) for i in range(args.budget + 1)]
-    for i, (c, w) in enumerate(zip(cold_mean, warm_mean, strict=True)):
+    for i, (c, w) in enumerate(zip(mean_curve(colds), mean_curve(warms), strict=True)):
         print(f"{i:4d} {c:9.5f} {w:9.5f}")
     print(f"warm reached the cold campaign's final hypervolume in fewer evaluations on {sooner} of {args.seeds} seeds")
     print(f"total time {elapsed / 60:.1f} min")
-    fig, ax = plt.subplots(figsize=(6.5, 4))
-    ax.plot(cold_mean, label="cold", linewidth=2)
-    ax.plot(warm_mean, label="warm-started", linewidth=2)
-    ax.set_xlabel("the focused campaign's own evaluations")
-    ax.set_ylabel("hypervolume (reference: baseline × 1.1)")
-    ax.set_title(f"warm start from a 5-task prior study, mean over {args.seeds} seeds")
-    ax.grid(alpha=0.3)
-    ax.legend()
-    fig.tight_layout()
-    args.plot.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(args.plot, dpi=120)
-    print(f"plot: {args.plot}")
-
+    plot_mean_curves({"cold": colds, "warm-started": warms}, "the focused campaign's own evaluations",
+                     f"warm start from a 5-task prior study, mean over {args.seeds} seeds", args.plot)
 
 if __name__ == "__main__":
     main()
