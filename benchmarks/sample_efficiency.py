@@ -56,9 +56,10 @@ def main() -> None:
         for seed in range(args.seeds):  # seeds outermost: an interrupted run still compares optimizers
             for optimizer in optimizers:
                 began = time.perf_counter()
-                curves.setdefault(optimizer, []).append(curve(Path(tmp), optimizer, seed, args.budget))
-                print(f"  {optimizer} seed {seed}: final hypervolume {curves[optimizer][-1][-1]:.5f} "
-                      f"({time.perf_counter() - began:.0f} s)", flush=True)
+                hv = curve(Path(tmp), optimizer, seed, args.budget)
+                curves.setdefault(optimizer, []).append(hv)
+                values = ", ".join(f"n={n} {hv[min(n, len(hv) - 1)]:.5f}" for n in checkpoints)
+                print(f"  {optimizer} seed {seed}: {values} ({time.perf_counter() - began:.0f} s)", flush=True)
     elapsed = time.perf_counter() - start
     print(f"\nhypervolume (mean ± std over {args.seeds} seeds) after n evaluations; reference = baseline × 1.1")
     print(f"{'optimizer':14s}" + "".join(f"{'n=' + str(n):>20s}" for n in checkpoints))
