@@ -7,8 +7,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import torch
-from botorch.acquisition.multi_objective.logei import qLogNoisyExpectedHypervolumeImprovement
+from botorch.acquisition.multi_objective.logei import qLogExpectedHypervolumeImprovement
 from botorch.models import SingleTaskGP
+from botorch.utils.multi_objective.box_decompositions.non_dominated import FastNondominatedPartitioning
+from botorch.utils.multi_objective.pareto import is_non_dominated
 
 from optimize.optimizers import Outcome, OutcomeConstraint, Problem, make_optimizer
 from optimize.optimizers.ax_strategy import (
@@ -53,11 +55,24 @@ def test_ax_switches_from_sobol_to_botorch_after_the_initialization_trials():
             nodes.append(optimizer.client._experiment.trials[trial_id].generator_runs[0]._generation_node_name)
             optimizer.tell(trial_id, analytic_outcome(config))
     assert nodes[:5] == ["Sobol"] * 5 and set(nodes[5:]) == {"MBM"}
-    generator = optimizer.client._generation_strategy._curr.generator_specs[0].fitted_adapter.generator
-    acqf = generator._acquisition.acqf
-    assert isinstance(acqf, qLogNoisyExpectedHypervolumeImprovement)
+    acquisition = optimizer.client._generation_strategy._curr.generator_specs[0].fitted_adapter.generator._acquisition
+    acqf = acquisition.acqf
+    assert isinstance(acqf, qLogExpectedHypervolumeImprovement)
     assert acqf.sampler.sample_shape == torch.Size([MC_SAMPLES])
-    assert not acqf.incremental_nehvi
+
+    # The last proposal of a batch of 3 had 2 pending points: they join the front at their
+    # posterior mean instead of being scored jointly with the candidate.
+    assert acqf.X_pending is None and acquisition.X_pending.shape[0] == 2
+    X = torch.cat([acquisition.X_observed, acquisition.X_pending])
+    with torch.no_grad():
+        mean = acqf.model.posterior(X).mean
+    feasible = torch.stack([c(mean) <= 0 for c in acqf.constraints], dim=-1).all(dim=-1)
+    Y = acqf.objective(mean[feasible])
+    front = Y[is_non_dominated(Y)]
+    assert front.shape[0] >= 1
+    lower, upper = FastNondominatedPartitioning(ref_point=acqf.ref_point, Y=front).get_hypercell_bounds()
+    assert torch.allclose(acqf.cell_lower_bounds, lower) and torch.allclose(acqf.cell_upper_bounds, upper)
+    assert torch.equal(acqf.X_baseline, X[feasible][is_non_dominated(Y)])  # the optimizer's starting neighbourhood
 
 
 def test_hyperparameter_cache_warm_starts_only_a_fit_on_grown_data():

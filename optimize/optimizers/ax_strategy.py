@@ -43,6 +43,10 @@ from botorch.acquisition.multi_objective.monte_carlo import (
     qNoisyExpectedHypervolumeImprovement,
 )
 from botorch.fit import _fit_fallback
+from botorch.sampling.normal import SobolQMCNormalSampler
+from botorch.utils.constraints import get_outcome_constraint_transforms
+from botorch.utils.multi_objective.box_decompositions.non_dominated import FastNondominatedPartitioning
+from botorch.utils.multi_objective.pareto import is_non_dominated
 from botorch.models import SingleTaskGP
 from botorch.models.model import Model
 from gpytorch.mlls import MarginalLogLikelihood
@@ -84,6 +88,8 @@ class FastAcquisition(Acquisition):
         model: Model,
     ) -> AcquisitionFunction:
         mc_samples = self.options.get("mc_samples")
+        if self.options.get("believer") and issubclass(botorch_acqf_class, qLogNoisyExpectedHypervolumeImprovement):
+            return self._believer_ehvi(model, int(mc_samples or 128))
         if (
             mc_samples is not None
             and issubclass(botorch_acqf_class, _MC_ACQFS)
@@ -96,6 +102,42 @@ class FastAcquisition(Acquisition):
         return super()._construct_botorch_acquisition(
             botorch_acqf_class=botorch_acqf_class, botorch_acqf_options=botorch_acqf_options, model=model
         )
+
+
+    def _believer_ehvi(self, model: Model, mc_samples: int) -> AcquisitionFunction:
+        """qLogEHVI over the front of the posterior mean at the observed and pending points.
+
+        The outcomes are deterministic (reported with SEM 0), so the front under the posterior
+        mean is the observed front; pending points join it at their posterior mean (the kriging
+        believer), so each candidate is scored alone (q=1) against one box decomposition.
+        """
+        objective, _ = self.get_botorch_objective_and_transform(
+            botorch_acqf_class=qLogExpectedHypervolumeImprovement,
+            model=model,
+            objective_weights=self._objective_weights,
+            outcome_constraints=self._outcome_constraints,
+            X_observed=self.X_observed,
+        )
+        constraints = get_outcome_constraint_transforms(self._outcome_constraints)
+        X = self.X_observed if self.X_pending is None else torch.cat([self.X_observed, self.X_pending])
+        with torch.no_grad():
+            mean = model.posterior(X).mean
+        if constraints:
+            feasible = torch.stack([c(mean) <= 0 for c in constraints], dim=-1).all(dim=-1)
+            X, mean = X[feasible], mean[feasible]
+        Y = objective(mean)
+        ref_point = self._objective_thresholds
+        acqf = qLogExpectedHypervolumeImprovement(
+            model=model,
+            ref_point=ref_point,
+            partitioning=FastNondominatedPartitioning(ref_point=ref_point, Y=Y),
+            sampler=SobolQMCNormalSampler(sample_shape=torch.Size([mc_samples])),
+            objective=objective,
+            constraints=constraints,
+        )
+        # The mixed optimizer starts from neighbours of X_baseline (all training points otherwise).
+        acqf.X_baseline = X[is_non_dominated(Y)]
+        return acqf
 
 
 class _HyperparameterCache:
@@ -207,6 +249,7 @@ def build_generation_strategy(
     mixed_options: dict[str, Any] | None = None,
     fast_fit: bool = True,
     botorch_acqf_options: dict[str, Any] | None = None,
+    believer: bool = True,
     name: str = "Center+Sobol+MBM:rtlbo-fast",
 ) -> GenerationStrategy:
     """``fast_generation_strategy`` with every lever exposed (for benchmarks/bo_overhead.py)."""
@@ -225,7 +268,7 @@ def build_generation_strategy(
         "torch_device": None if torch_device is None else torch.device(torch_device),
         "transform_configs": get_derelativize_config(derelativize_with_raw_status_quo=True),
         "acquisition_class": FastAcquisition,
-        "acquisition_options": {"mc_samples": mc_samples} if mc_samples else {},
+        "acquisition_options": {**({"mc_samples": mc_samples} if mc_samples else {}), "believer": believer},
     }
     if botorch_acqf_options:
         generator_kwargs["botorch_acqf_options"] = botorch_acqf_options
