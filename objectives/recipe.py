@@ -27,7 +27,8 @@ ABC_SCRIPTS: dict[str, str | None] = {
     "speed": "strash; &get -n; &fraig -x; &put; scorr; dc2; strash; &get -n; &syn2; "
     "&dch -f; &nf -p {D}; &put",
 }
-SIZING = "topo; buffer -p; upsize {D}; dnsize {D}"
+SIZING = "topo; upsize {D}; dnsize {D}"
+BUFFERED_SIZING = "topo; buffer -p; upsize {D}; dnsize {D}"
 ADDERS = ("default", "kogge-stone", "han-carlson", "sklansky")
 
 
@@ -54,7 +55,8 @@ class Recipe(BaseModel):
         0.0, ge=0.0, le=4.0,
         description="ABC delay target as a fraction of the task's clock period (abc -D); 0 = none",
     )
-    gate_sizing: bool = Field(False, description="ABC buffering and gate up/down-sizing after mapping")
+    gate_sizing: bool = Field(False, description="ABC gate up/down-sizing after mapping (upsize; dnsize)")
+    buffering: bool = Field(True, description="with gate_sizing: buffer high-fanout nets first (buffer -p)")
     retime: bool = Field(False, description="let ABC retime flip-flops (abc -dff with dretime)")
 
     @classmethod
@@ -79,12 +81,13 @@ class Recipe(BaseModel):
         """Return the ABC script for a clock of ``period_ns``, or None for Yosys's built-in one."""
         target = self.delay_target_ps(period_ns)
         delay = f"-D {target}" if target else ""
-        base = ABC_SCRIPTS[self.abc_recipe]
-        if base is None and not self.gate_sizing:
+        script = ABC_SCRIPTS[self.abc_recipe]
+        if script is None and not self.gate_sizing:
             return None
-        if base is None:
-            base = "strash; &get -n; &fraig -x; &put; scorr; dc2; dretime; strash; &get -n; &dch -f; &nf {D}; &put"
-        script = f"{base}; {SIZING}" if self.gate_sizing else base
+        if script is None:
+            script = "strash; &get -n; &fraig -x; &put; scorr; dc2; dretime; strash; &get -n; &dch -f; &nf {D}; &put"
+        if self.gate_sizing:
+            script = f"{script}; {BUFFERED_SIZING if self.buffering else SIZING}"
         return " ".join(script.replace("{D}", delay).split())
 
     def yosys_script(self, sources: list[str], top: str, liberty: str, period_ns: float) -> str:

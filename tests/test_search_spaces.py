@@ -49,6 +49,7 @@ KNOB_EFFECTS = [
     ("abc_recipe", "resyn2", "mul8", {}),
     ("abc_delay_target", 0.8, "mul8", {"abc_recipe": "resyn2"}),
     ("gate_sizing", True, "mul8", {}),
+    ("buffering", False, "mul8", {"gate_sizing": True}),
     ("retime", True, "mac8", {}),
 ]
 
