@@ -9,8 +9,9 @@ Compared per task (all on the reference RTL, all measured by the same cascade):
   compress2rs + map, and a speed flow (&nf after &syn2/&dch, then buffering and sizing);
 - the campaign's PAMA pick and the per-objective extremes of its Pareto set.
 
-Printed: area (µm²), delay (ns), power (mW) and area-delay product per task, and per
-configuration the geometric means of the ratios to the Yosys default. Targets: a configuration
+Printed: area (µm²), delay (ns), power (mW) and area-delay product per task, per
+configuration the geometric means of the ratios to the Yosys default, and the knobs of each
+campaign pick. Targets: a configuration
 that beats the Yosys default on all three objectives in geometric mean, and a Pareto set that
 improves the area-delay product by >= 10% in geometric mean (per task, the best of its exported
 configurations).
@@ -98,6 +99,9 @@ def main() -> None:
         if label.startswith("campaign") and len(rows) == len(tasks) and all(r < 1 for r in ratio):
             beats_all.append(label)
     campaign = [label for label in configs if label.startswith("campaign")]
+    print("\nthe campaign's picks, knobs changed from the Yosys default:")
+    for label in campaign:
+        print(f"  {label:38s} {configs[label].changes()}")
     per_task_best = [min((table[c][t.name][0] * table[c][t.name][1] for c in campaign if table[c][t.name]),
                          default=math.inf) / (base[t.name][0] * base[t.name][1]) for t in tasks]
     best_adp = geometric_mean(per_task_best)

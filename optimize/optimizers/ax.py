@@ -1,7 +1,7 @@
 """The default optimizer: Ax's ``Client`` (1.x API), multi-objective with outcome constraints.
 
 The generation strategy is Ax's own shape (center point, Sobol initialization, then BoTorch with
-qLogNEHVI for several objectives) with cheaper acquisition and fitting settings
+a hypervolume acquisition for several objectives) with cheaper acquisition and fitting settings
 (:mod:`optimize.optimizers.ax_strategy`). Objective thresholds are the campaign's reference point (the baseline flow by
 default); constraint metrics become outcome constraints; tool failures are failed trials.
 """
