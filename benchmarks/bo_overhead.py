@@ -11,8 +11,9 @@ Outcomes are synthetic (see ``synthetic_outcome``): a deterministic function of 
 mimics a synthesis flow relative to the baseline (baseline ~1.0 on each objective). Each knob
 multiplies (area, delay, power) by a factor; the factors interact (Booth helps only with alumacc,
 arith_tree helps more with Booth, retiming needs flatten, gate sizing helps less with the speed
-recipe and costs area and power only with buffering, the delay target acts only with the map-based recipes or gate sizing and has an optimum
-near 0.7 of the clock period), power follows area (``power *= area ** 0.3``), plus a +-1 %
+recipe and costs area and power only with buffering, the delay target acts only with the
+map-based recipes or gate sizing and has an optimum near 0.7 of the clock period), power
+follows area (``power *= area ** 0.3``), plus a +-1 %
 deterministic design-specific wiggle. worst_slack = 1.05 - delay; gatesim_rate = 1.3 / area**2,
 lower with retiming without flatten or without FSM extraction. About half of the space is
 feasible; the best attainable hypervolume (enumerating all choices and 31 delay targets) is ~0.0615.

@@ -46,12 +46,12 @@ from botorch.acquisition.multi_objective.monte_carlo import (
     qNoisyExpectedHypervolumeImprovement,
 )
 from botorch.fit import _fit_fallback
+from botorch.models import SingleTaskGP
+from botorch.models.model import Model
 from botorch.sampling.normal import SobolQMCNormalSampler
 from botorch.utils.constraints import get_outcome_constraint_transforms
 from botorch.utils.multi_objective.box_decompositions.non_dominated import FastNondominatedPartitioning
 from botorch.utils.multi_objective.pareto import is_non_dominated
-from botorch.models import SingleTaskGP
-from botorch.models.model import Model
 from gpytorch.mlls import MarginalLogLikelihood
 
 # -- settings measured with benchmarks/bo_overhead.py -----------------------------------------------
@@ -106,7 +106,6 @@ class FastAcquisition(Acquisition):
         return super()._construct_botorch_acquisition(
             botorch_acqf_class=botorch_acqf_class, botorch_acqf_options=botorch_acqf_options, model=model
         )
-
 
     def _believer_ehvi(self, model: Model, mc_samples: int) -> AcquisitionFunction:
         """qLogEHVI over the front of the posterior mean at the observed and pending points.
