@@ -11,10 +11,9 @@ Compared per task (all on the reference RTL, all measured by the same cascade):
 
 Printed: area (µm²), delay (ns), power (mW) and area-delay product per task, per
 configuration the geometric means of the ratios to the Yosys default, and the knobs of each
-campaign pick. Targets: a configuration
-that beats the Yosys default on all three objectives in geometric mean, and a Pareto set that
-improves the area-delay product by >= 10% in geometric mean (per task, the best of its exported
-configurations).
+campaign pick. Targets: a configuration that beats the Yosys default on all three objectives in
+geometric mean, and a Pareto set that improves the area-delay product by >= 10% in geometric
+mean (per task, the best of its exported configurations).
 """
 
 from __future__ import annotations

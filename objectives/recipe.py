@@ -27,8 +27,6 @@ ABC_SCRIPTS: dict[str, str | None] = {
     "speed": "strash; &get -n; &fraig -x; &put; scorr; dc2; strash; &get -n; &syn2; "
     "&dch -f; &nf -p {D}; &put",
 }
-SIZING = "topo; upsize {D}; dnsize {D}"
-BUFFERED_SIZING = "topo; buffer -p; upsize {D}; dnsize {D}"
 ADDERS = ("default", "kogge-stone", "han-carlson", "sklansky")
 
 
@@ -87,7 +85,8 @@ class Recipe(BaseModel):
         if script is None:
             script = "strash; &get -n; &fraig -x; &put; scorr; dc2; dretime; strash; &get -n; &dch -f; &nf {D}; &put"
         if self.gate_sizing:
-            script = f"{script}; {BUFFERED_SIZING if self.buffering else SIZING}"
+            buffering = ["buffer -p"] if self.buffering else []
+            script = "; ".join([script, "topo", *buffering, "upsize {D}", "dnsize {D}"])
         return " ".join(script.replace("{D}", delay).split())
 
     def yosys_script(self, sources: list[str], top: str, liberty: str, period_ns: float) -> str:
