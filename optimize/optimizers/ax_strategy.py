@@ -59,7 +59,7 @@ from gpytorch.mlls import MarginalLogLikelihood
 MC_SAMPLES = 8
 NUM_RESTARTS = 4
 RAW_SAMPLES = 64
-MIXED_OPTIONS: dict[str, Any] = {"maxiter_alternating": 3, "maxiter_continuous": 4, "num_spray_points": 8}
+MIXED_OPTIONS: dict[str, Any] = {"maxiter_alternating": 2, "maxiter_continuous": 2, "num_spray_points": 8}
 COLD_FIT_MAXITER = 40
 WARM_FIT_MAXITER = 20
 _WARM_CACHE_SIZE = 8
