@@ -12,8 +12,9 @@ measured by benchmarks/bo_overhead.py, and the size of the initialization
   pending point, and scores the candidate alone (q=1) instead of jointly with the pending ones;
 - the acquisition draws ``MC_SAMPLES`` quasi-MC samples instead of 128;
 - the acquisition optimizer runs fewer restarts and raw samples (``NUM_RESTARTS``,
-  ``RAW_SAMPLES``), fewer alternating rounds over the discrete knobs and fewer starting points
-  sprayed around each point of the front (``MIXED_OPTIONS``);
+  ``RAW_SAMPLES``), fewer alternating rounds over the discrete knobs, fewer L-BFGS-B
+  iterations per continuous step and fewer starting points sprayed around each point of the
+  front (``MIXED_OPTIONS``);
 - BoTorch starts after ``initialization_trials`` Sobol points (Ax's rule for a known budget);
 - the GP's marginal likelihood fit is capped in iterations and warm-starts from the previous
   fit's hyperparameters when the training data only grew (a running campaign).
@@ -59,7 +60,7 @@ from gpytorch.mlls import MarginalLogLikelihood
 MC_SAMPLES = 8
 NUM_RESTARTS = 4
 RAW_SAMPLES = 64
-MIXED_OPTIONS: dict[str, Any] = {"maxiter_alternating": 2, "maxiter_continuous": 2, "num_spray_points": 8}
+MIXED_OPTIONS: dict[str, Any] = {"maxiter_alternating": 3, "maxiter_continuous": 4, "num_spray_points": 8}
 COLD_FIT_MAXITER = 40
 WARM_FIT_MAXITER = 20
 _WARM_CACHE_SIZE = 8
