@@ -1,5 +1,5 @@
-"""The default optimizer's generation strategy: initialization size, cheap acquisition settings,
-and the warm-started GP fit. Outcomes come from a small analytic function of the real synthesis
+"""The default optimizer's generation strategy: initialization size and cheap acquisition
+settings. Outcomes come from a small analytic function of the real synthesis
 space (the optimizer is under test here, not the toolchain)."""
 
 from __future__ import annotations
@@ -8,16 +8,12 @@ from pathlib import Path
 
 import torch
 from botorch.acquisition.multi_objective.logei import qLogExpectedHypervolumeImprovement
-from botorch.models import SingleTaskGP
 from botorch.utils.multi_objective.box_decompositions.non_dominated import FastNondominatedPartitioning
 from botorch.utils.multi_objective.pareto import is_non_dominated
 
 from optimize.optimizers import Outcome, OutcomeConstraint, Problem, make_optimizer
-from optimize.optimizers.ax_strategy import (
-    MC_SAMPLES,
-    _HyperparameterCache,
-    initialization_trials,
-)
+from optimize.optimizers.ax_strategy import MC_SAMPLES, initialization_trials
+from optimize.optimizers.gp_model import WarmStartSingleTaskGP
 from search_spaces import load_space
 
 SPACE = load_space(Path(__file__).parent.parent / "search_spaces" / "synthesis.yaml")
@@ -59,6 +55,7 @@ def test_ax_switches_from_sobol_to_botorch_after_the_initialization_trials():
     acqf = acquisition.acqf
     assert isinstance(acqf, qLogExpectedHypervolumeImprovement)
     assert acqf.sampler.sample_shape == torch.Size([MC_SAMPLES])
+    assert isinstance(acqf.model, WarmStartSingleTaskGP) and acqf.model.fast_posterior
 
     # The last proposal of a batch of 3 had 2 pending points: they join the front at their
     # posterior mean instead of being scored jointly with the candidate.
@@ -73,24 +70,3 @@ def test_ax_switches_from_sobol_to_botorch_after_the_initialization_trials():
     lower, upper = FastNondominatedPartitioning(ref_point=acqf.ref_point, Y=front).get_hypercell_bounds()
     assert torch.allclose(acqf.cell_lower_bounds, lower) and torch.allclose(acqf.cell_upper_bounds, upper)
     assert torch.equal(acqf.X_baseline, X[feasible][is_non_dominated(Y)])  # the optimizer's starting neighbourhood
-
-
-def test_hyperparameter_cache_warm_starts_only_a_fit_on_grown_data():
-    X = torch.rand(6, 3, dtype=torch.double)
-    Y = X.sum(-1, keepdim=True)
-    model = SingleTaskGP(X, Y)
-    with torch.no_grad():
-        model.covar_module.lengthscale = torch.tensor([[0.3, 0.4, 0.5]], dtype=torch.double)
-    cache = _HyperparameterCache(size=2)
-    cache.store(X, model)
-
-    grown = torch.cat([X, torch.rand(2, 3, dtype=torch.double)])
-    state = cache.lookup(grown, SingleTaskGP(grown, grown.sum(-1, keepdim=True)))
-    assert state is not None
-    fresh = SingleTaskGP(grown, grown.sum(-1, keepdim=True))
-    fresh.load_state_dict(state, strict=False)
-    assert torch.allclose(fresh.covar_module.lengthscale, model.covar_module.lengthscale)
-
-    other = torch.rand(8, 3, dtype=torch.double)
-    assert cache.lookup(other, SingleTaskGP(other, other.sum(-1, keepdim=True))) is None
-    assert cache.lookup(X[:4], SingleTaskGP(X[:4], Y[:4])) is None  # fewer points: not a continuation

@@ -16,14 +16,13 @@ measured by benchmarks/bo_overhead.py, and the size of the initialization
   iterations per continuous step and fewer starting points sprayed around each point of the
   front (``MIXED_OPTIONS``);
 - BoTorch starts after ``initialization_trials`` Sobol points (Ax's rule for a known budget);
-- the GP's marginal likelihood fit is capped in iterations and warm-starts from the previous
-  fit's hyperparameters when the training data only grew (a running campaign).
+- the GP (``gp_model.WarmStartSingleTaskGP``) caps its marginal likelihood fit, warm-starts it
+  from the previous fit's hyperparameters when the training data only grew (a running campaign)
+  and computes the posterior at single points without GPyTorch's lazy distributions.
 """
 
 from __future__ import annotations
 
-import threading
-from collections import deque
 from typing import Any
 
 import torch
@@ -47,23 +46,19 @@ from botorch.acquisition.multi_objective.monte_carlo import (
     qExpectedHypervolumeImprovement,
     qNoisyExpectedHypervolumeImprovement,
 )
-from botorch.fit import _fit_fallback
-from botorch.models import SingleTaskGP
 from botorch.models.model import Model
 from botorch.sampling.normal import SobolQMCNormalSampler
 from botorch.utils.constraints import get_outcome_constraint_transforms
 from botorch.utils.multi_objective.box_decompositions.non_dominated import FastNondominatedPartitioning
 from botorch.utils.multi_objective.pareto import is_non_dominated
-from gpytorch.mlls import MarginalLogLikelihood
+
+from optimize.optimizers.gp_model import WarmStartSingleTaskGP
 
 # -- settings measured with benchmarks/bo_overhead.py -----------------------------------------------
 MC_SAMPLES = 8
 NUM_RESTARTS = 4
 RAW_SAMPLES = 64
 MIXED_OPTIONS: dict[str, Any] = {"maxiter_alternating": 3, "maxiter_continuous": 4, "num_spray_points": 8}
-COLD_FIT_MAXITER = 40
-WARM_FIT_MAXITER = 20
-_WARM_CACHE_SIZE = 8
 
 # Acquisition functions whose BoTorch input constructor takes ``mc_samples``.
 _MC_ACQFS = (
@@ -145,73 +140,6 @@ class FastAcquisition(Acquisition):
         return acqf
 
 
-class _HyperparameterCache:
-    """The hyperparameters of the last few fits, keyed by their training inputs.
-
-    A new fit warm-starts from a cached fit whose training inputs are a prefix of its own (the
-    same campaign, a few trials later: Ax orders the training data by trial); anything else starts
-    from BoTorch's defaults.
-    """
-
-    def __init__(self, size: int):
-        self._entries: deque[tuple[torch.Tensor, dict[str, torch.Tensor]]] = deque(maxlen=size)
-        self._lock = threading.Lock()
-
-    def lookup(self, X: torch.Tensor, model: Model) -> dict[str, torch.Tensor] | None:
-        with self._lock:
-            entries = list(self._entries)
-        for X_old, state in reversed(entries):
-            if (
-                X_old.shape[:-2] == X.shape[:-2]
-                and X_old.shape[-1] == X.shape[-1]
-                and 0 < X_old.shape[-2] <= X.shape[-2]
-                and X_old.device == X.device
-                and X_old.dtype == X.dtype
-                and torch.equal(X[..., : X_old.shape[-2], :], X_old)
-            ):
-                current = model.state_dict()
-                return {k: v for k, v in state.items() if k in current and current[k].shape == v.shape}
-        return None
-
-    def store(self, X: torch.Tensor, model: Model) -> None:
-        state = {k: v.detach().clone() for k, v in model.named_parameters()}  # hyperparameters only
-        with self._lock:
-            self._entries.append((X, state))
-
-
-_HYPERPARAMETERS = _HyperparameterCache(_WARM_CACHE_SIZE)
-
-
-class WarmStartSingleTaskGP(SingleTaskGP):
-    """``SingleTaskGP`` (same kernel, priors and transforms as Ax's default) whose marginal
-    likelihood fit is capped at ``COLD_FIT_MAXITER`` L-BFGS-B iterations, or ``WARM_FIT_MAXITER``
-    when it starts from the hyperparameters of a previous fit on a prefix of its data.
-    """
-
-    def custom_fit(
-        self,
-        mll: MarginalLogLikelihood,
-        closure: Any = None,
-        closure_kwargs: dict[str, Any] | None = None,
-        optimizer_kwargs: dict[str, Any] | None = None,
-        **kwargs: Any,
-    ) -> MarginalLogLikelihood:
-        # The raw training inputs (train mode; in eval mode BoTorch stores them transformed).
-        X = self.train_inputs[0].detach().clone()
-        warm = _HYPERPARAMETERS.lookup(X, self) if WARM_FIT_MAXITER > 0 else None
-        if warm:
-            self.load_state_dict(warm, strict=False)
-        maxiter = WARM_FIT_MAXITER if warm else COLD_FIT_MAXITER
-        optimizer_kwargs = dict(optimizer_kwargs or {})
-        options = dict(optimizer_kwargs.get("options") or {})
-        if maxiter:
-            options.setdefault("maxiter", maxiter)
-        optimizer_kwargs["options"] = options
-        _fit_fallback(mll, closure=closure, closure_kwargs=closure_kwargs, optimizer_kwargs=optimizer_kwargs, **kwargs)
-        _HYPERPARAMETERS.store(X, self)
-        return mll
-
-
 # Register both classes so that Client.save_to_json_file / load_from_json_file can (de)serialize
 # a generation strategy that names them (loading needs this module imported first).
 register_model(WarmStartSingleTaskGP)
@@ -253,6 +181,7 @@ def build_generation_strategy(
     raw_samples: int = RAW_SAMPLES,
     mixed_options: dict[str, Any] | None = None,
     fast_fit: bool = True,
+    fast_posterior: bool = True,
     botorch_acqf_options: dict[str, Any] | None = None,
     believer: bool = True,
     name: str = "Center+Sobol+MBM:rtlbo-fast",
@@ -264,7 +193,11 @@ def build_generation_strategy(
     if options:
         optimizer_kwargs["options"] = options
     model_config = (
-        ModelConfig(botorch_model_class=WarmStartSingleTaskGP, name="WarmStartSingleTaskGP")
+        ModelConfig(
+            botorch_model_class=WarmStartSingleTaskGP,
+            model_options={"fast_posterior": fast_posterior},
+            name="WarmStartSingleTaskGP",
+        )
         if fast_fit
         else ModelConfig(name="MBM defaults")
     )

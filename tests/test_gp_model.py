@@ -1,0 +1,109 @@
+"""The Ax strategy's GP: the warm-started fit's hyperparameter cache, and the direct posterior at
+single points, which must agree with BoTorch's own posterior, samples and acquisition gradients."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from botorch.acquisition.multi_objective.logei import qLogExpectedHypervolumeImprovement
+from botorch.acquisition.multi_objective.objective import IdentityMCMultiOutputObjective
+from botorch.fit import fit_gpytorch_mll
+from botorch.models import SingleTaskGP
+from botorch.models.transforms import Normalize, Standardize
+from botorch.posteriors import GPyTorchPosterior
+from botorch.posteriors.transformed import TransformedPosterior
+from botorch.sampling.normal import SobolQMCNormalSampler
+from botorch.utils.multi_objective.box_decompositions.non_dominated import FastNondominatedPartitioning
+from gpytorch.mlls import ExactMarginalLogLikelihood
+
+from optimize.optimizers.gp_model import IndependentNormalPosterior, WarmStartSingleTaskGP, _HyperparameterCache
+
+
+@pytest.fixture(scope="module")
+def fitted() -> WarmStartSingleTaskGP:
+    """Three objectives and two constraints on 40 points of a 6-dimensional space, as Ax fits them."""
+    generator = torch.Generator().manual_seed(0)
+    X = torch.rand(40, 6, dtype=torch.double, generator=generator)
+    W = torch.randn(6, 5, dtype=torch.double, generator=generator)
+    Y = torch.sin(X @ W) + 0.2 * (X @ W) ** 2
+    model = WarmStartSingleTaskGP(X, Y, outcome_transform=Standardize(m=5), input_transform=Normalize(6))
+    fit_gpytorch_mll(ExactMarginalLogLikelihood(model.likelihood, model))
+    model.posterior(X)  # BoTorch's path builds GPyTorch's prediction caches
+    return model
+
+
+def botorch_posterior(model: WarmStartSingleTaskGP, X: torch.Tensor):
+    model.fast_posterior = False
+    try:
+        return model.posterior(X)
+    finally:
+        model.fast_posterior = True
+
+
+def test_direct_posterior_matches_botorch_at_single_points(fitted):
+    X = torch.rand(16, 1, 6, dtype=torch.double, generator=torch.Generator().manual_seed(1))
+    X[0] = fitted.train_inputs[0][0, :1]  # a training point (normalized inputs are its raw ones here)
+    direct, reference = fitted.posterior(X), botorch_posterior(fitted, X)
+    assert isinstance(direct, TransformedPosterior) and isinstance(direct._posterior, IndependentNormalPosterior)
+    assert isinstance(reference, GPyTorchPosterior)
+    assert direct.mean.shape == reference.mean.shape == (16, 1, 5)
+    assert torch.allclose(direct.mean, reference.mean, rtol=1e-9, atol=1e-9)
+    assert torch.allclose(direct.variance, reference.variance, rtol=1e-7, atol=1e-9)
+
+    sampler = SobolQMCNormalSampler(sample_shape=torch.Size([8]), seed=5)
+    samples = sampler(direct)
+    sampler = SobolQMCNormalSampler(sample_shape=torch.Size([8]), seed=5)
+    assert torch.allclose(samples, sampler(reference), rtol=1e-7, atol=1e-7)
+
+
+def test_joint_points_and_observation_noise_take_botorch_path(fitted):
+    X = torch.rand(3, 6, dtype=torch.double)
+    assert isinstance(fitted.posterior(X), GPyTorchPosterior)  # q = 3
+    assert isinstance(fitted.posterior(X[:1], observation_noise=True), GPyTorchPosterior)
+
+
+def test_acquisition_values_and_gradients_match_botorch(fitted):
+    with torch.no_grad():
+        Y = fitted.posterior(fitted.train_inputs[0][0]).mean[:, :3]
+    ref_point = Y.min(dim=0).values - 0.1
+    acqf = qLogExpectedHypervolumeImprovement(
+        model=fitted,
+        ref_point=ref_point.tolist(),
+        partitioning=FastNondominatedPartitioning(ref_point=ref_point, Y=Y),
+        sampler=SobolQMCNormalSampler(sample_shape=torch.Size([8]), seed=0),
+        objective=IdentityMCMultiOutputObjective(outcomes=[0, 1, 2]),
+        constraints=[lambda Z: Z[..., 3] - 0.5, lambda Z: Z[..., 4]],
+    )
+    X = torch.rand(6, 1, 6, dtype=torch.double, generator=torch.Generator().manual_seed(2), requires_grad=True)
+    direct = acqf(X)
+    (direct_grad,) = torch.autograd.grad(direct.sum(), X)
+    fitted.fast_posterior = False
+    try:
+        reference = acqf(X)
+        (reference_grad,) = torch.autograd.grad(reference.sum(), X)
+    finally:
+        fitted.fast_posterior = True
+    assert torch.isfinite(direct).all() and direct.std() > 0
+    assert torch.allclose(direct, reference, rtol=1e-8, atol=1e-8)
+    assert torch.allclose(direct_grad, reference_grad, rtol=1e-6, atol=1e-8)
+
+
+def test_hyperparameter_cache_warm_starts_only_a_fit_on_grown_data():
+    X = torch.rand(6, 3, dtype=torch.double)
+    Y = X.sum(-1, keepdim=True)
+    model = SingleTaskGP(X, Y)
+    with torch.no_grad():
+        model.covar_module.lengthscale = torch.tensor([[0.3, 0.4, 0.5]], dtype=torch.double)
+    cache = _HyperparameterCache(size=2)
+    cache.store(X, model)
+
+    grown = torch.cat([X, torch.rand(2, 3, dtype=torch.double)])
+    state = cache.lookup(grown, SingleTaskGP(grown, grown.sum(-1, keepdim=True)))
+    assert state is not None
+    fresh = SingleTaskGP(grown, grown.sum(-1, keepdim=True))
+    fresh.load_state_dict(state, strict=False)
+    assert torch.allclose(fresh.covar_module.lengthscale, model.covar_module.lengthscale)
+
+    other = torch.rand(8, 3, dtype=torch.double)
+    assert cache.lookup(other, SingleTaskGP(other, other.sum(-1, keepdim=True))) is None
+    assert cache.lookup(X[:4], SingleTaskGP(X[:4], Y[:4])) is None  # fewer points: not a continuation
