@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/bo_overhead.py                      # full run (~30 min)
     .venv/bin/python benchmarks/bo_overhead.py --n 20 100 --seeds 0 --repeats 1   # short run
+    .venv/bin/python benchmarks/bo_overhead.py --n 100 --repeats 10 --seeds --versus '{"fast_posterior": false}'
 
 Problem: the real synthesis space (search_spaces/synthesis.yaml: 8 booleans, 3 unordered choices,
 1 float), objectives "-power, -delay, -area" with thresholds "<= 1.1", constraints
@@ -241,18 +242,20 @@ def timed_batch(client: Client) -> tuple[float, dict[int, Any]]:
     return elapsed, trials
 
 
+def cold_and_warm(n: int, data_seed: int, fast_options: dict | None) -> tuple[float, float]:
+    """Time a fresh client's batch and, after completing it, the next batch."""
+    client = client_with_data("fast", n, data_seed, fast_options)
+    cold, trials = timed_batch(client)
+    complete(client, trials)
+    return cold, timed_batch(client)[0]
+
+
 def overhead_table(ns: list[int], repeats: int, ax_limit: float, skip_ax: bool, fast_options: dict | None) -> None:
     print(f"\n== Part 1: get_next_trials(max_trials={BATCH}) wall time (s) vs. completed trials N ==")
     print(f"{'N':>5} {'Ax default':>11} {'fast cold':>10} {'(min..max)':>14} {'fast warm':>10} {'speed-up':>9}")
     ax_over = None
     for n in ns:
-        cold, warm = [], []
-        for r in range(repeats):
-            client = client_with_data("fast", n, r, fast_options)
-            elapsed, trials = timed_batch(client)
-            cold.append(elapsed)
-            complete(client, trials)
-            warm.append(timed_batch(client)[0])
+        cold, warm = map(list, zip(*(cold_and_warm(n, r, fast_options) for r in range(repeats)), strict=True))
         if skip_ax:
             ax_cell, speed = "not run", ""
         elif ax_over is not None:
@@ -269,6 +272,23 @@ def overhead_table(ns: list[int], repeats: int, ax_limit: float, skip_ax: bool, 
         rng = f"{min(cold):.1f}..{max(cold):.1f}"
         cold_median, warm_median = statistics.median(cold), statistics.median(warm)
         print(f"{n:>5} {ax_cell:>11} {cold_median:>10.2f} {rng:>14} {warm_median:>10.2f} {speed:>9}", flush=True)
+
+
+def side_by_side(ns: list[int], repeats: int, fast_options: dict | None, versus: dict) -> None:
+    """Time the fast strategy and a variant of it alternately on the same data sets."""
+    print(f"\n== Side by side: {fast_options or 'defaults'} against {versus} (cold / warm, s) ==")
+    for n in ns:
+        times: dict[str, list[tuple[float, float]]] = {"this": [], "variant": []}
+        for r in range(repeats):
+            this = cold_and_warm(n, r, fast_options)
+            variant = cold_and_warm(n, r, {**(fast_options or {}), **versus})
+            times["this"].append(this)
+            times["variant"].append(variant)
+            pair = f"this {this[0]:.2f} / {this[1]:.2f}, variant {variant[0]:.2f} / {variant[1]:.2f}"
+            print(f"N={n} data set {r}: {pair}", flush=True)
+        for name, pairs in times.items():
+            cold, warm = zip(*pairs, strict=True)
+            print(f"N={n} {name:>7}: median {statistics.median(cold):.2f} / {statistics.median(warm):.2f}", flush=True)
 
 
 def closed_loop(
@@ -325,6 +345,12 @@ def main() -> None:
     parser.add_argument(
         "--fast-options", type=json.loads, default=None, help="JSON kwargs for build_generation_strategy"
     )
+    parser.add_argument(
+        "--versus",
+        type=json.loads,
+        default=None,
+        help="JSON kwargs of a variant timed side by side with the fast strategy at each N (replaces part 1)",
+    )
     args = parser.parse_args()
 
     quiet_ax()
@@ -333,7 +359,9 @@ def main() -> None:
     print(
         f"torch {torch.__version__}, {torch.get_num_threads()} threads; fast options: {args.fast_options or 'defaults'}"
     )
-    if args.n:
+    if args.n and args.versus:
+        side_by_side(args.n, args.repeats, args.fast_options, args.versus)
+    elif args.n:
         overhead_table(args.n, args.repeats, args.ax_limit, args.skip_ax, args.fast_options)
     if args.seeds:
         quality(args.seeds, args.init, args.total, args.skip_ax, args.fast_options)

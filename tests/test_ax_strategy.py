@@ -1,19 +1,20 @@
-"""The default optimizer's generation strategy: initialization size and cheap acquisition
-settings. Outcomes come from a small analytic function of the real synthesis
-space (the optimizer is under test here, not the toolchain)."""
+"""The default optimizer's generation strategy: initialization size, cheap acquisition settings,
+and the GP's direct posterior inside Ax. Outcomes come from a small analytic function of the real
+synthesis space (the optimizer is under test here, not the toolchain)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import torch
 from botorch.acquisition.multi_objective.logei import qLogExpectedHypervolumeImprovement
 from botorch.utils.multi_objective.box_decompositions.non_dominated import FastNondominatedPartitioning
 from botorch.utils.multi_objective.pareto import is_non_dominated
 
 from optimize.optimizers import Outcome, OutcomeConstraint, Problem, make_optimizer
-from optimize.optimizers.ax_strategy import MC_SAMPLES, initialization_trials
-from optimize.optimizers.gp_model import WarmStartSingleTaskGP
+from optimize.optimizers.ax_strategy import MC_SAMPLES, build_generation_strategy, initialization_trials
+from optimize.optimizers.gp_model import _HYPERPARAMETERS, WarmStartSingleTaskGP
 from search_spaces import load_space
 
 SPACE = load_space(Path(__file__).parent.parent / "search_spaces" / "synthesis.yaml")
@@ -70,3 +71,34 @@ def test_ax_switches_from_sobol_to_botorch_after_the_initialization_trials():
     lower, upper = FastNondominatedPartitioning(ref_point=acqf.ref_point, Y=front).get_hypercell_bounds()
     assert torch.allclose(acqf.cell_lower_bounds, lower) and torch.allclose(acqf.cell_upper_bounds, upper)
     assert torch.equal(acqf.X_baseline, X[feasible][is_non_dominated(Y)])  # the optimizer's starting neighbourhood
+
+
+def first_bo_batch(fast_posterior: bool) -> list[dict]:
+    """The first batch of 3 BoTorch proposals of a campaign (seed 3, 6 initialization trials)."""
+    _HYPERPARAMETERS._entries.clear()  # no warm start from the other campaign's fits
+    campaign = problem(budget=30)
+    optimizer = make_optimizer("ax", campaign)
+    init = initialization_trials(len(SPACE.tunable), campaign.budget)
+    optimizer.client.set_generation_strategy(
+        build_generation_strategy(campaign.seed, None, init, fast_posterior=fast_posterior)
+    )
+    baseline = optimizer.attach(SPACE.baseline(), proposed=False)
+    optimizer.tell(baseline, analytic_outcome(SPACE.baseline()))
+    while True:
+        batch = optimizer.ask(3)
+        nodes = {optimizer.client._experiment.trials[i].generator_runs[0]._generation_node_name for i, _ in batch}
+        if nodes == {"MBM"}:
+            return [config for _, config in batch]
+        for trial_id, config in batch:
+            optimizer.tell(trial_id, analytic_outcome(config))
+
+
+def test_direct_posterior_proposes_what_botorchs_posterior_proposes():
+    direct, reference = first_bo_batch(fast_posterior=True), first_bo_batch(fast_posterior=False)
+    for got, want in zip(direct, reference, strict=True):
+        assert got.keys() == want.keys()
+        for name, value in got.items():
+            if isinstance(value, float):
+                assert value == pytest.approx(want[name], abs=1e-4), name
+            else:
+                assert value == want[name], name
