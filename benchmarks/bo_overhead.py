@@ -255,7 +255,8 @@ def overhead_table(ns: list[int], repeats: int, ax_limit: float, skip_ax: bool, 
     print(f"{'N':>5} {'Ax default':>11} {'fast cold':>10} {'(min..max)':>14} {'fast warm':>10} {'speed-up':>9}")
     ax_over = None
     for n in ns:
-        cold, warm = map(list, zip(*(cold_and_warm(n, r, fast_options) for r in range(repeats)), strict=True))
+        pairs = [cold_and_warm(n, r, fast_options) for r in range(repeats)]
+        cold, warm = [c for c, _ in pairs], [w for _, w in pairs]
         if skip_ax:
             ax_cell, speed = "not run", ""
         elif ax_over is not None:

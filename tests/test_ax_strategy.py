@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from ax.api.client import Client
 from botorch.acquisition.multi_objective.logei import qLogExpectedHypervolumeImprovement
 from botorch.utils.multi_objective.box_decompositions.non_dominated import FastNondominatedPartitioning
 from botorch.utils.multi_objective.pareto import is_non_dominated
@@ -102,3 +103,22 @@ def test_direct_posterior_proposes_what_botorchs_posterior_proposes():
                 assert value == pytest.approx(want[name], abs=1e-4), name
             else:
                 assert value == want[name], name
+
+
+def test_saved_snapshot_loads_and_keeps_proposing(tmp_path):
+    optimizer = make_optimizer("ax", problem(budget=30))
+    baseline = optimizer.attach(SPACE.baseline(), proposed=False)
+    optimizer.tell(baseline, analytic_outcome(SPACE.baseline()))
+    for _ in range(3):
+        for trial_id, config in optimizer.ask(3):
+            optimizer.tell(trial_id, analytic_outcome(config))
+    optimizer.save(str(tmp_path))
+
+    client = Client.load_from_json_file(str(tmp_path / "ax_client.json"))
+    trials = client.get_next_trials(max_trials=2)
+    assert len(trials) == 2
+    node = client._generation_strategy._curr
+    assert node.name == "MBM"
+    (model_config,) = node.generator_specs[0].generator_kwargs["surrogate_spec"].model_configs
+    assert model_config.botorch_model_class is WarmStartSingleTaskGP
+    assert model_config.model_options == {"fast_posterior": True}
