@@ -3,6 +3,9 @@ single points, which must agree with BoTorch's own posterior, samples and acquis
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import pytest
 import torch
 from botorch.acquisition.multi_objective.logei import qLogExpectedHypervolumeImprovement
@@ -32,10 +35,12 @@ def fitted() -> WarmStartSingleTaskGP:
     return model
 
 
-def botorch_posterior(model: WarmStartSingleTaskGP, X: torch.Tensor):
+@contextmanager
+def botorch_path(model: WarmStartSingleTaskGP) -> Iterator[None]:
+    """BoTorch's own posterior for the duration of the block."""
     model.fast_posterior = False
     try:
-        return model.posterior(X)
+        yield
     finally:
         model.fast_posterior = True
 
@@ -43,7 +48,9 @@ def botorch_posterior(model: WarmStartSingleTaskGP, X: torch.Tensor):
 def test_direct_posterior_matches_botorch_at_single_points(fitted):
     X = torch.rand(16, 1, 6, dtype=torch.double, generator=torch.Generator().manual_seed(1))
     X[0] = fitted.train_inputs[0][0, :1]  # a training point (normalized inputs are its raw ones here)
-    direct, reference = fitted.posterior(X), botorch_posterior(fitted, X)
+    direct = fitted.posterior(X)
+    with botorch_path(fitted):
+        reference = fitted.posterior(X)
     assert isinstance(direct, TransformedPosterior) and isinstance(direct._posterior, IndependentNormalPosterior)
     assert isinstance(reference, GPyTorchPosterior)
     assert direct.mean.shape == reference.mean.shape == (16, 1, 5)
@@ -77,12 +84,9 @@ def test_acquisition_values_and_gradients_match_botorch(fitted):
     X = torch.rand(6, 1, 6, dtype=torch.double, generator=torch.Generator().manual_seed(2), requires_grad=True)
     direct = acqf(X)
     (direct_grad,) = torch.autograd.grad(direct.sum(), X)
-    fitted.fast_posterior = False
-    try:
+    with botorch_path(fitted):
         reference = acqf(X)
         (reference_grad,) = torch.autograd.grad(reference.sum(), X)
-    finally:
-        fitted.fast_posterior = True
     assert torch.isfinite(direct).all() and direct.std() > 0
     assert torch.allclose(direct, reference, rtol=1e-8, atol=1e-8)
     assert torch.allclose(direct_grad, reference_grad, rtol=1e-6, atol=1e-8)
