@@ -220,7 +220,8 @@ class CampaignLoop:
                 while True:
                     if executor.outstanding < spec.workers and asked < budget:
                         proposals = self.optimizer.ask(min(self.campaign.batch_size, budget - asked))
-                        for trial_id, config in proposals:
+                        for trial_id, proposal in proposals:
+                            config = self.setup.space.effective(proposal)  # idle knobs at their defaults
                             self.store.add_pending(trial_id, PROPOSED, config, self.optimizer.name)
                             executor.submit(trial_id, self._job(config, baseline))
                         asked += len(proposals)

@@ -7,9 +7,15 @@ A space file looks like::
       abc_recipe:  {type: choice, values: [yosys-default, resyn2, area], default: yosys-default}
       temperature: {type: float, low: 0.05, high: 1.5, log: true, default: 0.2}
       exemplars:   {type: int, low: 0, high: 3, default: 0}
+      abc_delay_target: {type: float, low: 0, high: 1.5, default: 0,
+                         active_when: {abc_recipe: [resyn2]}}
       model:       {type: fixed, value: qwen2.5-coder-7b-instruct}
     constraints:
       - "temperature + 0.5 * exemplars <= 2.0"
+
+A knob with ``active_when`` acts only when one of the named knobs takes one of the listed values;
+elsewhere the flow runs it at its default (:meth:`SearchSpace.effective`), and the Ax optimizer's
+model sees those configurations as one point.
 
 Every optimizer sees the same space: Ax through :meth:`SearchSpace.ax_parameters`, Optuna through
 :meth:`SearchSpace.optuna_distributions`, pymoo, Sobol and random search through the unit-cube
@@ -48,6 +54,7 @@ class Knob(BaseModel):
     ordered: bool = False
     value: Value | None = None
     default: Value | None = None
+    active_when: dict[str, list[Value]] = Field(default_factory=dict)
     description: str = ""
 
     @model_validator(mode="after")
@@ -94,6 +101,10 @@ class Knob(BaseModel):
         if self.type == "int" and value != int(value):
             return False
         return self.low <= value <= self.high
+
+    def acts_in(self, config: Config) -> bool:
+        """Whether this knob changes the flow of ``config`` (see ``active_when``)."""
+        return not self.active_when or any(config[name] in values for name, values in self.active_when.items())
 
     def baseline(self) -> Value:
         """Return the knob's default: ``default``, else the fixed value, the first choice, the low bound."""
@@ -184,6 +195,10 @@ class SearchSpace(BaseModel):
             config[k.name] = value
         return config
 
+    def effective(self, config: Config) -> Config:
+        """Return ``config`` with every knob that does not act in it at its default: the flow it runs."""
+        return {k.name: config[k.name] if k.acts_in(config) else k.baseline() for k in self.knobs}
+
     def violations(self, config: dict[str, Any]) -> list[str]:
         """Return why ``config`` is outside the space (empty when it is inside)."""
         problems = [f"{k.name}={config.get(k.name)!r} is outside its domain" for k in self.knobs
@@ -224,6 +239,38 @@ class SearchSpace(BaseModel):
                 kind = _value_type(k.choices)
                 params.append(ChoiceParameterConfig(k.name, list(k.choices), kind, is_ordered=k.ordered))
         return params
+
+    def ax_inactive_inputs(self) -> list[dict[str, list[tuple[str, float]]]]:
+        """Return the ``active_when`` rules on the inputs of Ax's model (see
+        ``optimize.optimizers.gp_model.InactiveInputs``): per conditional knob, its inputs with the
+        values to hold them at and the (input, 1 or 0) pairs under which it acts. Ax feeds a bool
+        as one 0/1 input, an unordered choice as one 0/1 input per value, a number as itself
+        (log10 when log-scaled)."""
+        from ax.adapter.transforms.one_hot import OH_PARAM_INFIX
+
+        def one_hot(knob: Knob) -> list[str]:
+            if knob.ordered:
+                raise RtlboError(f"knob '{knob.name}': active_when and ordered choices do not mix under ax")
+            values = knob.choices if _value_type(knob.choices) == "str" else sorted(knob.choices)
+            return [f"{knob.name}{OH_PARAM_INFIX}{values.index(v)}" for v in knob.choices]
+
+        def indicators(knob: Knob, value: Value) -> tuple[str, float]:
+            if knob.type == "bool":
+                return (knob.name, float(value))
+            return (one_hot(knob)[knob.choices.index(value)], 1.0)
+
+        rules = []
+        for k in self.tunable:
+            if not k.active_when:
+                continue
+            default = k.baseline()
+            if k.type == "choice":
+                hold = [(name, float(v == default)) for name, v in zip(one_hot(k), k.choices, strict=True)]
+            else:
+                hold = [(k.name, math.log10(default) if k.log else float(default))]
+            when = [indicators(self.knob(name), v) for name, values in k.active_when.items() for v in values]
+            rules.append({"hold": hold, "when": when})
+        return rules
 
     def ax_constraints(self) -> list[str]:
         return [c.ax_string() for c in self.constraints]
@@ -284,6 +331,19 @@ def parse_constraint(text: str, space_knobs: dict[str, Knob], where: str) -> Lin
     return LinearConstraint(coefficients=coefficients, bound=bound, text=text)
 
 
+def _check_conditions(knob: Knob, space_knobs: dict[str, Knob], where: str) -> None:
+    """Raise RtlboError unless ``knob.active_when`` names unconditional bool or choice knobs and their values."""
+    for name, values in knob.active_when.items():
+        other = space_knobs.get(name)
+        prefix = f"{where}: knob '{knob.name}' active_when"
+        if other is None or other is knob:
+            raise RtlboError(f"{prefix} names '{name}', not another knob; name one of {', '.join(space_knobs)}")
+        if other.type not in ("bool", "choice") or other.active_when:
+            raise RtlboError(f"{prefix} names '{name}'; name bool or choice knobs that have no active_when themselves")
+        if not values or any(v not in other.choices for v in values):
+            raise RtlboError(f"{prefix}: '{name}' takes {other.choices}, not {values}; list some of those values")
+
+
 class _SpaceFile(BaseModel):
     model_config = ConfigDict(extra="forbid")
     knobs: dict[str, dict[str, Any]]
@@ -311,6 +371,8 @@ def load_space(paths: str | Path | Sequence[str | Path]) -> SearchSpace:
                 raise RtlboError(f"{where}: knob '{name}' must be a mapping like {{type: bool}}")
             knobs[name] = parse_model(Knob, {**fields, "name": name}, f"{where}: knob '{name}'")
         pending += [(c, where) for c in data.constraints]
+    for knob in knobs.values():
+        _check_conditions(knob, knobs, str(paths[0]))
     constraints = [parse_constraint(text, knobs, where) for text, where in pending]
     space = SearchSpace(knobs=list(knobs.values()), constraints=constraints)
     if space.violations(space.baseline()):

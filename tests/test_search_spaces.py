@@ -66,6 +66,45 @@ def test_knob_changes_the_netlist(knob, value, task, others, builtin, cache):
     assert changed.stage("gatesim").passed, changed.failure
 
 
+# (knob, value, task, other knobs): the space declares the knob idle there, and the netlist agrees.
+IDLE_KNOBS = [
+    ("abc_delay_target", 1.2, "mul8", {}),
+    ("abc_delay_target", 1.2, "barrel", {"abc_recipe": "speed"}),
+    ("abc_delay_target", 1.2, "mul8", {"abc_recipe": "area"}),
+    ("buffering", False, "barrel", {}),
+]
+
+
+@pytest.mark.parametrize(("knob", "value", "task", "others"), IDLE_KNOBS)
+def test_idle_knob_leaves_the_netlist_unchanged(knob, value, task, others, builtin, cache):
+    space = load_space(SYNTHESIS)
+    base = {**space.baseline(), **others}
+    changed = {**base, knob: value}
+    assert not space.knob(knob).acts_in(changed)
+    assert space.effective(changed) == base
+    netlists = [evaluate(builtin[task], Recipe(**c), cache=cache).artifacts["netlist.v"] for c in (base, changed)]
+    assert netlists[0] == netlists[1]
+
+
+def test_effective_config_holds_idle_knobs_at_their_defaults():
+    space = load_space(SYNTHESIS)
+    config = {**space.baseline(), "abc_delay_target": 0.8, "buffering": False}
+    assert space.effective(config) == space.baseline()
+    for acting in ({"abc_recipe": "resyn2"}, {"gate_sizing": True}, {"retime": True}):
+        kept = space.effective({**config, **acting})
+        assert kept["abc_delay_target"] == 0.8 and kept["buffering"] == ("gate_sizing" not in acting)
+
+
+def test_ax_inactive_inputs_name_ax_model_inputs():
+    rules = load_space(SYNTHESIS).ax_inactive_inputs()
+    delay, buffering = rules
+    assert delay["hold"] == [("abc_delay_target", 0.0)]
+    # Ax one-hot encodes unordered string choices in declaration order: resyn2 is value 1.
+    assert delay["when"] == [("abc_recipe_OH_PARAM_1", 1.0), ("abc_recipe_OH_PARAM_2", 1.0),
+                             ("abc_recipe_OH_PARAM_3", 1.0), ("gate_sizing", 1.0), ("retime", 1.0)]
+    assert buffering == {"hold": [("buffering", 1.0)], "when": [("gate_sizing", 1.0)]}
+
+
 def test_unit_cube_round_trip_and_domains():
     space = load_space(SYNTHESIS)
     rng = np.random.default_rng(0)
@@ -112,6 +151,12 @@ constraints:
         ("knobs:\n  a: {type: int, low: 0, high: 3}\nconstraints: ['a << 1']\n", r"is not 'linear expression"),
         ("knobs: {}\n", r"'knobs' is empty"),
         ("knob:\n  a: {type: bool}\n", r"unknown key 'knob'; did you mean 'knobs'\?"),
+        ("knobs:\n  a: {type: bool, active_when: {b: [true]}}\n", r"active_when names 'b', not another knob"),
+        ("knobs:\n  a: {type: bool, active_when: {a: [true]}}\n", r"active_when names 'a', not another knob"),
+        ("knobs:\n  a: {type: bool, active_when: {b: [1]}}\n  b: {type: int, low: 0, high: 3}\n",
+         r"active_when names 'b'; name bool or choice knobs"),
+        ("knobs:\n  a: {type: bool, active_when: {b: [x]}}\n  b: {type: choice, values: [y, z]}\n",
+         r"'b' takes \['y', 'z'\], not \['x'\]"),
     ],
 )
 def test_bad_space_files_give_one_line_errors(tmp_path: Path, text: str, message: str):
