@@ -4,6 +4,7 @@ synthesis space (the optimizer is under test here, not the toolchain)."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -22,7 +23,9 @@ SPACE = load_space(Path(__file__).parent.parent / "search_spaces" / "synthesis.y
 
 
 def analytic_outcome(config: dict) -> Outcome:
-    """A smooth stand-in for a synthesis flow's (power, delay, area) ratios and its slack."""
+    """A smooth stand-in for a synthesis flow's (power, delay, area) ratios and its slack; like the
+    flow, it runs the effective configuration (idle knobs at their defaults)."""
+    config = SPACE.effective(config)
     t = float(config["abc_delay_target"])
     area = 1.0 - 0.1 * config["booth"] + 0.05 * config["gate_sizing"] + 0.02 * t
     delay = 1.0 - 0.1 * config["gate_sizing"] + 0.05 * (t - 0.7) ** 2 - 0.03 * (config["abc_recipe"] == "speed")
@@ -121,4 +124,34 @@ def test_saved_snapshot_loads_and_keeps_proposing(tmp_path):
     assert node.name == "MBM"
     (model_config,) = node.generator_specs[0].generator_kwargs["surrogate_spec"].model_configs
     assert model_config.botorch_model_class is WarmStartSingleTaskGP
-    assert model_config.model_options == {"fast_posterior": True}
+    assert model_config.model_options["fast_posterior"] is True
+    assert model_config.model_options["inactive_inputs"] == json.loads(json.dumps(SPACE.ax_inactive_inputs()))
+
+
+def test_model_sees_configurations_that_differ_in_an_idle_knob_as_one_point():
+    optimizer = make_optimizer("ax", problem(budget=30))
+    baseline = optimizer.attach(SPACE.baseline(), proposed=False)
+    optimizer.tell(baseline, analytic_outcome(SPACE.baseline()))
+    for _ in range(3):
+        for trial_id, config in optimizer.ask(3):
+            optimizer.tell(trial_id, analytic_outcome(config))
+    acquisition = optimizer.client._generation_strategy._curr.generator_specs[0].fitted_adapter.generator._acquisition
+    [(delay_column, _)], conditions = acquisition.acqf.model.input_transform["inactive"].rules[0]
+    X = acquisition.X_observed
+    idle_rows = torch.stack([X[:, column] == 0 for column, _ in conditions]).all(dim=0)
+    x = X[idle_rows][:1]  # e.g. the baseline: yosys-default, no gate sizing, no retiming
+    assert x.shape[0] == 1
+
+    def delay_target_pair(acting_column: int | None) -> list[float]:
+        """Acquisition values at delay targets 0.2 and 1.3 with the baseline's other knobs."""
+        candidates = x.repeat(2, 1).unsqueeze(1)
+        candidates[:, 0, delay_column] = torch.tensor([0.2, 1.3], dtype=x.dtype)
+        if acting_column is not None:
+            candidates[:, 0, acting_column] = 1.0
+        with torch.no_grad():
+            return acquisition.acqf(candidates).tolist()
+
+    idle = delay_target_pair(None)
+    assert idle[0] == idle[1]
+    acting = delay_target_pair(conditions[0][0])  # resyn2's one-hot input set: the target acts
+    assert acting[0] != acting[1]

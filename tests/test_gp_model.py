@@ -16,10 +16,16 @@ from botorch.models.transforms import Normalize, Standardize
 from botorch.posteriors import GPyTorchPosterior
 from botorch.posteriors.transformed import TransformedPosterior
 from botorch.sampling.normal import SobolQMCNormalSampler
+from botorch.utils.datasets import SupervisedDataset
 from botorch.utils.multi_objective.box_decompositions.non_dominated import FastNondominatedPartitioning
 from gpytorch.mlls import ExactMarginalLogLikelihood
 
-from optimize.optimizers.gp_model import IndependentNormalPosterior, WarmStartSingleTaskGP, _HyperparameterCache
+from optimize.optimizers.gp_model import (
+    InactiveInputs,
+    IndependentNormalPosterior,
+    WarmStartSingleTaskGP,
+    _HyperparameterCache,
+)
 
 
 @pytest.fixture(scope="module")
@@ -111,3 +117,38 @@ def test_hyperparameter_cache_warm_starts_only_a_fit_on_grown_data():
     other = torch.rand(8, 3, dtype=torch.double)
     assert cache.lookup(other, SingleTaskGP(other, other.sum(-1, keepdim=True))) is None
     assert cache.lookup(X[:4], SingleTaskGP(X[:4], Y[:4])) is None  # fewer points: not a continuation
+
+
+def test_inactive_inputs_hold_a_knob_where_none_of_its_conditions_holds():
+    # Columns: a target t, a two-valued one-hot choice (c0, c1), a flag; t acts when c1 or flag.
+    held = InactiveInputs([([(0, 0.0)], [(2, 1.0), (3, 1.0)])])
+    X = torch.tensor([[0.7, 1, 0, 0], [0.7, 0, 1, 0], [0.7, 1, 0, 1], [0.7, 0.5, 0.5, 0]], dtype=torch.double)
+    out = held.transform(X)
+    assert out[:, 0].tolist() == pytest.approx([0.0, 0.7, 0.7, 0.35])
+    assert torch.equal(out[:, 1:], X[:, 1:])
+    assert held.transform(X.unsqueeze(0)).shape == (1, 4, 2 + 2)
+
+
+def test_gp_sees_points_that_differ_in_an_idle_input_as_one_point():
+    generator = torch.Generator().manual_seed(1)
+    X = torch.rand(24, 2, dtype=torch.double, generator=generator)
+    X[:, 1] = X[:, 1].round()  # flag; t (column 0) acts only when flag is 1
+    Y = torch.stack([X[:, 1] * (X[:, 0] - 0.4) ** 2 + 0.3 * (1 - X[:, 1]), X[:, 1] * X[:, 0]], dim=-1)
+    dataset = SupervisedDataset(X, Y, feature_names=["t", "flag"], outcome_names=["a", "b"])
+    inputs = WarmStartSingleTaskGP.construct_inputs(
+        dataset, inactive_inputs=[{"hold": [("t", 0.0)], "when": [("flag", 1.0)]}]
+    )
+    assert inputs["inactive_inputs"].rules == [([(0, 0.0)], [(1, 1.0)])]
+    spread = {}
+    for rules in (inputs["inactive_inputs"], None):
+        model = WarmStartSingleTaskGP(
+            X, Y, inactive_inputs=rules, outcome_transform=Standardize(m=2), input_transform=Normalize(2)
+        )
+        fit_gpytorch_mll(ExactMarginalLogLikelihood(model.likelihood, model))
+        with torch.no_grad():
+            idle = model.posterior(torch.tensor([[[0.2, 0.0]], [[0.9, 0.0]]], dtype=torch.double))
+            acting = model.posterior(torch.tensor([[[0.2, 1.0]], [[0.9, 1.0]]], dtype=torch.double))
+        gaps = [float((p.mean[0] - p.mean[1]).abs().max()) for p in (idle, acting)]
+        spread[rules is not None] = gaps
+    assert spread[True][0] == 0 and spread[True][1] > 0.05
+    assert spread[False][0] > 0  # without the rules the GP tells the idle points apart

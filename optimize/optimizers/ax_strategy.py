@@ -17,8 +17,9 @@ measured by benchmarks/bo_overhead.py, and the size of the initialization
   front (``MIXED_OPTIONS``);
 - BoTorch starts after ``initialization_trials`` Sobol points (Ax's rule for a known budget);
 - the GP (``gp_model.WarmStartSingleTaskGP``) caps its marginal likelihood fit, warm-starts it
-  from the previous fit's hyperparameters when the training data only grew (a running campaign)
-  and computes the posterior at single points without GPyTorch's lazy distributions.
+  from the previous fit's hyperparameters when the training data only grew (a running campaign),
+  computes the posterior at single points without GPyTorch's lazy distributions, and holds
+  conditional knobs at their defaults where they do not act (the space's ``active_when``).
 """
 
 from __future__ import annotations
@@ -184,18 +185,23 @@ def build_generation_strategy(
     fast_posterior: bool = True,
     botorch_acqf_options: dict[str, Any] | None = None,
     believer: bool = True,
+    inactive_inputs: list[dict[str, Any]] | None = None,
     name: str = "Center+Sobol+MBM:rtlbo-fast",
 ) -> GenerationStrategy:
-    """``fast_generation_strategy`` with every lever exposed (for benchmarks/bo_overhead.py)."""
+    """``fast_generation_strategy`` with every lever exposed (for benchmarks/bo_overhead.py).
+    ``inactive_inputs`` (``SearchSpace.ax_inactive_inputs``) needs ``fast_fit``."""
     budget = 5 if initialization_budget is None else int(initialization_budget)
     options = dict(MIXED_OPTIONS if mixed_options is None else mixed_options)
     optimizer_kwargs: dict[str, Any] = {"num_restarts": num_restarts, "raw_samples": raw_samples}
     if options:
         optimizer_kwargs["options"] = options
+    model_options: dict[str, Any] = {"fast_posterior": fast_posterior}
+    if inactive_inputs:
+        model_options["inactive_inputs"] = inactive_inputs
     model_config = (
         ModelConfig(
             botorch_model_class=WarmStartSingleTaskGP,
-            model_options={"fast_posterior": fast_posterior},
+            model_options=model_options,
             name="WarmStartSingleTaskGP",
         )
         if fast_fit
@@ -242,11 +248,15 @@ def initialization_trials(num_knobs: int, budget: int | None) -> int:
 
 
 def fast_generation_strategy(
-    seed: int, torch_device: str | None = None, initialization_budget: int | None = None
+    seed: int,
+    torch_device: str | None = None,
+    initialization_budget: int | None = None,
+    inactive_inputs: list[dict[str, Any]] | None = None,
 ) -> GenerationStrategy:
     """Return Center + Sobol + BoTorch (believer qLogEHVI) with the cheaper settings measured above.
 
     ``initialization_budget`` counts the center point and attached trials, as in Ax's
-    ``configure_generation_strategy`` (default 5).
+    ``configure_generation_strategy`` (default 5); ``inactive_inputs`` are the space's conditional
+    knobs (``SearchSpace.ax_inactive_inputs``).
     """
-    return build_generation_strategy(seed, torch_device, initialization_budget)
+    return build_generation_strategy(seed, torch_device, initialization_budget, inactive_inputs=inactive_inputs)

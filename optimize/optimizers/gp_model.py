@@ -6,6 +6,9 @@
   times per batch) is computed with plain tensor operations from GPyTorch's own prediction
   caches, instead of through GPyTorch's lazy distributions: the same mean, variance and MC
   samples (to rounding), a fraction of the Python overhead. Anything else takes BoTorch's path.
+- Knobs that act only under some settings of others (a search space's ``active_when``) are held
+  at their defaults where they do not act (``InactiveInputs``), so the GP sees configurations
+  that run the same flow as one point and the acquisition sees nothing to gain in varying them.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ import torch
 from botorch.fit import _fit_fallback
 from botorch.models import SingleTaskGP
 from botorch.models.model import Model
-from botorch.models.transforms.input import InputTransform
+from botorch.models.transforms.input import ChainedInputTransform, InputTransform
 from botorch.models.transforms.outcome import OutcomeTransform
 from botorch.models.utils.assorted import gpt_posterior_settings
 from botorch.posteriors import Posterior
@@ -119,11 +122,40 @@ class IndependentNormalPosterior(Posterior):
         return self.rsample_from_base_samples(shape, base_samples)
 
 
+class InactiveInputs(InputTransform):
+    """Holds conditional inputs at fixed values where their conditions do not hold.
+
+    ``rules``: per conditional knob, its input columns with the values to hold them at, and its
+    conditions as (column, on) pairs, one of which must hold for the knob to act: a column
+    holding ``on`` (1 or 0; one-hot and boolean inputs). Between 0 and 1 (the acquisition
+    optimizer's continuous relaxation) the knob acts by 1 - prod(1 - indicator), exact at 0 and 1.
+    """
+
+    def __init__(self, rules: list[tuple[list[tuple[int, float]], list[tuple[int, float]]]]):
+        super().__init__()
+        self.rules = rules
+        self.transform_on_train = True
+        self.transform_on_eval = True
+        self.transform_on_fantasize = True
+
+    def transform(self, X: torch.Tensor) -> torch.Tensor:
+        held = X.clone()
+        for targets, conditions in self.rules:
+            idle = torch.ones_like(X[..., 0])
+            for column, on in conditions:
+                x = X[..., column]
+                idle = idle * (1 - x if on else x)
+            for column, value in targets:
+                held[..., column] = X[..., column] + idle * (value - X[..., column])
+        return held
+
+
 class WarmStartSingleTaskGP(SingleTaskGP):
     """``SingleTaskGP`` (same kernel, priors and transforms as Ax's default) whose marginal
     likelihood fit is capped at ``COLD_FIT_MAXITER`` L-BFGS-B iterations, or ``WARM_FIT_MAXITER``
     when it starts from the hyperparameters of a previous fit on a prefix of its data, and whose
-    posterior at single points skips GPyTorch's lazy distributions (``fast_posterior``).
+    posterior at single points skips GPyTorch's lazy distributions (``fast_posterior``), and whose
+    inputs pass through ``InactiveInputs`` first when there are ``inactive_inputs`` rules.
     """
 
     def __init__(
@@ -137,16 +169,40 @@ class WarmStartSingleTaskGP(SingleTaskGP):
         outcome_transform: OutcomeTransform | _DefaultType | None = DEFAULT,
         input_transform: InputTransform | None = None,
         fast_posterior: bool = True,
+        inactive_inputs: InactiveInputs | None = None,
     ):
         # Named arguments, not *args: Ax reads the signature to see which submodules it may pass.
+        if inactive_inputs is not None and input_transform is not None:
+            input_transform = ChainedInputTransform(inactive=inactive_inputs, given=input_transform)
+        elif inactive_inputs is not None:
+            input_transform = inactive_inputs
         super().__init__(
             train_X, train_Y, train_Yvar, likelihood, covar_module, mean_module, outcome_transform, input_transform
         )
         self.fast_posterior = fast_posterior
 
     @classmethod
-    def construct_inputs(cls, training_data: SupervisedDataset, *, fast_posterior: bool = True) -> dict[str, Any]:
-        return {**super().construct_inputs(training_data), "fast_posterior": fast_posterior}
+    def construct_inputs(
+        cls,
+        training_data: SupervisedDataset,
+        *,
+        fast_posterior: bool = True,
+        inactive_inputs: list[dict[str, list[tuple[str, float]]]] | None = None,
+    ) -> dict[str, Any]:
+        """BoTorch's inputs, with ``inactive_inputs`` rules named by feature ({"hold": [(feature,
+        value), ...], "when": [(feature, 1 or 0), ...]}) turned into an ``InactiveInputs``."""
+        inputs = {**super().construct_inputs(training_data), "fast_posterior": fast_posterior}
+        if inactive_inputs:
+            column = {name: i for i, name in enumerate(training_data.feature_names)}
+            rules = [
+                (
+                    [(column[name], float(value)) for name, value in rule["hold"]],
+                    [(column[name], float(on)) for name, on in rule["when"]],
+                )
+                for rule in inactive_inputs
+            ]
+            inputs["inactive_inputs"] = InactiveInputs(rules)
+        return inputs
 
     def custom_fit(
         self,
