@@ -55,7 +55,8 @@ class AxOptimizer(Optimizer):
         from optimize.optimizers.ax_strategy import fast_generation_strategy, initialization_trials
 
         init = initialization_trials(len(self.space.tunable), problem.budget)
-        strategy = fast_generation_strategy(problem.seed, torch_device, init, self.space.ax_inactive_inputs())
+        idle = self.space.ax_inactive_inputs()
+        strategy = fast_generation_strategy(problem.seed, torch_device, init, inactive_inputs=idle)
         self.client.set_generation_strategy(strategy)
 
     def _tuned(self, config: Config) -> Config:
