@@ -250,7 +250,8 @@ class SearchSpace(BaseModel):
 
         def one_hot(knob: Knob) -> list[str]:
             if knob.ordered:
-                raise RtlboError(f"knob '{knob.name}': active_when and ordered choices do not mix under ax")
+                raise RtlboError(f"knob '{knob.name}' is an ordered choice in an active_when rule, which the ax "
+                                 "optimizer cannot model; make it unordered or pick another optimizer")
             values = knob.choices if _value_type(knob.choices) == "str" else sorted(knob.choices)
             return [f"{knob.name}{OH_PARAM_INFIX}{values.index(v)}" for v in knob.choices]
 

@@ -65,10 +65,11 @@ def test_small_campaign_stores_every_trial_with_artifacts(tmp_path: Path):
 def test_every_optimizer_runs_through_the_same_loop(optimizer: str, tmp_path: Path):
     path = campaign_file(tmp_path, optimizer=optimizer, budget={"trials": 5}, batch_size=3,
                          tasks={"suite": "builtin", "select": ["seqdet"]})
-    _, trials = run(path, resume=False, output=None, console=QUIET)
+    setup, trials = run(path, resume=False, output=None, console=QUIET)
     proposed = [t for t in trials if t.kind == PROPOSED]
     assert len(proposed) == 5 and all(t.status == COMPLETED for t in proposed)
     assert len({str(sorted(t.config.items())) for t in proposed}) >= 3, "proposals should differ"
+    assert all(t.config == setup.space.effective(t.config) for t in proposed), "idle knobs run at their defaults"
 
 
 def _completed(db: Path) -> int:
