@@ -105,6 +105,25 @@ def test_ax_inactive_inputs_name_ax_model_inputs():
     assert buffering == {"hold": [("buffering", 1.0)], "when": [("gate_sizing", 1.0)]}
 
 
+def test_ax_inactive_inputs_of_other_knob_types(tmp_path: Path):
+    space = load_space(write(tmp_path, """
+knobs:
+  t: {type: float, low: 0.1, high: 10, log: true, default: 1, active_when: {n: [3, 1]}}
+  m: {type: choice, values: [b, a], default: a, active_when: {f: [false]}}
+  n: {type: choice, values: [3, 1, 2]}
+  f: {type: bool}
+"""))
+    # Ax sorts numeric choices before one-hot encoding them, and feeds log-scaled numbers as log10.
+    assert space.ax_inactive_inputs() == [
+        {"hold": [("t", 0.0)], "when": [("n_OH_PARAM_2", 1.0), ("n_OH_PARAM_0", 1.0)]},
+        {"hold": [("m_OH_PARAM_0", 0.0), ("m_OH_PARAM_1", 1.0)], "when": [("f", 0.0)]},
+    ]
+    ordered = load_space(write(tmp_path, "knobs:\n  t: {type: bool, active_when: {o: [x]}}\n"
+                                         "  o: {type: choice, values: [x, y], ordered: true}\n", "o.yaml"))
+    with pytest.raises(RtlboError, match="make it unordered or pick another optimizer"):
+        ordered.ax_inactive_inputs()
+
+
 def test_unit_cube_round_trip_and_domains():
     space = load_space(SYNTHESIS)
     rng = np.random.default_rng(0)
