@@ -63,11 +63,17 @@ def test_ax_switches_from_sobol_to_botorch_after_the_initialization_trials():
     assert isinstance(acqf.model, WarmStartSingleTaskGP) and acqf.model.fast_posterior
 
     # The last proposal of a batch of 3 had 2 pending points: they join the front at their
-    # posterior mean instead of being scored jointly with the candidate.
+    # posterior mean instead of being scored jointly with the candidate, and the GP is
+    # conditioned on them there (nothing left to learn at a pending point).
     assert acqf.X_pending is None and acquisition.X_pending.shape[0] == 2
+    fitted = acquisition.surrogate.model
     X = torch.cat([acquisition.X_observed, acquisition.X_pending])
     with torch.no_grad():
-        mean = acqf.model.posterior(X).mean
+        mean = fitted.posterior(X).mean
+        believed = acqf.model.posterior(acquisition.X_pending.unsqueeze(-2))
+        unbelieved = fitted.posterior(acquisition.X_pending.unsqueeze(-2))
+    assert torch.allclose(believed.mean, unbelieved.mean, rtol=1e-4, atol=1e-6)
+    assert (believed.variance < 1e-3 * unbelieved.variance).all()
     feasible = torch.stack([c(mean) <= 0 for c in acqf.constraints], dim=-1).all(dim=-1)
     Y = acqf.objective(mean[feasible])
     front = Y[is_non_dominated(Y)]

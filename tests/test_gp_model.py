@@ -69,6 +69,26 @@ def test_direct_posterior_matches_botorch_at_single_points(fitted):
     assert torch.allclose(samples, sampler(reference), rtol=1e-7, atol=1e-7)
 
 
+def test_direct_posterior_of_a_conditioned_model_matches_botorch(fitted):
+    """The kriging believer conditions the GP on pending points; its caches must serve the direct path."""
+    generator = torch.Generator().manual_seed(2)
+    pending = torch.rand(3, 6, dtype=torch.double, generator=generator)
+    with torch.no_grad():
+        believed = fitted.posterior(pending).mean
+    conditioned = fitted.condition_on_observations(pending, believed, noise=torch.full_like(believed, 1e-6))
+    assert isinstance(conditioned, WarmStartSingleTaskGP) and conditioned.fast_posterior
+    X = torch.cat([pending.unsqueeze(-2), torch.rand(5, 1, 6, dtype=torch.double, generator=generator)])
+    direct = conditioned.posterior(X)
+    assert isinstance(direct._posterior, IndependentNormalPosterior)
+    with botorch_path(conditioned):
+        reference = conditioned.posterior(X)
+    assert torch.allclose(direct.mean, reference.mean, rtol=1e-8, atol=1e-8)
+    assert torch.allclose(direct.variance, reference.variance, rtol=1e-6, atol=1e-9)
+    with torch.no_grad():
+        before = fitted.posterior(pending.unsqueeze(-2)).variance
+    assert (direct.variance[:3] < 1e-3 * before).all()  # nothing left to learn at a believed point
+
+
 def test_joint_points_and_observation_noise_take_botorch_path(fitted):
     X = torch.rand(3, 6, dtype=torch.double)
     assert isinstance(fitted.posterior(X), GPyTorchPosterior)  # q = 3

@@ -52,6 +52,7 @@ from botorch.sampling.normal import SobolQMCNormalSampler
 from botorch.utils.constraints import get_outcome_constraint_transforms
 from botorch.utils.multi_objective.box_decompositions.non_dominated import FastNondominatedPartitioning
 from botorch.utils.multi_objective.pareto import is_non_dominated
+from gpytorch import settings as gpytorch_settings
 
 from optimize.optimizers.gp_model import WarmStartSingleTaskGP
 
@@ -109,8 +110,10 @@ class FastAcquisition(Acquisition):
         """qLogEHVI over the front of the posterior mean at the observed and pending points.
 
         The outcomes are deterministic (reported with SEM 0), so the front under the posterior
-        mean is the observed front; pending points join it at their posterior mean (the kriging
-        believer), so each candidate is scored alone (q=1) against one box decomposition.
+        mean is the observed front; pending points are believed to come out at their posterior
+        mean (the kriging believer): they join the front, and the GP is conditioned on them, so
+        a candidate at or near a pending point has little left to gain. Each candidate is scored
+        alone (q=1) against one box decomposition.
         """
         objective, _ = self.get_botorch_objective_and_transform(
             botorch_acqf_class=qLogExpectedHypervolumeImprovement,
@@ -123,6 +126,10 @@ class FastAcquisition(Acquisition):
         X = self.X_observed if self.X_pending is None else torch.cat([self.X_observed, self.X_pending])
         with torch.no_grad():
             mean = model.posterior(X).mean
+        if self.X_pending is not None:
+            believed = mean[self.X_observed.shape[0] :]
+            noise = torch.full_like(believed, gpytorch_settings.min_fixed_noise.value(believed.dtype))
+            model = model.condition_on_observations(self.X_pending, believed, noise=noise)
         if constraints:
             feasible = torch.stack([c(mean) <= 0 for c in constraints], dim=-1).all(dim=-1)
             X, mean = X[feasible], mean[feasible]
