@@ -6,8 +6,9 @@ measured by benchmarks/bo_overhead.py, and the size of the initialization
 (benchmarks/sample_efficiency.py):
 
 - where Ax picks qLogNEHVI, each candidate is scored by qLogEHVI against the front of the
-  posterior mean at the observed and pending points (a kriging believer). rtlbo's outcomes are
-  deterministic, so the noisy variant's per-sample fronts are the observed front again; the
+  posterior mean at the observed and pending points, with the GP conditioned on the pending
+  points at that mean (a kriging believer). rtlbo's outcomes are deterministic, so the noisy
+  variant's per-sample fronts are the observed front again; the
   believer needs one box decomposition per candidate instead of one per MC sample and per
   pending point, and scores the candidate alone (q=1) instead of jointly with the pending ones;
 - the acquisition draws ``MC_SAMPLES`` quasi-MC samples instead of 128;
