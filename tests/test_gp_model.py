@@ -89,6 +89,20 @@ def test_direct_posterior_of_a_conditioned_model_matches_botorch(fitted):
     assert (direct.variance[:3] < 1e-3 * before).all()  # nothing left to learn at a believed point
 
 
+def test_output_subset_can_be_conditioned_on_pending_points(fitted):
+    subset = fitted.subset_output([0, 1, 2, 4])  # what Ax does with outputs its acquisition does not need
+    assert subset._original_train_inputs.shape[-3] == 4
+    pending = torch.rand(2, 6, dtype=torch.double, generator=torch.Generator().manual_seed(3))
+    with torch.no_grad():
+        believed = subset.posterior(pending).mean
+    conditioned = subset.condition_on_observations(pending, believed, noise=torch.full_like(believed, 1e-6))
+    direct = conditioned.posterior(pending.unsqueeze(-2))
+    with botorch_path(conditioned):
+        reference = conditioned.posterior(pending.unsqueeze(-2))
+    assert torch.allclose(direct.mean, reference.mean, rtol=1e-8, atol=1e-8)
+    assert torch.allclose(direct.mean, believed.unsqueeze(-2), rtol=1e-4, atol=1e-4)
+
+
 def test_joint_points_and_observation_noise_take_botorch_path(fitted):
     X = torch.rand(3, 6, dtype=torch.double)
     assert isinstance(fitted.posterior(X), GPyTorchPosterior)  # q = 3

@@ -204,6 +204,16 @@ class WarmStartSingleTaskGP(SingleTaskGP):
             inputs["inactive_inputs"] = InactiveInputs(rules)
         return inputs
 
+    def subset_output(self, idcs: list[int]) -> WarmStartSingleTaskGP:
+        """BoTorch's subset (Ax keeps only the outputs its acquisition needs), with the raw training
+        inputs subset too: BoTorch leaves them at all outputs, which breaks conditioning the subset
+        on pending points (the kriging believer) and a later switch back to train mode."""
+        subset = super().subset_output(idcs)
+        original = getattr(self, "_original_train_inputs", None)
+        if original is not None and original.dim() > 2 and original.shape[-3] == self._num_outputs:
+            subset._original_train_inputs = original[..., idcs, :, :]
+        return subset
+
     def custom_fit(
         self,
         mll: MarginalLogLikelihood,
