@@ -15,6 +15,7 @@ from botorch.utils.multi_objective.box_decompositions.non_dominated import FastN
 from botorch.utils.multi_objective.pareto import is_non_dominated
 
 from optimize.optimizers import Outcome, OutcomeConstraint, Problem, make_optimizer
+from optimize.optimizers.ax import AxOptimizer
 from optimize.optimizers.ax_strategy import MC_SAMPLES, build_generation_strategy, initialization_trials
 from optimize.optimizers.gp_model import _HYPERPARAMETERS, WarmStartSingleTaskGP
 from search_spaces import load_space
@@ -117,13 +118,19 @@ def test_direct_posterior_proposes_what_botorchs_posterior_proposes():
                 assert value == want[name], name
 
 
-def test_saved_snapshot_loads_and_keeps_proposing(tmp_path):
+def told_three_batches() -> AxOptimizer:
+    """The default optimizer after the baseline and three batches of 3, all told."""
     optimizer = make_optimizer("ax", problem(budget=30))
     baseline = optimizer.attach(SPACE.baseline(), proposed=False)
     optimizer.tell(baseline, analytic_outcome(SPACE.baseline()))
     for _ in range(3):
         for trial_id, config in optimizer.ask(3):
             optimizer.tell(trial_id, analytic_outcome(config))
+    return optimizer
+
+
+def test_saved_snapshot_loads_and_keeps_proposing(tmp_path):
+    optimizer = told_three_batches()
     optimizer.save(str(tmp_path))
 
     client = Client.load_from_json_file(str(tmp_path / "ax_client.json"))
@@ -138,12 +145,7 @@ def test_saved_snapshot_loads_and_keeps_proposing(tmp_path):
 
 
 def test_model_sees_configurations_that_differ_in_an_idle_knob_as_one_point():
-    optimizer = make_optimizer("ax", problem(budget=30))
-    baseline = optimizer.attach(SPACE.baseline(), proposed=False)
-    optimizer.tell(baseline, analytic_outcome(SPACE.baseline()))
-    for _ in range(3):
-        for trial_id, config in optimizer.ask(3):
-            optimizer.tell(trial_id, analytic_outcome(config))
+    optimizer = told_three_batches()
     acquisition = optimizer.client._generation_strategy._curr.generator_specs[0].fitted_adapter.generator._acquisition
     [(delay_column, _)], conditions = acquisition.acqf.model.input_transform["inactive"].rules[0]
     X = acquisition.X_observed
