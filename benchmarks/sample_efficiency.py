@@ -41,6 +41,11 @@ QUICKSTART = yaml.safe_load((ROOT / "examples" / "quickstart.yaml").read_text())
 VARIANT = "ax-variant"
 
 
+def after(curve: list[float], n: int) -> float:
+    """The hypervolume after ``n`` evaluations (the last one for a shorter campaign)."""
+    return curve[min(n, len(curve) - 1)]
+
+
 @contextlib.contextmanager
 def strategy_variant(options: dict | None):
     """While open, the ax optimizer builds its strategy with ``options`` (none: unchanged)."""
@@ -97,7 +102,7 @@ def main() -> None:
                 began = time.perf_counter()
                 hv = curve(Path(tmp), optimizer, seed, args.budget, args.versus)
                 curves.setdefault(optimizer, []).append(hv)
-                values = ", ".join(f"n={n} {hv[min(n, len(hv) - 1)]:.5f}" for n in checkpoints)
+                values = ", ".join(f"n={n} {after(hv, n):.5f}" for n in checkpoints)
                 print(f"  {optimizer} seed {seed}: {values} ({time.perf_counter() - began:.0f} s)", flush=True)
     elapsed = time.perf_counter() - start
     print(f"\nhypervolume (mean ± std over {args.seeds} seeds) after n evaluations; reference = baseline × 1.1")
@@ -106,7 +111,7 @@ def main() -> None:
     for optimizer, runs in curves.items():
         cells = []
         for n in checkpoints:
-            values = [c[min(n, len(c) - 1)] for c in runs]
+            values = [after(c, n) for c in runs]
             means[(optimizer, n)] = statistics.mean(values)
             spread = statistics.stdev(values) if len(values) > 1 else 0.0
             cells.append(f"{means[(optimizer, n)]:.5f} ± {spread:.5f}")
@@ -116,10 +121,7 @@ def main() -> None:
         print(f"highest mean at n={n}: {leader} " + ("(target met)" if leader == "ax" else "(target MISSED)"))
     if args.versus is not None and "ax" in curves:
         for n in checkpoints:
-            gains = [
-                v[min(n, len(v) - 1)] - a[min(n, len(a) - 1)]
-                for v, a in zip(curves[VARIANT], curves["ax"], strict=True)
-            ]
+            gains = [after(v, n) - after(a, n) for v, a in zip(curves[VARIANT], curves["ax"], strict=True)]
             wins = sum(g > 0 for g in gains)
             print(
                 f"{VARIANT} - ax at n={n}: mean {statistics.mean(gains):+.5f}, higher on {wins} of {len(gains)} seeds"
