@@ -2,8 +2,9 @@
 SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
-# chromium + chromium-driver: the report test renders the HTML report headless.
-APT_PACKAGES := iverilog opensta qflow-tech-osu018 chromium chromium-driver
+# bubblewrap: the OS sandbox every tool runs in. chromium + chromium-driver: the report test renders
+# the HTML report headless.
+APT_PACKAGES := iverilog opensta qflow-tech-osu018 bubblewrap chromium chromium-driver
 STAMP := $(VENV)/.installed
 
 .PHONY: setup demo test lint clean

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import shutil
+import secrets
 import tempfile
 import time
 from dataclasses import dataclass
@@ -22,15 +22,17 @@ from objectives.files import content_hash
 from objectives.recipe import Recipe
 from objectives.results import FAILED, PASSED, SKIPPED, STAGES, Evaluation, Metrics, StageResult
 from objectives.runner import Limits, ToolRun
-from objectives.sandbox import screen_candidate
+from objectives.screen import SIMULATION_TASKS, Screen, seal, sealed_output
 from objectives.tasks import Task, parse_verdict
-from objectives.technology import Technology
+from objectives.technology import Technology, cell_names
 from objectives.toolchain import IVERILOG, OPENSTA, YOSYS, tool_versions
-from objectives.verilog import module_names
+from objectives.verilog import blank_calls, module_names, scope_names
 
 # Bump when the cascade's measurement changes, so that old cache entries are not reused.
-EVALUATOR_VERSION = 2
+EVALUATOR_VERSION = 3
 CANDIDATE = "rtlbo_candidate.v"
+# The defines each tool adds by itself: Yosys's read_verilog defines SYNTHESIS and YOSYS.
+VIEWS = {"simulation": {}, "synthesis": {"SYNTHESIS": "1", "YOSYS": "1"}}
 LOG_TAIL = 32_000
 
 
@@ -90,7 +92,7 @@ def evaluate(
     start = time.monotonic()
     artifacts: dict[str, str] = {"rtl.v": rtl}
     with tempfile.TemporaryDirectory(prefix="rtlbo-") as tmp:
-        cascade = Cascade(task, rtl, Path(tmp), limits, artifacts)
+        cascade = Cascade(task, rtl, Path(tmp), limits, artifacts, tech)
         stages = cache.get_stages(front_key) if cache is not None else None
         if stages is None:
             stages = cascade.front()
@@ -98,7 +100,7 @@ def evaluate(
                 cache.put_stages(front_key, stages)
         metrics = None
         if all(s.passed for s in stages):
-            back, metrics = cascade.back(recipe, tech)
+            back, metrics = cascade.back(recipe)
             stages = stages + back
     done = {s.name for s in stages}
     stages += [StageResult(name, SKIPPED) for name in STAGES if name not in done]
@@ -136,14 +138,16 @@ class Cascade:
     """The stages of one candidate's evaluation, each run in a fresh directory under ``root``.
 
     ``artifacts`` collects the RTL, scripts, netlist and tool logs as the stages produce them.
+    Every tool reads the candidate as the preprocessor wrote it, once as simulation sees it and
+    once as synthesis does (with the defines Yosys adds and without simulation-only statements),
+    after both passed the screen.
     """
 
-    def __init__(self, task: Task, rtl: str, root: Path, limits: StageLimits, artifacts: dict[str, str]):
-        self.task, self.rtl, self.root = task, rtl, root
+    def __init__(self, task: Task, rtl: str, root: Path, limits: StageLimits, artifacts: dict[str, str],
+                 tech: Technology):
+        self.task, self.rtl, self.root, self.tech = task, rtl, root, tech
         self.stage_limits, self.artifacts = limits, artifacts
-        self.harness_modules = tuple(
-            name for path in task.harness for name in module_names(path.read_text())
-        )
+        self.views: dict[str, str] = {}
 
     def _dir(self, name: str, files: dict[str, str] | None = None) -> Path:
         path = Path(tempfile.mkdtemp(prefix=f"{name}-", dir=self.root))
@@ -151,8 +155,38 @@ class Cascade:
             (path / file_name).write_text(text)
         return path
 
-    def _log(self, name: str, run: ToolRun) -> None:
-        self.artifacts[f"{name}.log"] = self.artifacts.get(f"{name}.log", "") + run.output[-LOG_TAIL:]
+    def _log(self, name: str, output: str) -> None:
+        self.artifacts[f"{name}.log"] = self.artifacts.get(f"{name}.log", "") + output[-LOG_TAIL:]
+
+    def _screen(self) -> Screen:
+        harness = [path.read_text(errors="replace") for path in self.task.harness]
+        reserved = {name for text in harness for name in module_names(text)} | cell_names(self.tech.cell_models)
+        return Screen(frozenset().union(*map(scope_names, harness)), frozenset(reserved))
+
+    def prepare(self) -> str | None:
+        """Screen the candidate and preprocess it as simulation and as synthesis read it (into
+        ``views``); return why it is refused, or None."""
+        if self.views:
+            return None
+        screen = self._screen()
+        refusal = screen.source(self.rtl)
+        if refusal:
+            return refusal
+        work = self._dir("preprocess", {CANDIDATE: self.rtl})
+        limits = self.stage_limits.limits(self.stage_limits.simulation_s)
+        views = {}
+        for view, defines in VIEWS.items():
+            run = IVERILOG.preprocess(work, CANDIDATE, f"{view}.v", defines, limits)
+            self._log("syntax", run.output)
+            if not run.ok:
+                return run.failure("the iverilog preprocessor", limits.timeout_s)
+            text = (work / f"{view}.v").read_text(errors="replace")
+            refusal = screen.preprocessed(text)
+            if refusal:
+                return refusal
+            views[view] = blank_calls(text, SIMULATION_TASKS) if view == "synthesis" else text
+        self.views = views
+        return None
 
     # -- front: depends on the RTL and the task only ------------------------------------------
 
@@ -162,79 +196,91 @@ class Cascade:
         return [syntax, self.simulation()] if syntax.passed else [syntax]
 
     def syntax(self) -> StageResult:
-        """Screen the candidate, then compile it with iverilog and lint it with Yosys."""
+        """Screen and preprocess the candidate, then compile it with iverilog and lint it with Yosys."""
         start = time.monotonic()
 
         def failed(reason: str) -> StageResult:
             return StageResult("syntax", FAILED, time.monotonic() - start, reason)
 
-        refusal = screen_candidate(self.rtl, self.harness_modules)
+        refusal = self.prepare()
         if refusal:
             return failed(refusal)
-        modules = module_names(self.rtl)
+        modules = module_names(self.views["simulation"])
         if self.task.top not in modules:
             found = ", ".join(modules) or "no module at all"
             return failed(f"the design defines no module '{self.task.top}' (found: {found}); "
                           f"name the top module {self.task.top}")
-        work = self._dir("syntax", {CANDIDATE: self.rtl})
         limits = self.stage_limits.limits(self.stage_limits.simulation_s)
-        run = IVERILOG.compile(work, [Path(CANDIDATE)], self.task.top, limits)
-        self._log("syntax", run)
+        run = IVERILOG.compile(self._dir("syntax", {CANDIDATE: self.views["simulation"]}), [CANDIDATE],
+                               self.task.top, limits)
+        self._log("syntax", run.output)
         if not run.ok:
             return failed(run.failure("iverilog", limits.timeout_s))
-        run = YOSYS.run_script(work, _lint_script(self.task.top), limits)
-        self._log("syntax", run)
+        run = YOSYS.run_script(self._dir("lint", {CANDIDATE: self.views["synthesis"]}), _lint_script(self.task.top),
+                               limits)
+        self._log("syntax", run.output)
         if not run.ok:
             return failed(_lint_reason(run, limits.timeout_s))
         return StageResult("syntax", PASSED, time.monotonic() - start)
 
     def simulation(self) -> StageResult:
         """Simulate the candidate RTL against the testbench."""
-        return self._simulate("simulation", {CANDIDATE: self.rtl}, [])
+        return self._simulate("simulation", {CANDIDATE: self.views["simulation"]})
 
-    def _simulate(self, stage: str, files: dict[str, str], extra: list[Path]) -> StageResult:
-        """Compile the harness with ``files`` (+ ``extra`` trusted sources), run it, judge it."""
+    def _simulate(self, stage: str, files: dict[str, str], trusted: tuple[Path, ...] = ()) -> StageResult:
+        """Compile the sealed harness with ``files`` (and ``trusted`` sources), run it, judge what
+        the harness itself printed."""
         start = time.monotonic()
-        work = self._dir(stage, files)
-        for path in (*self.task.harness, *self.task.support_files):
-            shutil.copy(path, work / path.name)
-        sources = [Path(p.name) for p in self.task.harness] + [Path(f) for f in files] + extra
+        secret = secrets.token_hex(16)
+        harness = {path.name: seal(path.read_text(errors="replace"), secret) for path in self.task.harness}
+        work = self._dir(stage, {**files, **harness})
+        inputs = {path.name: path for path in self.task.support_files}
+        sources = [*harness, *files, *map(str, trusted)]
         limits = self.stage_limits.limits(self.stage_limits.simulation_s)
-        run = IVERILOG.compile(work, sources, self.task.harness_top, limits)
-        self._log(stage, run)
+        run = IVERILOG.compile(work, sources, self.task.harness_top, limits, inputs, trusted)
+        self._log(stage, run.output)
         if not run.ok:
             return StageResult(stage, FAILED, time.monotonic() - start, run.failure("iverilog", limits.timeout_s))
-        run = IVERILOG.simulate(work, limits)
-        self._log(stage, run)
+        run = IVERILOG.simulate(work, limits, inputs)
+        printed, log = sealed_output(run.output, secret)
+        self._log(stage, log)
         if run.timed_out:
             reason = f"simulation did not finish within {limits.timeout_s:g} s; does the design hang the testbench?"
             return StageResult(stage, FAILED, time.monotonic() - start, reason)
-        verdict = parse_verdict(run.output, self.task.verdict)
+        verdict = parse_verdict(printed, self.task.verdict)
         details = {"mismatches": verdict.mismatches, "checks": verdict.checks}
         status = PASSED if verdict.passed else FAILED
         return StageResult(stage, status, time.monotonic() - start, verdict.reason, details)
 
     # -- back: depends on the recipe and the technology too ------------------------------------
 
-    def back(self, recipe: Recipe, tech: Technology) -> tuple[list[StageResult], Metrics | None]:
+    def back(self, recipe: Recipe) -> tuple[list[StageResult], Metrics | None]:
         """Run synthesis, gate-level simulation and STA; return their results and the metrics."""
-        synthesis, netlist, stat = self.synthesis(recipe, tech)
+        synthesis, netlist, stat = self.synthesis(recipe)
         if not synthesis.passed:
             return [synthesis], None
-        gatesim = self.gatesim(netlist, tech)
+        gatesim = self.gatesim(netlist)
         if not gatesim.passed:
             return [synthesis, gatesim], None
-        sta, metrics = self.sta(netlist, stat, tech)
+        sta, metrics = self.sta(netlist, stat)
         return [synthesis, gatesim, sta], metrics
 
-    def gatesim(self, netlist: str, tech: Technology) -> StageResult:
+    def gatesim(self, netlist: str) -> StageResult:
         """Simulate the mapped ``netlist`` with the liberty's cell models against the testbench."""
-        return self._simulate("gatesim", {"netlist.v": netlist}, [tech.cell_models])
+        return self._simulate("gatesim", {"netlist.v": netlist}, (self.tech.cell_models,))
 
-    def synthesis(self, recipe: Recipe, tech: Technology) -> tuple[StageResult, str, dict]:
+    def synthesis(self, recipe: Recipe) -> tuple[StageResult, str, dict]:
         """Synthesize with ``recipe``; return the stage, the netlist text and Yosys's stat."""
         start = time.monotonic()
-        files = {CANDIDATE: self.rtl}
+        tech = self.tech
+
+        def failed(reason: str) -> tuple[StageResult, str, dict]:
+            return StageResult("synthesis", FAILED, time.monotonic() - start, reason), "", {}
+
+        refusal = self.prepare()  # the front stages may have come from the cache
+        if refusal:
+            return failed(refusal)
+        files = {CANDIDATE: self.views["synthesis"]}
         abc_script = recipe.abc_script(self.task.period_ns)
         if abc_script is not None:
             files["abc.script"] = abc_script
@@ -245,12 +291,8 @@ class Cascade:
         script = recipe.yosys_script([CANDIDATE], self.task.top, str(tech.liberty), self.task.period_ns)
         self.artifacts["synth.ys"] = script
         limits = self.stage_limits.limits(self.stage_limits.synthesis_s)
-        run = YOSYS.run_script(work, script, limits)
-        self._log("synthesis", run)
-
-        def failed(reason: str) -> tuple[StageResult, str, dict]:
-            return StageResult("synthesis", FAILED, time.monotonic() - start, reason), "", {}
-
+        run = YOSYS.run_script(work, script, limits, (tech.liberty,))
+        self._log("synthesis", run.output)
         if not run.ok:
             return failed(_synthesis_reason(run, limits.timeout_s, tech))
         stat = json.loads((work / "stat.json").read_text())["design"]
@@ -264,16 +306,17 @@ class Cascade:
         details = {"cells": int(stat.get("num_cells", 0)), "cell_types": cells}
         return StageResult("synthesis", PASSED, time.monotonic() - start, "", details), netlist, stat
 
-    def sta(self, netlist: str, stat: dict, tech: Technology) -> tuple[StageResult, Metrics | None]:
+    def sta(self, netlist: str, stat: dict) -> tuple[StageResult, Metrics | None]:
         """Run OpenSTA at the task's clock; return the stage and the PPA metrics."""
         start = time.monotonic()
+        tech = self.tech
         sta_netlist, ties = _sta_netlist(netlist, self.task.top)
         work = self._dir("sta", {"netlist.v": sta_netlist})
         script = _sta_script(self.task, tech, ties)
         self.artifacts["sta.tcl"] = script
         limits = self.stage_limits.limits(self.stage_limits.sta_s)
-        run = OPENSTA.run_script(work, script, limits)
-        self._log("sta", run)
+        run = OPENSTA.run_script(work, script, limits, (tech.liberty,))
+        self._log("sta", run.output)
         slack = re.search(r"^RTLBO_SLACK (\S+)$", run.output, re.M)
         power = re.search(r"^RTLBO_POWER (\S+)$", run.output, re.M)
         error = re.search(r"^Error:.*$", run.output, re.M)

@@ -1,23 +1,44 @@
-"""The one way rtlbo runs an external tool: a fresh directory, rlimits, a wall clock, a kill switch.
+"""The one way rtlbo runs an external tool: an OS sandbox, rlimits, a wall clock, a kill switch.
 
-Every tool (iverilog, vvp, Yosys, OpenSTA) may be fed untrusted RTL, so each run gets a CPU and
-memory limit, a cap on the size of any file it writes (its log included), a wall-clock timeout
-after which its whole process group is killed, and a scrubbed environment.
+Every tool (iverilog, vvp, Yosys/ABC, OpenSTA) may be fed untrusted RTL, so each run happens inside
+bubblewrap: the system directories, the tool's own installation and the trusted files it needs are
+visible read-only; one work directory is writable; /tmp is private; there is no network and there
+are new PID, IPC and UTS namespaces; the user's home, caches, run directories and the project tree
+do not exist. Run as root, the tool itself runs as an unprivileged user. Each run also gets a CPU,
+memory, file-size (its log included) and process limit, a scrubbed environment, and a wall-clock
+timeout after which the whole sandbox is killed.
+
+The sandbox fails closed: when bubblewrap cannot start, :func:`run_tool` raises RtlboError. For RTL
+the user trusts, ``RTLBO_SANDBOX=off`` runs the tools without it (rlimits and timeouts still apply).
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import re
 import select
+import shutil
 import signal
 import subprocess
+import tempfile
+import threading
 import time
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
-LOG_NAME = "tool.log"
+from objectives.errors import RtlboError
+
+SANDBOX_ENV = "RTLBO_SANDBOX"
+WORK = Path("/rtlbo/work")  # the work directory as the sandboxed tool sees it
+UNPRIVILEGED = 65534  # nobody: who the tool runs as when rtlbo runs as root
+SYSTEM_LINKS = ("/bin", "/sbin", "/lib", "/lib64", "/lib32", "/libx32")
+LOADER_FILES = ("/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/alternatives")
+SANDBOX_FIX = ("install bubblewrap with 'apt-get install -y bubblewrap' (make setup does), or set "
+               f"{SANDBOX_ENV}=off to run the tools unsandboxed on RTL you trust")
 
 
 @dataclass(frozen=True)
@@ -27,6 +48,26 @@ class Limits:
     timeout_s: float = 60.0
     memory_mb: int = 4096
     file_mb: int = 64
+
+
+@dataclass(frozen=True)
+class Sandbox:
+    """What one tool run may see and do besides the read-only system.
+
+    ``inputs`` are trusted files shown read-only in the work directory under the given names;
+    ``readonly`` host paths are shown read-only where they are (a liberty outside /usr, the Python
+    that runs Yosys); ``read_once`` is a file the tool reads once at start-up, served through a FIFO
+    so that code the tool later runs cannot read it again; ``scratch`` gives the tool an empty,
+    size-capped work directory that vanishes with it instead of ``cwd``; ``proc`` mounts /proc (of the
+    sandbox's own processes); ``processes`` caps the processes of the tool's user (1: no fork).
+    """
+
+    inputs: Mapping[str, Path] = field(default_factory=dict)
+    readonly: tuple[Path, ...] = ()
+    read_once: tuple[str, bytes] | None = None
+    scratch: bool = False
+    proc: bool = False
+    processes: int | None = None
 
 
 @dataclass(frozen=True)
@@ -53,12 +94,12 @@ class ToolRun:
         return f"{tool} failed: {first_error_line(self.output)}"
 
 
-_TEMP_PATH = re.compile(r"/\S*/rtlbo-[^/\s]+/(?:\S*/)?")
+_TEMP_PATH = re.compile(r"/\S*/rtlbo-[^/\s]+/(?:\S*/)?|/rtlbo/work/")
 
 
 def first_error_line(output: str, width: int = 240) -> str:
     """Return the most telling line of a tool log: the first line naming an error, else the last
-    (temporary directories stripped from paths, so the same failure reads the same every time)."""
+    (work directories stripped from paths, so the same failure reads the same every time)."""
     lines = [_TEMP_PATH.sub("", line.strip()) for line in output.splitlines() if line.strip()]
     for line in lines:
         low = line.lower()
@@ -67,37 +108,63 @@ def first_error_line(output: str, width: int = 240) -> str:
     return lines[-1][:width] if lines else "no output"
 
 
-def run_tool(argv: list[str], cwd: Path, limits: Limits = Limits()) -> ToolRun:
-    """Run ``argv`` in ``cwd`` under ``limits`` and return what happened.
+def sandboxed() -> bool:
+    """Whether tools run in the OS sandbox (``RTLBO_SANDBOX`` is ``on``, the default, or ``off``)."""
+    value = os.environ.get(SANDBOX_ENV, "on").strip().lower()
+    if value not in ("on", "off"):
+        raise RtlboError(f"{SANDBOX_ENV}={value!r} is neither on nor off; unset it, or set it to off for trusted RTL")
+    return value == "on"
 
-    stdout and stderr are merged into ``cwd/tool.log`` (capped by the file-size limit). The
-    process runs in its own session; on timeout the whole process group gets SIGKILL.
+
+def require_sandbox() -> None:
+    """Raise RtlboError naming the fix when the sandbox is on but cannot start (checked once)."""
+    if sandboxed():
+        problem = _sandbox_problem()
+        if problem:
+            raise RtlboError(f"the tool sandbox cannot start ({problem}); {SANDBOX_FIX}")
+
+
+@lru_cache(maxsize=1)
+def _sandbox_problem() -> str:
+    if shutil.which("bwrap") is None:
+        return "bwrap not found"
+    with tempfile.TemporaryDirectory(prefix="rtlbo-probe-") as tmp:
+        argv = _command(["true"], Path(tmp), Limits(), Sandbox())
+        try:
+            done = subprocess.run(argv, capture_output=True, text=True, timeout=30, stdin=subprocess.DEVNULL)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            return str(exc)
+    return "" if done.returncode == 0 else first_error_line(done.stderr + done.stdout, 160)
+
+
+def tool_output(argv: list[str]) -> str:
+    """Return the merged output of a trusted command that reads no candidate input (a version query)."""
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=30, stdin=subprocess.DEVNULL)
+    return done.stdout + done.stderr
+
+
+def run_tool(argv: list[str], cwd: Path, limits: Limits = Limits(), sandbox: Sandbox = Sandbox()) -> ToolRun:
+    """Run ``argv`` with ``cwd`` as its work directory, in the sandbox, under ``limits``.
+
+    stdout and stderr are merged into a log outside the sandbox (capped by the file-size limit).
+    On timeout the whole sandbox is killed. Raises RtlboError when the sandbox cannot start.
     """
+    require_sandbox()
     cwd = Path(cwd)
-    log_path = cwd / LOG_NAME
-    limit_shell = (
-        f"ulimit -c 0; ulimit -t {int(limits.timeout_s) + 5}; "
-        f"ulimit -v {limits.memory_mb * 1024}; ulimit -f {limits.file_mb * 1024}; "
-        'exec "$@"'
-    )
-    env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "HOME": str(cwd),
-        "TMPDIR": str(cwd),
-        "LANG": "C.UTF-8",
-    }
+    if not sandboxed():
+        _stage_inputs(cwd, sandbox)
+    elif os.geteuid() == 0 and not sandbox.scratch:
+        os.chown(cwd, UNPRIVILEGED, UNPRIVILEGED)
+    fifo = _fifo(cwd, sandbox)
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(WORK if sandboxed() else cwd),
+           "TMPDIR": "/tmp" if sandboxed() else str(cwd), "LANG": "C.UTF-8"}
     start = time.monotonic()
     timed_out = False
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen(
-            ["/bin/sh", "-c", limit_shell, "sh", *argv],
-            cwd=cwd,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            env=env,
-            start_new_session=True,
-        )
+    with tempfile.TemporaryFile() as log:
+        proc = subprocess.Popen(_command(argv, cwd, limits, sandbox), cwd=cwd, stdin=subprocess.DEVNULL,
+                                stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+        served = threading.Event()
+        server = _serve(fifo, sandbox.read_once[1], served) if fifo else None
         try:
             returncode = _wait(proc, limits.timeout_s)
         except subprocess.TimeoutExpired:
@@ -111,8 +178,117 @@ def run_tool(argv: list[str], cwd: Path, limits: Limits = Limits()) -> ToolRun:
         finally:
             # A tool's children (ABC under Yosys) must not outlive it.
             _kill_group(proc.pid)
-    output = log_path.read_bytes()[-256 * 1024 :].decode(errors="replace")
+            if server is not None:
+                served.set()
+                server.join()
+                fifo.unlink(missing_ok=True)
+        if sandboxed() and returncode > 128 and returncode - 128 in signal.valid_signals():
+            returncode = 128 - returncode  # bubblewrap exits 128+N when the tool died of signal N
+        log.seek(max(0, log.seek(0, os.SEEK_END) - 256 * 1024))
+        output = log.read().decode(errors="replace")
     return ToolRun(tuple(argv), returncode, output, time.monotonic() - start, timed_out)
+
+
+def _command(argv: list[str], cwd: Path, limits: Limits, sandbox: Sandbox) -> list[str]:
+    """Return the full command line: bubblewrap (unless off), the user switch, prlimit, the tool."""
+    rlimits = ["prlimit", f"--cpu={int(limits.timeout_s) + 5}", f"--as={limits.memory_mb << 20}",
+               f"--fsize={limits.file_mb << 20}", "--core=0"]
+    if sandbox.processes is not None:
+        rlimits.append(f"--nproc={sandbox.processes}")
+    rlimits.append("--")
+    if not sandboxed():
+        return [*rlimits, *argv]
+    root = os.geteuid() == 0
+    bwrap = ["bwrap", "--die-with-parent", "--new-session", "--unshare-ipc", "--unshare-pid", "--unshare-net",
+             "--unshare-uts", "--unshare-cgroup-try", "--ro-bind", "/usr", "/usr"]
+    if not root:
+        bwrap.append("--unshare-user")
+    for path in SYSTEM_LINKS:
+        if os.path.islink(path):
+            bwrap += ["--symlink", os.readlink(path), path]
+        elif os.path.isdir(path):
+            bwrap += ["--ro-bind", path, path]
+    for path in LOADER_FILES:
+        bwrap += ["--ro-bind-try", path, path]
+    scratch = ["--perms", "1777", "--size", str(4 * limits.file_mb << 20), "--tmpfs"]
+    bwrap += ["--dev", "/dev", *scratch, "/tmp", *(["--proc", "/proc"] if sandbox.proc else [])]
+    bwrap += _readonly(sandbox.readonly)
+    bwrap += ["--perms", "0755", "--dir", str(WORK.parent)]
+    bwrap += [*scratch, str(WORK)] if sandbox.scratch else ["--bind", str(cwd), str(WORK)]
+    for name, path in sandbox.inputs.items():
+        bwrap += ["--ro-bind", str(path), str(WORK / name)]
+    if sandbox.read_once is not None:
+        bwrap += ["--bind", str(_fifo_path(cwd, sandbox)), str(WORK / sandbox.read_once[0])]
+    bwrap += ["--chdir", str(WORK)]
+    if root:
+        bwrap += ["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID", "--", "setpriv",
+                  f"--reuid={UNPRIVILEGED}", f"--regid={UNPRIVILEGED}", "--clear-groups", "--inh-caps=-all"]
+    return [*bwrap, "--", *rlimits, *argv]
+
+
+def _readonly(paths: tuple[Path, ...]) -> list[str]:
+    """Return the bubblewrap arguments that show ``paths`` read-only where they are (with their
+    parent directories traversable), skipping what the system binds already show."""
+    shown = [Path("/usr"), *map(Path, SYSTEM_LINKS)]
+    args: list[str] = []
+    made: set[Path] = set()
+    for path in sorted({Path(os.path.realpath(p)) for p in paths}):
+        if any(path == s or s in path.parents for s in shown):
+            continue
+        for parent in reversed(path.parents[:-1]):
+            if parent not in made:
+                args += ["--perms", "0755", "--dir", str(parent)]
+                made.add(parent)
+        args += ["--ro-bind", str(path), str(path)]
+        shown.append(path)
+    return args
+
+
+def _stage_inputs(cwd: Path, sandbox: Sandbox) -> None:
+    """Without the sandbox, copy the trusted inputs into the work directory itself."""
+    for name, path in sandbox.inputs.items():
+        shutil.copy(path, cwd / name)
+
+
+def _fifo_path(cwd: Path, sandbox: Sandbox) -> Path:
+    # In the sandbox the FIFO lives beside the work directory, which the tool does not see.
+    name = sandbox.read_once[0]
+    return cwd.parent / f"{cwd.name}.{name}" if sandboxed() else cwd / name
+
+
+def _fifo(cwd: Path, sandbox: Sandbox) -> Path | None:
+    """Create the FIFO that serves ``sandbox.read_once`` (None when there is none)."""
+    if sandbox.read_once is None:
+        return None
+    path = _fifo_path(cwd, sandbox)
+    path.unlink(missing_ok=True)
+    os.mkfifo(path, 0o644)
+    if sandboxed() and os.geteuid() == 0:
+        os.chown(path, UNPRIVILEGED, UNPRIVILEGED)
+    return path
+
+
+def _serve(path: Path, data: bytes, done: threading.Event) -> threading.Thread:
+    """Write ``data`` into the FIFO ``path`` once the tool opens it (in a thread); give up when
+    ``done`` is set (the tool ended without opening it)."""
+
+    def serve() -> None:
+        while not done.is_set():
+            try:
+                fd = os.open(path, os.O_WRONLY | os.O_NONBLOCK)
+            except OSError as exc:
+                if exc.errno != errno.ENXIO:  # ENXIO: no reader yet
+                    return
+                time.sleep(0.001)
+                continue
+            os.set_blocking(fd, True)
+            with contextlib.suppress(BrokenPipeError), open(fd, "wb") as pipe:
+                pipe.write(data)
+            return
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    return thread
 
 
 def _wait(proc: subprocess.Popen, timeout: float) -> int:

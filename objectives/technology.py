@@ -9,6 +9,7 @@ from pathlib import Path
 
 from objectives.errors import RtlboError
 from objectives.files import file_digest
+from objectives.verilog import module_names
 
 OSU018 = Path("/usr/share/qflow/tech/osu018")
 
@@ -61,3 +62,9 @@ class Technology:
 @lru_cache(maxsize=8)
 def _digest(path: str) -> str:
     return file_digest(path)
+
+
+@lru_cache(maxsize=8)
+def cell_names(cell_models: Path) -> frozenset[str]:
+    """Return the module names the cell Verilog models define (the standard cells), none when missing."""
+    return frozenset(module_names(cell_models.read_text())) if cell_models.is_file() else frozenset()

@@ -1,39 +1,182 @@
-"""Text-level Verilog helpers: comments, module names, ports, renaming.
+"""Verilog text, read the way the tools read it: a lexer, and helpers built on its tokens.
 
-These never elaborate anything; they let rtlbo reason about untrusted text before any tool sees it.
+Nothing here elaborates anything; these let rtlbo reason about untrusted text before any tool sees
+it. The lexer knows what changes the meaning of the characters after it (comments, strings,
+escaped identifiers, compiler directives), so that ``//`` inside a string or ``"`` inside an
+escaped identifier cannot hide code from it.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from dataclasses import dataclass
 
-_COMMENTS = re.compile(r"//[^\n]*|/\*.*?\*/", re.S)
-_STRINGS = re.compile(r'"(?:\\.|[^"\\])*"')
-_MODULE = re.compile(r"\b(?:module|macromodule)\s+(?:automatic\s+)?([A-Za-z_][\w$]*)")
-_MODULE_BLOCK = re.compile(
-    r"\b(?:module|macromodule)\s+([A-Za-z_][\w$]*).*?\bendmodule\b", re.S
+
+def words(text: str) -> frozenset[str]:
+    """Return the whitespace-separated words of ``text`` (for tables of names)."""
+    return frozenset(text.split())
+
+
+# Kinds of tokens: "comment", "string", "ident" (escaped ones too), "system" ($name, or a lone $),
+# "directive" (`name, and the macro operators `` `" `\`"), "number", "punct" (any other character),
+# "unterminated" (a string or block comment that never ends: no tool accepts it).
+_TOKEN = re.compile(
+    r"""
+      (?P<space>\s+)
+    | (?P<comment>//[^\n]*|/\*.*?\*/)
+    | (?P<string>"(?:\\.|[^"\\\n])*")
+    | (?P<unterminated>"|/\*)
+    | (?P<ident>\\\S+|[A-Za-z_][A-Za-z0-9_$]*)
+    | (?P<system>\$[A-Za-z0-9_$]*)
+    | (?P<directive>`[A-Za-z_][A-Za-z0-9_$]*|``|`\\`"|`"|`)
+    | (?P<number>\d[\d_]*(?:\.\d[\d_]*)?(?:[eE][+-]?\d[\d_]*)?|'[sS]?[bBoOdDhH]\s*[0-9a-fA-FxXzZ?_]+|'[01xXzZ])
+    | (?P<punct>.)
+    """,
+    re.S | re.X,
 )
+KEYWORDS = words(
+    "always always_comb always_ff always_latch and assign automatic begin case casex casez default defparam "
+    "else end endcase endfunction endgenerate endmodule endtask for forever function generate genvar if "
+    "initial inout input integer localparam logic module negedge or output parameter posedge reg repeat signed "
+    "static task unsigned while wire xor"
+)
+DESIGN_UNITS = ("module", "macromodule", "primitive", "interface", "program", "package")
+
+
+@dataclass(frozen=True)
+class Token:
+    """One lexical token: its kind, its text as written, where it starts, and its line (from 1)."""
+
+    kind: str
+    text: str
+    start: int
+    line: int
+
+    @property
+    def name(self) -> str:
+        """The identifier this token names (an escaped identifier without its backslash)."""
+        return self.text[1:] if self.text.startswith("\\") else self.text
+
+    @property
+    def end(self) -> int:
+        return self.start + len(self.text)
+
+
+def tokens(text: str, comments: bool = False) -> Iterator[Token]:
+    """Yield the tokens of ``text`` in order (comments only when ``comments``; never whitespace)."""
+    line, position = 1, 0
+    for match in _TOKEN.finditer(text):
+        kind = match.lastgroup
+        if kind != "space" and (kind != "comment" or comments):
+            line += text.count("\n", position, match.start())
+            position = match.start()
+            yield Token(kind, match.group(), match.start(), line)
 
 
 def strip_comments(text: str) -> str:
-    """Return ``text`` with // and /* */ comments replaced by blanks (line numbers kept)."""
-    return _COMMENTS.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), text)
+    """Return ``text`` with every comment replaced by blanks (line numbers kept)."""
+    return _blank(text, [(t.start, t.end) for t in tokens(text, comments=True) if t.kind == "comment"])
 
 
-def strip_strings(text: str) -> str:
-    """Return ``text`` with string literals emptied (quotes kept)."""
-    return _STRINGS.sub('""', text)
+def blank_calls(text: str, names: frozenset[str]) -> str:
+    """Return ``text`` with every call of the system tasks ``names`` (arguments included) replaced by
+    blanks: ``if (a) $display("x");`` becomes an empty statement (line numbers kept)."""
+    toks = list(tokens(text))
+    spans = []
+    for i, token in enumerate(toks):
+        if token.kind == "system" and token.text in names:
+            last = _skip_parens(toks, i + 1) - 1
+            spans.append((token.start, toks[max(last, i)].end))
+    return _blank(text, spans)
+
+
+def _blank(text: str, spans: list[tuple[int, int]]) -> str:
+    """Return ``text`` with the (start, end) ``spans`` (in order, disjoint) replaced by blanks."""
+    parts, position = [], 0
+    for start, end in spans:
+        parts += [text[position:start], re.sub(r"[^\n]", " ", text[start:end])]
+        position = end
+    return "".join(parts) + text[position:]
+
+
+def design_units(text: str) -> list[Token]:
+    """Return the name tokens of the modules (and primitives, interfaces, programs, packages)
+    defined in ``text``, in order."""
+    toks = list(tokens(text))
+    found = []
+    for i, token in enumerate(toks):
+        if token.kind == "ident" and token.text in DESIGN_UNITS:
+            name = next((t for t in toks[i + 1 : i + 3] if t.text not in ("automatic", "static")), None)
+            if name is not None and name.kind == "ident":
+                found.append(name)
+    return found
 
 
 def module_names(text: str) -> list[str]:
     """Return the names of the modules defined in ``text``, in order."""
-    return _MODULE.findall(strip_comments(text))
+    return [t.name for t in design_units(text)]
 
 
 def module_blocks(text: str) -> dict[str, str]:
     """Return ``{module name: source from 'module' to 'endmodule'}`` for each module in ``text``."""
-    clean = strip_comments(text)
-    return {m.group(1): text[m.start() : m.end()] for m in _MODULE_BLOCK.finditer(clean)}
+    blocks: dict[str, str] = {}
+    start, name = None, None
+    for token in tokens(text):
+        if token.kind != "ident":
+            continue
+        if token.text in ("module", "macromodule") and start is None:
+            start, name = token.start, None
+        elif start is not None and name is None and token.text not in ("automatic", "static"):
+            name = token.name
+        elif token.text == "endmodule" and start is not None:
+            if name is not None:
+                blocks[name] = text[start : token.end]
+            start = None
+    return blocks
+
+
+def scope_names(text: str) -> set[str]:
+    """Return every name in ``text`` that a hierarchical reference can start from: design units,
+    instances, named blocks, tasks and functions."""
+    toks = list(tokens(text))
+    names = {t.name for t in design_units(text)}
+    for i, token in enumerate(toks):
+        if token.kind != "ident":
+            continue
+        after = [t.text for t in toks[i + 1 : i + 3]]
+        if token.text in ("task", "function"):
+            header = [t for t in toks[i + 1 : i + 12] if t.kind == "ident" or t.text in "(;"]
+            cut = next((j for j, t in enumerate(header) if t.text in "(;"), len(header))
+            names.update(t.name for t in header[:cut][-1:])
+        elif token.text in ("begin", "fork") and after[:1] == [":"] and i + 2 < len(toks):
+            names.add(toks[i + 2].name)
+        elif token.text not in KEYWORDS and (after[:1] == [":"] and after[1:] in (["begin"], ["fork"])):
+            names.add(token.name)
+        elif token.text not in KEYWORDS and (instance := _instance_name(toks, i + 1)) is not None:
+            names.add(instance)
+    return names
+
+
+def _instance_name(toks: list[Token], i: int) -> str | None:
+    """Return the instance name of ``Type [#(...)] name [range] (`` starting after ``Type``."""
+    if i < len(toks) and toks[i].text == "#":
+        i = _skip_parens(toks, i + 1)
+    if i + 1 < len(toks) and toks[i].kind == "ident" and toks[i].text not in KEYWORDS and toks[i + 1].text in "([":
+        return toks[i].name
+    return None
+
+
+def _skip_parens(toks: list[Token], i: int) -> int:
+    """Return the index after the balanced parenthesis group that starts at ``i`` (``i`` if none)."""
+    if i >= len(toks) or toks[i].text != "(":
+        return i
+    depth = 0
+    for j in range(i, len(toks)):
+        depth += {"(": 1, ")": -1}.get(toks[j].text, 0) if toks[j].kind == "punct" else 0
+        if depth == 0:
+            return j + 1
+    return len(toks)
 
 
 def rename_module(text: str, old: str, new: str) -> str:
@@ -56,9 +199,8 @@ def port_names(module_text: str) -> list[str]:
     names: list[str] = []
     for part in header.group(1).split(","):
         part = re.sub(r"\[[^\]]*\]", " ", part)
-        words = re.findall(r"[A-Za-z_][\w$]*", part)
         keywords = {"input", "output", "inout", "wire", "reg", "logic", "signed", "unsigned", "var"}
-        words = [w for w in words if w not in keywords]
-        if words:
-            names.append(words[-1])
+        found = [w for w in re.findall(r"[A-Za-z_][\w$]*", part) if w not in keywords]
+        if found:
+            names.append(found[-1])
     return names

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -11,6 +12,7 @@ import typer
 from rich.console import Console
 
 from objectives.errors import RtlboError
+from objectives.runner import SANDBOX_ENV, sandboxed
 
 app = typer.Typer(
     help="Multi-objective Bayesian optimization of RTL generation and synthesis flows "
@@ -26,14 +28,26 @@ tasks_app = typer.Typer(help="Inspect task suites.", no_args_is_help=True)
 app.add_typer(tasks_app, name="tasks")
 TASK_HELP = "Task name (repeatable); default: the whole suite."
 SUITE_HELP = "builtin, tasks:/path, rtllm:/path or verilogeval:/path."
+EVALUATING = ("eval", "run")  # the commands that run tools on RTL
 # Piped output (CI logs, files) gets a wide table instead of rich's 80-column default.
 out = Console(width=None if sys.stdout.isatty() else 150)
 err = Console(stderr=True)
 
 
 @app.callback()
-def _global(debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False) -> None:
+def _global(
+    ctx: typer.Context,
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
+    no_sandbox: Annotated[bool, typer.Option(
+        "--no-sandbox", help=f"Run the tools without their OS sandbox ({SANDBOX_ENV}=off): only for RTL you trust.")
+    ] = False,
+) -> None:
     """rtlbo: measure, optimize and export hardware generation flows."""
+    if no_sandbox:
+        os.environ[SANDBOX_ENV] = "off"
+    if ctx.invoked_subcommand in EVALUATING and not sandboxed():
+        err.print(f"[bold yellow]warning:[/] the tools run without the sandbox ({SANDBOX_ENV}=off); "
+                  "use this only on RTL you trust", highlight=False)
 
 
 @app.command("eval")

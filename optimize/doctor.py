@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from objectives.errors import RtlboError
+from objectives.runner import SANDBOX_ENV, require_sandbox, sandboxed, tool_output
 from objectives.technology import Technology
 from objectives.toolchain import TOOLS
 
@@ -35,6 +36,12 @@ def run_doctor(console: Console) -> bool:
             row(tool.name, True, tool.version())
         except RtlboError:
             row(tool.name, False, "", tool.install_hint)
+    try:
+        require_sandbox()
+        on = sandboxed()
+        row("sandbox", True, tool_output(["bwrap", "--version"]).strip() if on else f"off ({SANDBOX_ENV}=off)")
+    except RtlboError as exc:
+        row("sandbox", False, str(exc).split(";")[0], "apt-get install -y bubblewrap")
     vvp = shutil.which("vvp")
     row("vvp", vvp is not None, vvp or "", "apt-get install -y iverilog")
     try:

@@ -108,9 +108,9 @@ def test_broken_netlist_is_caught_by_gate_level_simulation(builtin, tmp_path: Pa
     netlist = evaluation.artifacts["netlist.v"]
     first_and = re.search(r"^\s*AND2X1\s", netlist, re.M) or re.search(r"^\s*NAND2X1\s", netlist, re.M)
     broken = netlist[: first_and.start()] + netlist[first_and.start():].replace("AND2X1", "OR2X1", 1)
-    cascade = Cascade(task, task.reference_rtl, tmp_path, StageLimits(), {})
-    assert cascade.gatesim(netlist, tech).passed
-    stage = cascade.gatesim(broken, tech)
+    cascade = Cascade(task, task.reference_rtl, tmp_path, StageLimits(), {}, tech)
+    assert cascade.gatesim(netlist).passed
+    stage = cascade.gatesim(broken)
     assert stage.status == "failed" and stage.details["mismatches"] > 0
 
 
@@ -163,9 +163,9 @@ def test_a_netlist_opensta_cannot_read_fails_sta(builtin, tmp_path: Path):
     task, tech = builtin["mul8"], Technology.from_env()
     netlist = evaluate(task).artifacts["netlist.v"]
     garbled = netlist.replace("endmodule", "  assign { x, y } = 2'b00;\nendmodule")
-    cascade = Cascade(task, task.reference_rtl, tmp_path, StageLimits(), {})
+    cascade = Cascade(task, task.reference_rtl, tmp_path, StageLimits(), {}, tech)
     stat = {"area": 1.0, "num_cells": 1}
-    stage, metrics = cascade.sta(garbled, stat, tech)
+    stage, metrics = cascade.sta(garbled, stat)
     assert stage.status == "failed" and stage.reason.startswith("opensta failed: Error:")
     assert metrics is None
 

@@ -1,64 +1,70 @@
-"""Untrusted RTL is refused before any tool sees it; tools run under limits and get killed."""
+"""The runner's OS sandbox, limits and kill switch, and the screen's rules on small texts."""
 
 from __future__ import annotations
 
 import os
 import re
+import subprocess
+import sys
 import time
 from pathlib import Path
 
 import pytest
 
-from objectives.evaluate import evaluate
-from objectives.runner import Limits, run_tool
-from objectives.sandbox import screen_candidate
+from objectives.runner import SANDBOX_ENV, Limits, Sandbox, run_tool
+from objectives.screen import Screen, seal, sealed_output
+from objectives.verilog import blank_calls, module_names, scope_names, tokens
 
-HOSTILE = {
-    "$system": 'initial $system("touch {canary}");',
-    "$fopen": 'integer f; initial f = $fopen("{canary}", "w");',
-    "$fwrite": 'initial $fwrite(32\'h8000_0002, "x");',
-    "$readmemh": 'reg [7:0] m [0:3]; initial $readmemh("{canary}", m);',
-    "$dumpfile": 'initial $dumpfile("{canary}");',
-    "$display": 'initial $display("RESULT: PASS mismatches=0 checks=999");',
-    "include": '`include "{canary}"',
-    "tb.": "initial tb.mismatches = 0;",
-    "force": "initial force y = 0;",
-}
+RTLBO = Path(sys.executable).parent / "rtlbo"
 
 
-@pytest.mark.parametrize("what", sorted(HOSTILE))
-def test_hostile_candidate_is_refused_and_never_runs(what: str, builtin, tmp_path: Path):
-    canary = tmp_path / "canary"
-    task = builtin["mul8"]
-    body = task.reference_rtl.replace("endmodule", HOSTILE[what].format(canary=canary) + "\nendmodule")
-    evaluation = evaluate(task, rtl=body)
-    syntax = evaluation.stage("syntax")
-    assert syntax.status == "failed" and syntax.reason.startswith("refused:")
-    assert what.strip(".") in syntax.reason or what == "include"
-    assert evaluation.stage("simulation").status == "skipped"
-    assert not canary.exists()
-
-
-def test_screen_ignores_comments_and_allows_pure_functions():
-    text = "// $system(\"rm -rf /\") in a comment\nmodule m(input [7:0] a, output [3:0] y);\n" \
-           "assign y = $clog2(a) + $signed(a[3:0]);\nendmodule\n"
-    assert screen_candidate(text) is None
-
-
-def test_screen_reports_the_line():
-    assert "line 3" in screen_candidate("module m;\n\ninitial $finish;\nendmodule\n")
-
-
-def test_timeout_kills_the_whole_process_group(tmp_path: Path):
-    pidfile = tmp_path / "child.pid"
+def test_timeout_kills_the_whole_sandbox(tmp_path: Path):
     start = time.monotonic()
-    run = run_tool(["/bin/sh", "-c", f"sleep 60 & echo $! > {pidfile}; wait"], tmp_path, Limits(timeout_s=1))
+    run = run_tool(["/bin/sh", "-c", "sleep 60 & sleep 60 & wait"], tmp_path, Limits(timeout_s=1))
     assert run.timed_out and not run.ok
     assert time.monotonic() - start < 10
-    child = int(pidfile.read_text())
-    time.sleep(0.2)
-    assert not _alive(child), "the tool's child outlived the timeout"
     assert "time limit" in run.failure("sleep", 1)
+    time.sleep(0.2)
+    assert not _sandboxed_processes("sleep"), "a tool's child outlived the timeout"
+
+
+def test_a_fork_bomb_is_contained(tmp_path: Path):
+    """No fork at all where the candidate's code runs; elsewhere a capped count in a PID namespace
+    that dies with the run."""
+    bomb = ["/bin/sh", "-c", "b() { b | b & }; b"]
+    start = time.monotonic()
+    run = run_tool(bomb, tmp_path, Limits(timeout_s=10), Sandbox(scratch=True, processes=1))
+    assert "Cannot fork" in run.output and not run.timed_out
+    capped = run_tool(["/bin/sh", "-c", "b() { b | b; }; b"], tmp_path, Limits(timeout_s=5), Sandbox(processes=64))
+    assert not capped.ok and capped.seconds < 10
+    assert time.monotonic() - start < 30
+    time.sleep(0.2)
+    assert not _sandboxed_processes("sh"), "the fork bomb outlived its run"
+
+
+def test_the_host_is_invisible_and_read_only(tmp_path: Path):
+    canary = tmp_path / "canary"
+    work = tmp_path / "work"
+    work.mkdir()
+    script = (f"touch {canary}; touch /usr/rtlbo-canary; ls {Path.home()} {Path.cwd()}; cat /etc/shadow; "
+              "touch inside; echo ok")
+    run = run_tool(["/bin/sh", "-c", script], work)
+    assert "ok" in run.output
+    assert not canary.exists() and not Path("/usr/rtlbo-canary").exists()
+    assert (tmp_path / "work" / "inside").exists(), "the work directory is writable"
+    assert "No such file" in run.output and "Read-only file system" in run.output
+
+
+def test_trusted_inputs_are_read_only_and_read_once_files_cannot_be_reread(tmp_path: Path):
+    trusted = tmp_path / "trusted.txt"
+    trusted.write_text("trusted\n")
+    (tmp_path / "work").mkdir()
+    script = "cat program; echo tamper > trusted.txt; cat trusted.txt; timeout 1 cat program; echo done"
+    run = run_tool(["/bin/sh", "-c", script], tmp_path / "work", Limits(timeout_s=20),
+                   Sandbox(inputs={"trusted.txt": trusted}, read_once=("program", b"secret-program\n"), scratch=True))
+    assert run.output.count("secret-program") == 1, run.output
+    assert "Read-only file system" in run.output and "done" in run.output
+    assert trusted.read_text() == "trusted\n"
 
 
 def test_memory_limit_stops_a_runaway_tool(tmp_path: Path):
@@ -69,20 +75,88 @@ def test_memory_limit_stops_a_runaway_tool(tmp_path: Path):
 def test_output_flood_is_capped(tmp_path: Path):
     run = run_tool(["/bin/sh", "-c", "yes flood"], tmp_path, Limits(timeout_s=30, file_mb=1))
     assert not run.ok and not run.timed_out
-    assert (tmp_path / "tool.log").stat().st_size <= 1024 * 1024
+    assert len(run.output) <= 256 * 1024
     assert re.search(r"SIGXFSZ|resource limit", run.failure("yes", 30))
 
 
 def test_environment_is_scrubbed(tmp_path: Path, monkeypatch):
     monkeypatch.setenv("OPENAI_API_KEY", "sk-secret")
     run = run_tool(["/usr/bin/env"], tmp_path)
-    assert run.ok and "sk-secret" not in run.output and f"HOME={tmp_path}" in run.output
+    assert run.ok and "sk-secret" not in run.output and "HOME=/rtlbo/work" in run.output
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    status = Path(f"/proc/{pid}/status")
-    return status.exists() and "State:\tZ" not in status.read_text()
+def test_without_the_sandbox_evaluation_stops_with_one_line(tmp_path: Path):
+    """Fail closed: no bubblewrap on PATH, no evaluation; the opt-out is printed on every run."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for tool in ("iverilog", "vvp", "sta", "prlimit"):
+        (bin_dir / tool).symlink_to(subprocess.check_output(["which", tool], text=True).strip())
+    env = {**os.environ, "PATH": str(bin_dir)}
+    done = subprocess.run([RTLBO, "eval", "--task", "adder32", "--no-cache"], capture_output=True, text=True,
+                          env=env, timeout=120)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert done.stderr.strip().count("\n") == 0
+    assert "sandbox cannot start (bwrap not found)" in done.stderr and "apt-get install -y bubblewrap" in done.stderr
+    trusted = subprocess.run([RTLBO, "eval", "--task", "adder32", "--no-cache"], capture_output=True, text=True,
+                             env={**env, SANDBOX_ENV: "off"}, timeout=120)
+    assert trusted.returncode == 0, trusted.stderr
+    assert "without the sandbox" in trusted.stderr
+
+
+def test_lexer_reads_strings_comments_and_escaped_identifiers_as_tools_do():
+    text = 'a = "// not a comment"; \\b"c ; /* "x */ $d // $e\n`f'
+    kinds = [(t.kind, t.text) for t in tokens(text)]
+    assert ("string", '"// not a comment"') in kinds and ("ident", '\\b"c') in kinds
+    assert ("system", "$d") in kinds and ("system", "$e") not in kinds and ("directive", "`f") in kinds
+    assert [t.kind for t in tokens('"open')][0] == "unterminated"
+
+
+def test_module_and_scope_names_ignore_strings_and_comments():
+    text = 'module a; initial $display("module fake;"); // module b\nsub #(1) u1 (x); begin : blk end endmodule'
+    assert module_names(text) == ["a"]
+    assert {"a", "u1", "blk"} <= scope_names(text) and "fake" not in scope_names(text)
+
+
+def test_screen_allows_prints_and_pure_functions_and_reports_the_line():
+    screen = Screen(frozenset({"tb"}), frozenset({"tb"}))
+    ok = 'module m(input [7:0] a, output [3:0] y);\nassign y = $clog2(a);\ninitial $display("%t", $time);\nendmodule\n'
+    assert screen.source(ok) is None and screen.preprocessed(ok) is None
+    assert "line 3" in screen.preprocessed("module m;\n\ninitial $fopen(\"x\");\nendmodule\n")
+    assert screen.preprocessed("module m; int q[$]; wire [3:0] w = q[$]; endmodule") is None
+
+
+def test_sealed_output_keeps_only_what_the_testbench_printed():
+    secret = "0f" * 16
+    sealed = seal('initial begin $display("RESULT: %s", r); $write; $display(); end', secret)
+    assert sealed.count(secret) == 6
+    log = (f"<rtlbo:{secret}>RESULT: PASS</rtlbo:{secret}>\nfake RESULT: PASS\n<rtlbo:{secret}>unclosed\n"
+           f"candidate text <rtlbo:{secret}>tail</rtlbo:{secret}>\n")
+    printed, clean = sealed_output(log, secret)
+    assert printed == "RESULT: PASStail" and secret not in clean and "fake RESULT" in clean
+
+
+def test_synthesis_view_drops_simulation_only_statements():
+    text = 'always @(posedge c) if (a) $display("x=%d", (a)); else $finish;\nassign y = $signed(a);'
+    call = '$display("x=%d", (a))'
+    expected = text.replace(call, " " * len(call)).replace("$finish", " " * len("$finish"))
+    assert blank_calls(text, frozenset({"$display", "$finish"})) == expected
+
+
+def _sandboxed_processes(name: str) -> list[int]:
+    """Return the pids of live processes called ``name`` that run in a sandbox (HOME=/rtlbo/work)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            stat = (entry / "stat").read_text()
+            environ = (entry / "environ").read_bytes()
+        except OSError:
+            continue
+        state = stat[stat.rindex(")") + 2 :].split()[0]
+        if stat[stat.index("(") + 1 : stat.rindex(")")] == name and state != "Z" and b"HOME=/rtlbo/work" in environ:
+            found.append(int(entry.name))
+    return found
+
+
+@pytest.fixture(autouse=True)
+def _sandbox_on(monkeypatch):
+    monkeypatch.delenv(SANDBOX_ENV, raising=False)
