@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -31,18 +32,18 @@ def test_answers_one_folder_per_sample_with_a_missing_answer_counted():
 
 
 def test_answers_in_verilogeval_build_layout_and_errors(tmp_path: Path):
-    problem = tmp_path / "build" / "Prob001_and2"
-    problem.mkdir(parents=True)
-    for sample in ("01", "02"):
-        (problem / f"Prob001_and2_sample{sample}.sv").write_text("module TopModule(); endmodule\n")
-    (problem / "Prob001_and2_sample01-sv-iv-test.log").write_text("Mismatches: 0 in 20 samples\n")
-    answers = read_answers(tmp_path / "build", ["Prob001_and2"])
-    assert [a.sample for a in answers] == ["01", "02"]
-    (problem / "Prob001_and2_sample02.txt").write_text("again")
+    build = tmp_path / "build"
+    shutil.copytree(SAMPLES / "verilogeval_model", build)
+    (build / "Prob001_and2" / "Prob001_and2_sample01-sv-iv-test.log").write_text("Mismatches: 0 in 20 samples\n")
+    answers = read_answers(build, ["Prob001_and2", "Prob003_dff8r"])
+    assert [(a.task, a.sample, a.source == "missing") for a in answers] == [
+        ("Prob001_and2", "01", False), ("Prob001_and2", "02", False), ("Prob001_and2", "03", False),
+        ("Prob003_dff8r", "01", False), ("Prob003_dff8r", "02", False), ("Prob003_dff8r", "03", True)]
+    (build / "Prob001_and2" / "Prob001_and2_sample02.txt").write_text("again")
     with pytest.raises(RtlboError, match="two answers for task Prob001_and2 in sample 02"):
-        read_answers(tmp_path / "build", ["Prob001_and2"])
+        read_answers(build, ["Prob001_and2"])
     with pytest.raises(RtlboError, match="holds no answer for any of the 1 task"):
-        read_answers(tmp_path / "build", ["other"])
+        read_answers(build, ["other"])
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"task": "x"}\n')
     with pytest.raises(RtlboError, match=r"bad.jsonl:1 needs 'task'"):
