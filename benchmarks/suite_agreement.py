@@ -120,7 +120,7 @@ def designs(tasks: list[Task], models: list[Path]) -> list[tuple[Task, str, Cand
     found = [(t, "reference", Candidate(0, t.reference_rtl)) for t in tasks]
     for model in models:
         for answer in read_answers(model, list(by_name)):
-            if answer.source == "missing":
+            if answer.missing:
                 continue
             completion = Completion(hashlib.sha256(answer.text.encode()).hexdigest(), answer.text,
                                     finish_reason=answer.finish_reason)

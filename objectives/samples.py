@@ -37,8 +37,8 @@ from objectives.tasks import Task
 from objectives.trial import evaluate_candidate
 
 ANSWER_SUFFIXES = (".v", ".sv", ".txt", ".md")
-# The funnel's stages: what stage_counts counts, and the name a leaderboard gives it.
-FUNNEL = (("syntax", "syntax"), ("functional", "function"), ("synthesized", "synthesis"),
+# The funnel's stages in order: what stage_counts counts (None: not run yet), and its name.
+FUNNEL = (("syntax", "syntax"), ("functional", "function"), ("synthesized", "synthesis"), (None, "equivalence"),
           ("gatesim", "gate-level simulation"), ("measured", "PPA measured"))
 DEFAULT_KS = (1, 5, 20)
 
@@ -52,6 +52,11 @@ class Answer:
     text: str
     finish_reason: str = ""
     source: str = ""
+
+    @property
+    def missing(self) -> bool:
+        """True for the stand-in of an answer the model did not record."""
+        return self.source == "missing"
 
 
 def read_answers(path: Path, tasks: list[str]) -> list[Answer]:
@@ -146,15 +151,14 @@ class ModelScore:
         baseline = {t: e.metrics for t, e in self.references.items() if e.metrics is not None}
         measured = [e for t, samples in self.evaluations.items() if t in baseline for _, e in samples]
         ppa = score(measured, baseline, PPA_CAP) if measured else None
-        funnel: dict[str, float | None] = {
-            name: _mean(c[key] / c["samples"] for c in counts.values()) for key, name in FUNNEL}
-        funnel["equivalence"] = None
+        funnel = {name: None if key is None else _mean(c[key] / c["samples"] for c in counts.values())
+                  for key, name in FUNNEL}
         tasks = {}
         for task, samples in self.evaluations.items():
             c = counts[task]
             reference = self.references[task]
             tasks[task] = {
-                "samples": c["samples"], "counts": {name: c[key] for key, name in FUNNEL},
+                "samples": c["samples"], "counts": {name: c[key] for key, name in FUNNEL if key},
                 "pass_at_k": {str(k): pass_at_k(c["samples"], c["functional"], k) for k in ks},
                 "ppa": ppa.per_task[task]["ppa"] if ppa and task in ppa.per_task else None,
                 "reference": "measured" if task in baseline else reference.failure,
@@ -221,7 +225,7 @@ def score_models(tasks: list[Task], models: list[tuple[str, Path]], recipe: Reci
 
 
 def _candidate(task: Task, answer: Answer) -> Candidate:
-    if answer.source == "missing":
+    if answer.missing:
         return Candidate(0, None, f"no answer for this task in sample {answer.sample}")
     key = hashlib.sha256(answer.text.encode()).hexdigest()
     return candidate_from(task, 0, Completion(key, answer.text, finish_reason=answer.finish_reason))

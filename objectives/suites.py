@@ -129,19 +129,19 @@ def _rtllm_top(reference: str, tb_text: str, tb_modules: list[str]) -> tuple[str
     roots = [n for n in blocks if n not in used]
     for dut in duts:
         instance = instances_of(tb_text, dut)[0]
-        for same in (set.__eq__, set.__le__):
-            matching = [n for n in roots if _connects(instance, port_names(blocks[n]), same)]
+        for exact in (True, False):
+            matching = [n for n in roots if _connects(instance, port_names(blocks[n]), exact)]
             if len(matching) == 1:
                 return dut, rename_module(reference, matching[0], dut), instance
     raise RtlboError(f"testbench.v instantiates {', '.join(duts)}, and no single verified module has its ports")
 
 
-def _connects(instance: Instance, ports: list[str], same) -> bool:
-    """True when ``instance``'s connections fit a module with ``ports`` (``same``: set equality, or
-    subset for a testbench that leaves ports unconnected)."""
-    if instance.named:
-        return same(set(instance.named), set(ports))
-    return len(instance.positional) == len(ports)
+def _connects(instance: Instance, ports: list[str], exact: bool) -> bool:
+    """True when ``instance``'s connections fit a module with ``ports``: the same names, or with
+    ``exact`` False a subset (a testbench may leave ports unconnected); by count when positional."""
+    if not instance.named:
+        return len(instance.positional) == len(ports)
+    return set(instance.named) == set(ports) if exact else set(instance.named) <= set(ports)
 
 
 def _verilogeval(name: str, root: Path) -> Suite:

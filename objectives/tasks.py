@@ -121,13 +121,14 @@ def parse_verdict(output: str, rule: str) -> Verdict:
         return Verdict(passed, int(mismatches), int(checks), reason)
     if rule == "verilogeval":
         return _verilogeval(output)
-    banner = "Your Design Passed" if rule == "auto" else None
-    passed = banner in output if banner else ("Pass" in output or "pass" in output)
     failures = _FAILURES.search(output)
     mismatches = int(failures.group(1)) if failures else None
+    if rule == "rtllm":
+        passed, wanted = "Pass" in output or "pass" in output, "'Pass' or 'pass' (RTLLM's rule)"
+    else:
+        passed, wanted = "Your Design Passed" in output, "'Your Design Passed'"
     if passed:
-        return Verdict(True, 0 if mismatches is None else mismatches, None, "")
-    wanted = f"'{banner}'" if banner else "'Pass' or 'pass' (RTLLM's rule)"
+        return Verdict(True, mismatches or 0, None, "")
     return Verdict(False, mismatches, None, f"testbench did not print {wanted}")
 
 

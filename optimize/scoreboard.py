@@ -17,7 +17,7 @@ from objectives.samples import DEFAULT_KS, FUNNEL, score_models
 from objectives.scoring import OBJECTIVES
 from objectives.suites import load_suite
 
-STAGES = [name for _, name in FUNNEL[:3]] + ["equivalence"] + [name for _, name in FUNNEL[3:]]
+STAGES = [name for _, name in FUNNEL]
 PPA_NOTE = ("PPA: per task, the mean over passing samples of each ratio to the reference (capped at 2×; a task "
             "with no passing sample counts 2×), then the geometric mean over tasks; lower is better")
 
