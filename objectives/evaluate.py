@@ -401,26 +401,30 @@ def _sta_netlist(netlist: str, top: str) -> tuple[str, list[str]]:
 
 
 def _sta_script(task: Task, tech: Technology, ties: list[str]) -> str:
-    """Return the OpenSTA script: constraints at the task's clock, then slack and total power."""
+    """Return the OpenSTA script: one clock constraint per clock of the task (a virtual clock for a
+    combinational one), inputs and outputs constrained against the first, then slack and power."""
     period = task.period_ns
-    if task.clock:
-        clock = f"create_clock -name clk -period {period} [get_ports {{{task.clock}}}]"
-        inputs = f"[delete_from_list [all_inputs] [get_ports {{{task.clock}}}]]"
+    if task.clocks:
+        ports = " ".join(port for port, _ in task.clocks)
+        clocks = [f"create_clock -name {port} -period {p} [get_ports {{{port}}}]" for port, p in task.clocks]
+        reference = task.clocks[0][0]
+        inputs = f"[delete_from_list [all_inputs] [get_ports {{{ports}}}]]"
     else:
-        clock = f"create_clock -name clk -period {period}"  # a virtual clock
+        clocks = [f"create_clock -name clk -period {period}"]  # a virtual clock
+        reference = "clk"
         inputs = "[all_inputs]"
     return "\n".join([
         f"read_liberty {tech.liberty}",
         "read_verilog netlist.v",
         f"link_design {task.top}",
-        clock,
+        *clocks,
         f"set inputs {inputs}",
         "if {[llength $inputs]} {",
-        "  set_input_delay 0 -clock clk $inputs",
+        f"  set_input_delay 0 -clock {reference} $inputs",
         f"  set_driving_cell -lib_cell {tech.driving_cell} -pin {tech.driving_pin} $inputs",
         "}",
         "if {[llength [all_outputs]]} {",
-        "  set_output_delay 0 -clock clk [all_outputs]",
+        f"  set_output_delay 0 -clock {reference} [all_outputs]",
         f"  set_load {tech.output_load_pf} [all_outputs]",
         "}",
         f"set_power_activity -input -activity {tech.input_activity}",
