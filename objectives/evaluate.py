@@ -23,7 +23,7 @@ from objectives.recipe import Recipe
 from objectives.results import FAILED, PASSED, SKIPPED, STAGES, Evaluation, Metrics, StageResult
 from objectives.runner import Limits, ToolRun
 from objectives.screen import SIMULATION_TASKS, Screen, seal, sealed_output
-from objectives.tasks import Task, parse_verdict
+from objectives.tasks import WARNING_FLAGS, Task, parse_verdict
 from objectives.technology import Technology, cell_names
 from objectives.toolchain import IVERILOG, OPENSTA, YOSYS, tool_versions
 from objectives.verilog import blank_calls, module_names, scope_names
@@ -237,17 +237,20 @@ class Cascade:
         inputs = {path.name: path for path in self.task.support_files}
         sources = [*harness, *files, *map(str, trusted)]
         limits = self.stage_limits.limits(self.stage_limits.simulation_s)
-        run = IVERILOG.compile(work, sources, self.task.harness_top, limits, inputs, trusted)
-        self._log(stage, run.output)
-        if not run.ok:
-            return StageResult(stage, FAILED, time.monotonic() - start, run.failure("iverilog", limits.timeout_s))
+        # The benchmark's compiler warnings judge the RTL it was written for, not a netlist.
+        flags = WARNING_FLAGS.get(self.task.verdict, ()) if stage == "simulation" else ()
+        compiled = IVERILOG.compile(work, sources, self.task.harness_top, limits, inputs, trusted, flags)
+        self._log(stage, compiled.output)
+        if not compiled.ok:
+            reason = compiled.failure("iverilog", limits.timeout_s)
+            return StageResult(stage, FAILED, time.monotonic() - start, reason)
         run = IVERILOG.simulate(work, limits, inputs)
         printed, log = sealed_output(run.output, secret)
         self._log(stage, log)
         if run.timed_out:
             reason = f"simulation did not finish within {limits.timeout_s:g} s; does the design hang the testbench?"
             return StageResult(stage, FAILED, time.monotonic() - start, reason)
-        verdict = parse_verdict(printed, self.task.verdict)
+        verdict = parse_verdict(printed, self.task.verdict, compiled.output)
         details = {"mismatches": verdict.mismatches, "checks": verdict.checks}
         status = PASSED if verdict.passed else FAILED
         return StageResult(stage, status, time.monotonic() - start, verdict.reason, details)

@@ -97,8 +97,13 @@ VERILOGEVAL_FAILURES = ("syntax error", "error", "always_comb process has no sen
 _FAILURES = re.compile(r"(\d+)\s+failures?")
 
 
-def parse_verdict(output: str, rule: str) -> Verdict:
-    """Return the testbench's verdict from its simulation ``output`` under ``rule``.
+# Compiler warnings a benchmark's harness turns on and judges (VerilogEval compiles with these).
+WARNING_FLAGS = {"verilogeval": ("-Wall", "-Winfloop", "-Wno-timescale")}
+
+
+def parse_verdict(output: str, rule: str, compiler_log: str = "") -> Verdict:
+    """Return the testbench's verdict from what it printed in simulation (``output``) under
+    ``rule``; ``compiler_log`` (the compiler's warnings) can only fail a design, never pass it.
 
     ``result-line``: the last ``RESULT: PASS|FAIL mismatches=M checks=N`` line; ``rtllm``: RTLLM's
     ``auto_run.py`` rule, "Pass" or "pass" anywhere in the output; ``verilogeval``: VerilogEval's
@@ -120,7 +125,7 @@ def parse_verdict(output: str, rule: str) -> Verdict:
         reason = "" if passed else f"testbench reported {mismatches} mismatches in {checks} checks"
         return Verdict(passed, int(mismatches), int(checks), reason)
     if rule == "verilogeval":
-        return _verilogeval(output)
+        return _verilogeval(output, compiler_log)
     failures = _FAILURES.search(output)
     mismatches = int(failures.group(1)) if failures else None
     if rule == "rtllm":
@@ -132,8 +137,8 @@ def parse_verdict(output: str, rule: str) -> Verdict:
     return Verdict(False, mismatches, None, f"testbench did not print {wanted}")
 
 
-def _verilogeval(output: str) -> Verdict:
-    for line in output.splitlines():
+def _verilogeval(output: str, compiler_log: str) -> Verdict:
+    for line in (compiler_log + "\n" + output).splitlines():
         failure = next((f for f in VERILOGEVAL_FAILURES if f in line), None)
         if failure:
             word = "TIMEOUT" if failure == "TIMEOUT" else f"'{line.strip()[:160]}'"
