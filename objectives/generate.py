@@ -128,15 +128,19 @@ class Generator:
                                 float(knobs.get("top_p", DEFAULT_KNOBS["top_p"])),
                                 self.settings.seed, sample, self.settings.max_tokens)
                     for sample in range(self.settings.samples_per_task)]
-        ports = port_names(module_blocks(task.reference_rtl).get(task.top, task.interface() + "\nendmodule"))
         with ThreadPoolExecutor(max_workers=min(self.settings.max_concurrency, len(requests))) as pool_:
             completions = list(pool_.map(self.backend.complete, requests))
-        out = []
-        for request, completion in zip(requests, completions, strict=True):
-            found = extract(completion.text, task.top, ports)
-            reason = found.reason
-            if completion.finish_reason == "length" and found.rtl is None:
-                reason = f"truncated answer (max_tokens reached): {reason}"
-            out.append(Candidate(request.sample, found.rtl, reason, found.notes, completion,
-                                 knobs.get("template", DEFAULT_KNOBS["template"])))
-        return out
+        template = knobs.get("template", DEFAULT_KNOBS["template"])
+        return [candidate_from(task, request.sample, completion, template)
+                for request, completion in zip(requests, completions, strict=True)]
+
+
+def candidate_from(task: Task, sample: int, completion: Completion, template: str = "") -> Candidate:
+    """Return the candidate an answer gives for ``task``: the design :func:`extract` finds in it
+    (top module and ports from the task), or why there is none (an answer cut at max_tokens says so)."""
+    ports = port_names(module_blocks(task.reference_rtl).get(task.top, task.interface() + "\nendmodule"))
+    found = extract(completion.text, task.top, ports)
+    reason = found.reason
+    if completion.finish_reason == "length" and found.rtl is None:
+        reason = f"truncated answer (max_tokens reached): {reason}"
+    return Candidate(sample, found.rtl, reason, found.notes, completion, template)

@@ -216,7 +216,7 @@ def _command(argv: list[str], cwd: Path, limits: Limits, sandbox: Sandbox) -> li
     bwrap += ["--perms", "0755", "--dir", str(WORK.parent)]
     bwrap += [*scratch, str(WORK)] if sandbox.scratch else ["--bind", str(cwd), str(WORK)]
     for name, path in sandbox.inputs.items():
-        bwrap += ["--ro-bind", str(path), str(WORK / name)]
+        bwrap += ["--ro-bind", os.path.realpath(path), str(WORK / name)]
     if sandbox.read_once is not None:
         bwrap += ["--bind", str(_fifo_path(cwd, sandbox)), str(WORK / sandbox.read_once[0])]
     bwrap += ["--chdir", str(WORK)]

@@ -91,7 +91,7 @@ def geometric_mean(values: list[float]) -> float:
 
 
 def pass_at_k(n: int, c: int, k: int) -> float:
-    """Return the unbiased pass@k estimate from ``n`` samples of which ``c`` pass."""
+    """Return the unbiased pass@k estimate from ``n >= k`` samples of which ``c`` pass."""
     if n - c < k:
         return 1.0
     return 1.0 - math.comb(n - c, k) / math.comb(n, k)
@@ -118,25 +118,29 @@ def _task_summary(samples: list[Evaluation], base: Metrics | None, ratio: dict |
         summary["ratio"] = {k: v / ppa(base)[k] for k, v in ppa(best.metrics).items()}
     if len(samples) > 1 or best.sample is not None:
         summary["ppa"] = ratio
-        summary["funnel"] = _counts(samples)
+        summary["funnel"] = stage_counts(samples)
     return summary
 
 
-def _counts(samples: list[Evaluation]) -> dict[str, int]:
+def stage_counts(samples: list[Evaluation]) -> dict[str, int]:
+    """Return how many of one task's ``samples`` passed each stage: ``syntax``, ``functional``
+    (the testbench), ``synthesized``, ``gatesim`` and ``measured`` (PPA read), with ``samples``."""
     return {
         "samples": len(samples),
         "syntax": sum(e.stage("syntax").passed for e in samples),
         "functional": sum(e.functional for e in samples),
         "synthesized": sum(e.stage("synthesis").passed for e in samples),
         "gatesim": sum(e.gate_level_ok for e in samples),
+        "measured": sum(e.metrics is not None for e in samples),
     }
 
 
 def _funnel(by_task: dict[str, list[Evaluation]]) -> dict[str, float]:
     """Return the TuRTLe-style funnel rates and pass@1 / pass@k averaged over tasks."""
-    counts = [_counts(samples) for samples in by_task.values()]
+    counts = [stage_counts(samples) for samples in by_task.values()]
     total = sum(c["samples"] for c in counts)
-    k = max(c["samples"] for c in counts)
+    # pass@k is defined only where every task has at least k samples.
+    k = min(c["samples"] for c in counts)
     return {
         "syntax_rate": sum(c["syntax"] for c in counts) / total,
         "functional_rate": sum(c["functional"] for c in counts) / total,

@@ -157,8 +157,10 @@ def seal(text: str, secret: str) -> str:
 def sealed_output(output: str, secret: str) -> tuple[str, str]:
     """Return (the text the sealed testbench printed, ``output`` with the marks removed)."""
     opening, closing = map(re.escape, _marks(secret))
-    # A mark left open (a format that swallowed the closing one) never reaches across other text.
-    trusted = "".join(re.findall(f"{opening}((?:(?!{opening}).)*?){closing}", output, re.S))
+    # A mark left open (a format that swallowed the closing one) never reaches across other text;
+    # the newline a $display ends with follows its closing mark and is kept.
+    sealed = re.findall(f"{opening}((?:(?!{opening}).)*?){closing}(\n?)", output, re.S)
+    trusted = "".join(text + newline for text, newline in sealed)
     return trusted, re.sub(f"{opening}|{closing}", "", output)
 
 

@@ -12,12 +12,25 @@ from pathlib import Path
 
 from objectives.errors import RtlboError
 from objectives.tasks import BUILTIN_DIR, Task, load_builtin_task
+from objectives.testbench import (
+    Instance,
+    active_level,
+    instances_of,
+    instantiated_modules,
+    looks_like_reset,
+    reset_level_by_name,
+    time_unit_ns,
+    toggles,
+)
 from objectives.verilog import module_blocks, module_names, port_names, rename_module
 
+# Only where a testbench shows no toggling signal on any port.
 CLOCK_NAMES = ("clk", "clock", "CLK", "clk_i", "i_clk")
-RESET_NAMES = {"rst": "high", "reset": "high", "rst_n": "low", "rstn": "low", "reset_n": "low",
-               "RST": "high", "areset": "high", "resetn": "low"}
 DEFAULT_PERIOD_NS = 10.0
+# RTLLM's makefiles compile with VCS's -timescale=1ns/1ns: a testbench without `timescale counts in ns.
+RTLLM_TIME_UNIT_NS = 1.0
+VERILOGEVAL_NO_PERIOD = ("VerilogEval clocks every design at 10 ps of simulated time (`timescale 1 ps/1 ps), "
+                         "a simulation convention, not a timing target")
 
 
 @dataclass
@@ -85,31 +98,50 @@ def _rtllm_task(suite: str, folder: Path) -> Task:
         raise RtlboError(f"expected one verified_*.v, found {len(verified)}")
     if not testbench.is_file():
         raise RtlboError("no testbench.v")
-    reference = verified[0].read_text()
     tb_text = testbench.read_text()
     tb_modules = module_names(tb_text)
     if not tb_modules:
         raise RtlboError("testbench.v defines no module")
-    top = None
-    for module in module_names(reference):
-        plain = module.removeprefix("verified_")
-        for candidate in (plain, module):
-            if re.search(rf"(?<![\w$]){re.escape(candidate)}\s*(#\s*\(|[A-Za-z_][\w$]*\s*\()", tb_text):
-                top = candidate
-                if candidate != module:
-                    reference = rename_module(reference, module, candidate)
-                break
-        if top:
-            break
-    if top is None:
-        raise RtlboError("the testbench instantiates none of the modules in the verified design")
+    top, reference, instance = _rtllm_top(verified[0].read_text(), tb_text, tb_modules)
     ignored = {"design_description.txt", "testbench.v", "makefile", "Makefile", verified[0].name}
     support = tuple(p for p in sorted(folder.iterdir()) if p.is_file() and p.name not in ignored)
-    return _with_ports(
+    return Task(
         name=folder.name, top=top, spec=(folder / "design_description.txt").read_text(),
-        reference=reference, harness=(testbench,), harness_top=tb_modules[0], suite=suite,
-        verdict="rtllm", support=support,
+        reference_rtl=reference, harness=(testbench,), harness_top=tb_modules[0], suite=suite,
+        verdict="rtllm", support_files=support,
+        **_timing(reference, top, tb_text, instance, time_unit_ns(tb_text) or RTLLM_TIME_UNIT_NS),
     )
+
+
+def _rtllm_top(reference: str, tb_text: str, tb_modules: list[str]) -> tuple[str, str, Instance]:
+    """Return the module the testbench instantiates, the reference with its top renamed to it, and
+    the instantiation. Like RTLLM's users, a verified module named otherwise (``verified_x``, or
+    another name) is renamed to what the testbench instantiates, found by its ports."""
+    blocks = module_blocks(reference)
+    duts = [m for m in instantiated_modules(tb_text) if m not in tb_modules]
+    if not duts:
+        raise RtlboError("testbench.v instantiates no design module")
+    for dut in duts:
+        for name in (dut, f"verified_{dut}"):
+            if name in blocks:
+                return dut, rename_module(reference, name, dut), instances_of(tb_text, dut)[0]
+    used = set(instantiated_modules(reference))
+    roots = [n for n in blocks if n not in used]
+    for dut in duts:
+        instance = instances_of(tb_text, dut)[0]
+        for exact in (True, False):
+            matching = [n for n in roots if _connects(instance, port_names(blocks[n]), exact)]
+            if len(matching) == 1:
+                return dut, rename_module(reference, matching[0], dut), instance
+    raise RtlboError(f"testbench.v instantiates {', '.join(duts)}, and no single verified module has its ports")
+
+
+def _connects(instance: Instance, ports: list[str], exact: bool) -> bool:
+    """True when ``instance``'s connections fit a module with ``ports``: the same names, or with
+    ``exact`` False a subset (a testbench may leave ports unconnected); by count when positional."""
+    if not instance.named:
+        return len(instance.positional) == len(ports)
+    return set(instance.named) == set(ports) if exact else set(instance.named) <= set(ports)
 
 
 def _verilogeval(name: str, root: Path) -> Suite:
@@ -125,26 +157,53 @@ def _verilogeval(name: str, root: Path) -> Suite:
         if "RefModule" not in module_names(ref.read_text()):
             suite.skipped.append((problem, f"{ref.name} defines no module RefModule"))
             continue
+        reference = rename_module(ref.read_text(), "RefModule", "TopModule")
+        tb_text = test.read_text()
+        instance = next(iter(instances_of(tb_text, "TopModule")), None)
         suite.tasks.append(
-            _with_ports(
-                name=problem, top="TopModule", spec=prompt.read_text(),
-                reference=rename_module(ref.read_text(), "RefModule", "TopModule"),
+            Task(
+                name=problem, top="TopModule", spec=prompt.read_text(), reference_rtl=reference,
                 harness=(test, ref), harness_top="tb", suite=name, verdict="verilogeval",
+                **_timing(reference, "TopModule", tb_text, instance, None, VERILOGEVAL_NO_PERIOD),
             )
         )
     return suite
 
 
-def _with_ports(*, name: str, top: str, spec: str, reference: str, harness: tuple[Path, ...],
-                harness_top: str, suite: str, verdict: str, support: tuple[Path, ...] = ()) -> Task:
-    """Return a Task whose clock and reset are guessed from the reference module's port names."""
-    block = module_blocks(reference).get(top, reference)
-    ports = port_names(block)
-    clock = next((p for p in CLOCK_NAMES if p in ports), None)
-    reset = next((p for p in RESET_NAMES if p in ports), None)
-    return Task(
-        name=name, top=top, spec=spec, reference_rtl=reference, harness=harness,
-        harness_top=harness_top, clock=clock, period_ns=DEFAULT_PERIOD_NS, reset=reset,
-        reset_active=RESET_NAMES.get(reset or "", "high"), suite=suite, verdict=verdict,
-        support_files=support,
-    )
+def _timing(reference: str, top: str, tb_text: str, instance: Instance | None, unit_ns: float | None,
+            no_period: str = "") -> dict:
+    """Return the Task fields for clocks and reset, read from how the testbench drives the design.
+
+    A port is a clock when the testbench signal on it toggles (see :func:`objectives.testbench.toggles`)
+    and the design clocks something with it. Periods are the testbench's (the fastest clock first)
+    when ``unit_ns`` is known, else the default with ``no_period`` as the reason.
+    """
+    ports = port_names(module_blocks(reference).get(top, reference))
+    toggling = toggles(tb_text)
+    signals = {p: instance.signal_of(p, ports) for p in ports} if instance else {}
+    clocks = [(p, 2 * toggling[s]) for p, s in signals.items()
+              if s in toggling and _clocks_something(reference, p)]
+    if clocks and unit_ns is not None:
+        clocks = sorted(((p, round(half * unit_ns, 6)) for p, half in clocks), key=lambda c: c[1])
+        note = "from the testbench: " + ", ".join(f"{p} every {t:g} ns" for p, t in clocks)
+    elif clocks:
+        clocks = [(p, DEFAULT_PERIOD_NS) for p, _ in clocks]
+        note = f"clock(s) from the testbench; default {DEFAULT_PERIOD_NS:g} ns period: {no_period}"
+    else:
+        guess = next((p for p in CLOCK_NAMES if p in ports), None)
+        clocks = [(guess, DEFAULT_PERIOD_NS)] if guess else []
+        note = (f"clock {guess} guessed from its name (the testbench toggles no port), default "
+                f"{DEFAULT_PERIOD_NS:g} ns period" if guess else "combinational: the testbench toggles no port")
+    clock_ports = {p for p, _ in clocks}
+    reset = next((p for p in ports if looks_like_reset(p) and p not in clock_ports), None)
+    level = (active_level(tb_text, signals.get(reset) or "") or reset_level_by_name(reset)) if reset else "high"
+    return {"clock": clocks[0][0] if clocks else None,
+            "period_ns": clocks[0][1] if clocks else DEFAULT_PERIOD_NS,
+            "extra_clocks": tuple(clocks[1:]), "reset": reset, "reset_active": level, "clock_note": note}
+
+
+def _clocks_something(reference: str, port: str) -> bool:
+    """True when the design uses ``port`` as an edge or passes it to an instance (a clock, not data
+    that the testbench happens to toggle)."""
+    name = re.escape(port)
+    return bool(re.search(rf"\b(?:posedge|negedge)\s+{name}\b|\.\s*[\w$]+\s*\(\s*{name}\s*\)", reference))

@@ -19,7 +19,11 @@ VERDICTS = ("result-line", "rtllm", "verilogeval", "auto")
 
 @dataclass(frozen=True)
 class Task:
-    """One design problem. ``harness`` holds the testbench and any golden models it instantiates."""
+    """One design problem. ``harness`` holds the testbench and any golden models it instantiates.
+
+    ``clock`` is the clock port (None: combinational) and ``period_ns`` its period; a design with
+    several clocks lists the others in ``extra_clocks``. ``clock_note`` says where they came from.
+    """
 
     name: str
     top: str
@@ -36,10 +40,18 @@ class Task:
     suite: str = "builtin"
     verdict: str = "result-line"
     support_files: tuple[Path, ...] = field(default=())
+    extra_clocks: tuple[tuple[str, float], ...] = ()
+    clock_note: str = ""
 
     @property
     def combinational(self) -> bool:
         return self.clock is None
+
+    @property
+    def clocks(self) -> tuple[tuple[str, float], ...]:
+        """Return every clock as (port, period ns): ``clock`` at ``period_ns`` first, then
+        ``extra_clocks`` (a design with several clocks); empty for a combinational design."""
+        return ((self.clock, self.period_ns), *self.extra_clocks) if self.clock else ()
 
     def interface(self) -> str:
         """Return the module interface: the fenced ```verilog block of the spec, else the header."""
@@ -60,6 +72,8 @@ class Task:
                 "harness_top": self.harness_top,
                 "support": {p.name: file_digest(p) for p in self.support_files},
                 "verdict": self.verdict,
+                # Only where there are several, so single-clock tasks keep their cache keys.
+                **({"extra_clocks": list(self.extra_clocks)} if self.extra_clocks else {}),
             }
         )
 
@@ -75,40 +89,67 @@ class Verdict:
 
 
 _RESULT_LINE = re.compile(r"RESULT:\s*(PASS|FAIL)\s+mismatches=(\d+)\s+checks=(\d+)")
-_VERILOGEVAL = re.compile(r"Mismatches:\s*(\d+)\s+in\s+(\d+)\s+samples")
+_MISMATCHES = re.compile(r"^Mismatches: (\d+) in (\d+) samples$", re.M)
+# VerilogEval's sv-iv-analyze fails a sample whose log has a line containing any of these.
+VERILOGEVAL_FAILURES = ("syntax error", "error", "always_comb process has no sensitivities",
+                        "found no sensitivities so it will never trigger", "is declared here as wire",
+                        "Unknown module type", "Unable to bind wire/reg", "TIMEOUT")
+_FAILURES = re.compile(r"(\d+)\s+failures?")
 
 
-def parse_verdict(output: str, rule: str) -> Verdict:
-    """Return the testbench's verdict from its simulation ``output`` under ``rule``.
+# Compiler warnings a benchmark's harness turns on and judges (VerilogEval compiles with these).
+WARNING_FLAGS = {"verilogeval": ("-Wall", "-Winfloop", "-Wno-timescale")}
 
-    ``result-line``: the last ``RESULT: PASS|FAIL mismatches=M checks=N`` line;
-    ``rtllm``: "Your Design Passed" printed; ``verilogeval``: ``Mismatches: 0 in N samples``
-    and no TIMEOUT; ``auto``: whichever of the three the output contains.
+
+def parse_verdict(output: str, rule: str, compiler_log: str = "") -> Verdict:
+    """Return the testbench's verdict from what it printed in simulation (``output``) under
+    ``rule``; ``compiler_log`` (the compiler's warnings) can only fail a design, never pass it.
+
+    ``result-line``: the last ``RESULT: PASS|FAIL mismatches=M checks=N`` line; ``rtllm``: RTLLM's
+    ``auto_run.py`` rule, "Pass" or "pass" anywhere in the output; ``verilogeval``: VerilogEval's
+    ``sv-iv-analyze`` rule, a line ``Mismatches: 0 in N samples`` and no line naming an error,
+    a warning it counts as a failure, or TIMEOUT; ``auto`` (a user's testbench): the RESULT line,
+    else the VerilogEval rule when there is a ``Mismatches:`` line, else "Your Design Passed".
     """
-    if rule in ("result-line", "auto"):
+    if rule == "auto":
+        if _RESULT_LINE.search(output):
+            rule = "result-line"
+        elif _MISMATCHES.search(output):
+            rule = "verilogeval"
+    if rule == "result-line":
         found = _RESULT_LINE.findall(output)
-        if found:
-            word, mismatches, checks = found[-1]
-            passed = word == "PASS" and int(mismatches) == 0
-            reason = "" if passed else f"testbench reported {mismatches} mismatches in {checks} checks"
-            return Verdict(passed, int(mismatches), int(checks), reason)
-        if rule == "result-line":
+        if not found:
             return Verdict(False, None, None, "testbench printed no RESULT line (did it finish?)")
-    if rule in ("verilogeval", "auto"):
-        found = _VERILOGEVAL.findall(output)
-        if "TIMEOUT" in output:
-            return Verdict(False, None, None, "testbench reported TIMEOUT")
-        if found:
-            mismatches, samples = map(int, found[-1])
-            reason = "" if mismatches == 0 else f"testbench reported {mismatches} mismatches in {samples} samples"
-            return Verdict(mismatches == 0, mismatches, samples, reason)
-        if rule == "verilogeval":
-            return Verdict(False, None, None, "testbench printed no 'Mismatches:' line")
-    if "Your Design Passed" in output:
-        return Verdict(True, 0, None, "")
-    failures = re.search(r"(\d+)\s+failures?", output)
+        word, mismatches, checks = found[-1]
+        passed = word == "PASS" and int(mismatches) == 0
+        reason = "" if passed else f"testbench reported {mismatches} mismatches in {checks} checks"
+        return Verdict(passed, int(mismatches), int(checks), reason)
+    if rule == "verilogeval":
+        return _verilogeval(output, compiler_log)
+    failures = _FAILURES.search(output)
     mismatches = int(failures.group(1)) if failures else None
-    return Verdict(False, mismatches, None, "testbench did not print 'Your Design Passed'")
+    if rule == "rtllm":
+        passed, wanted = "Pass" in output or "pass" in output, "'Pass' or 'pass' (RTLLM's rule)"
+    else:
+        passed, wanted = "Your Design Passed" in output, "'Your Design Passed'"
+    if passed:
+        return Verdict(True, mismatches or 0, None, "")
+    return Verdict(False, mismatches, None, f"testbench did not print {wanted}")
+
+
+def _verilogeval(output: str, compiler_log: str) -> Verdict:
+    for line in (compiler_log + "\n" + output).splitlines():
+        failure = next((f for f in VERILOGEVAL_FAILURES if f in line), None)
+        if failure:
+            word = "TIMEOUT" if failure == "TIMEOUT" else f"'{line.strip()[:160]}'"
+            return Verdict(False, None, None, f"testbench log has {word}, which VerilogEval counts as a failure")
+    found = [(int(m), int(n)) for m, n in _MISMATCHES.findall(output)]
+    if not found:
+        return Verdict(False, None, None, "testbench printed no 'Mismatches: M in N samples' line")
+    mismatches, samples = found[-1]
+    if any(m == 0 for m, _ in found):
+        return Verdict(True, 0, samples, "")
+    return Verdict(False, mismatches, samples, f"testbench reported {mismatches} mismatches in {samples} samples")
 
 
 def load_builtin_task(folder: Path) -> Task:

@@ -74,10 +74,11 @@ class Iverilog(Tool):
         return run_tool(argv, workdir, limits, self.sandbox())
 
     def compile(self, workdir: Path, sources: list[str], top: str, limits: Limits,
-                inputs: dict[str, Path] | None = None, readonly: tuple[Path, ...] = ()) -> ToolRun:
+                inputs: dict[str, Path] | None = None, readonly: tuple[Path, ...] = (),
+                flags: tuple[str, ...] = ()) -> ToolRun:
         """Compile ``sources`` (names in ``workdir`` or in ``inputs``; ``readonly`` are more trusted
-        files they name) with ``top`` as root into ``workdir/sim.vvp``."""
-        argv = [self.path(), "-g2012", "-o", "sim.vvp", "-s", top, *sources]
+        files they name) with ``top`` as root, and the extra ``flags``, into ``workdir/sim.vvp``."""
+        argv = [self.path(), "-g2012", *flags, "-o", "sim.vvp", "-s", top, *sources]
         return run_tool(argv, workdir, limits, self.sandbox(inputs=inputs or {}, readonly=readonly))
 
     def simulate(self, workdir: Path, limits: Limits, inputs: dict[str, Path] | None = None) -> ToolRun:

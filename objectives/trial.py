@@ -13,7 +13,7 @@ from typing import Any
 from objectives.cache import EvalCache
 from objectives.errors import RtlboError
 from objectives.evaluate import evaluate, rejected
-from objectives.generate import GENERATION_KNOBS, Generator, GeneratorSettings
+from objectives.generate import GENERATION_KNOBS, Candidate, Generator, GeneratorSettings
 from objectives.recipe import Recipe
 from objectives.results import Evaluation, Metrics
 from objectives.scoring import PPA_CAP, Score, score
@@ -78,15 +78,9 @@ def evaluate_config(job: TrialJob) -> TrialResult:
     completions: list[dict] = []
     for task in job.tasks:
         for candidate in generator.candidates(task, knobs, job.exemplar_pool or job.tasks):
-            origin = f"{candidate.template} sample {candidate.sample}"
-            if candidate.rtl is None:
-                text = candidate.completion.text if candidate.completion else ""
-                evaluation = rejected(task, recipe, candidate.reason, rtl_origin=origin, text=text)
-            else:
-                evaluation = evaluate(task, recipe, candidate.rtl, rtl_origin=origin if generating else "reference",
-                                      cache=cache)
+            origin = f"{candidate.template} sample {candidate.sample}" if generating else "reference"
+            evaluation = evaluate_candidate(task, recipe, candidate, origin, cache)
             if candidate.completion is not None:
-                evaluation.artifacts["answer.txt"] = candidate.completion.text
                 completions.append({"task": task.name, "sample": candidate.sample, "notes": candidate.notes,
                                     **candidate.completion.record(), "cached": candidate.completion.cached})
             evaluation.sample = candidate.sample if generating else None
@@ -96,6 +90,19 @@ def evaluate_config(job: TrialJob) -> TrialResult:
     if generating:
         result.extra.update(_usage(completions, job.generator))
     return TrialResult(evaluations, result, time.monotonic() - start, completions)
+
+
+def evaluate_candidate(task: Task, recipe: Recipe, candidate: Candidate, origin: str,
+                       cache: EvalCache | None) -> Evaluation:
+    """Return the cascade's record of one candidate: refused before any tool when no design could
+    be read from the answer, else evaluated; the answer itself is kept as ``answer.txt``."""
+    text = candidate.completion.text if candidate.completion else ""
+    if candidate.rtl is None:
+        return rejected(task, recipe, candidate.reason, rtl_origin=origin, text=text)
+    evaluation = evaluate(task, recipe, candidate.rtl, rtl_origin=origin, cache=cache)
+    if candidate.completion is not None:
+        evaluation.artifacts["answer.txt"] = text
+    return evaluation
 
 
 def _usage(completions: list[dict], settings: GeneratorSettings) -> dict[str, float]:

@@ -170,6 +170,38 @@ def report(
             err.print("no browser found here; open the file above by hand")
 
 
+@app.command("score")
+def score_command(
+    samples: Annotated[list[Path], typer.Option(
+        "--samples", help="A model's answers: a folder (one folder per sample holding <task>.v files, or "
+        "<task>_sample<N>.v files) or a JSONL file (task, text); repeat to compare models side by side.")],
+    suite: Annotated[str, typer.Option(help=SUITE_HELP)] = "builtin",
+    task: Annotated[list[str] | None, typer.Option("--task", "-t", help=TASK_HELP)] = None,
+    k: Annotated[list[int] | None, typer.Option(
+        "--k", min=1, help="pass@k to report (repeatable; default 1, 5, 20 where every task has k samples).")] = None,
+    recipe: Annotated[Path | None, typer.Option(help="Synthesis recipe (YAML); default: Yosys's default flow.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the scores as JSON.")] = False,
+    html: Annotated[Path | None, typer.Option(help="Also write the scores as an HTML page here.")] = None,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Bypass the evaluation cache.")] = False,
+    cache: Annotated[Path | None, typer.Option(help="Cache file (default $RTLBO_CACHE or ~/.cache/rtlbo).")] = None,
+    workers: Annotated[int, typer.Option(min=1, help="Evaluations run in parallel.")] = 2,
+) -> None:
+    """Score recorded completions of any model: the funnel, pass@k and PPA against each reference."""
+    from objectives.cache import EvalCache
+    from optimize.scoreboard import failure_lines, run_score, summary_table, task_table, write_html
+
+    report = run_score(suite, samples, task, k, recipe, None if no_cache else EvalCache(cache), workers, err)
+    if as_json:
+        out.print_json(json.dumps(report))
+    else:
+        out.print(summary_table(report))
+        out.print(task_table(report))
+        for line in failure_lines(report):
+            out.print(line, highlight=False)
+    if html is not None:
+        err.print(f"scores page: [bold]{write_html(report, html)}[/]")
+
+
 @app.command()
 def doctor() -> None:
     """Check the external tools and the liberty; print versions and how to install what is missing."""

@@ -47,11 +47,13 @@ def suite_table(suite: Suite) -> Table:
     """Return one row per task of ``suite``."""
     table = Table(title=f"suite {suite.name}: {len(suite.tasks)} tasks, {len(suite.skipped)} skipped",
                   title_justify="left")
-    for column in ("task", "top", "clock", "period ns", "goal"):
+    for column in ("task", "top", "clocks (ns)", "reset", "goal"):
         table.add_column(column, no_wrap=True)
     table.add_column("summary", overflow="ellipsis", no_wrap=True, max_width=60)
     for t in suite.tasks:
-        table.add_row(t.name, t.top, t.clock or "(comb.)", f"{t.period_ns:g}", t.goal, t.summary)
+        clocks = ", ".join(f"{port} {period:g}" for port, period in t.clocks) or "(comb.)"
+        reset = f"{t.reset} (active {t.reset_active})" if t.reset else "–"
+        table.add_row(t.name, t.top, clocks, reset, t.goal, t.summary or t.clock_note)
     return table
 
 

@@ -132,7 +132,7 @@ def test_sealed_output_keeps_only_what_the_testbench_printed():
     log = (f"<rtlbo:{secret}>RESULT: PASS</rtlbo:{secret}>\nfake RESULT: PASS\n<rtlbo:{secret}>unclosed\n"
            f"candidate text <rtlbo:{secret}>tail</rtlbo:{secret}>\n")
     printed, clean = sealed_output(log, secret)
-    assert printed == "RESULT: PASStail" and secret not in clean and "fake RESULT" in clean
+    assert printed == "RESULT: PASS\ntail\n" and secret not in clean and "fake RESULT" in clean
 
 
 def test_synthesis_view_drops_simulation_only_statements():
