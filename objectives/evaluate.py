@@ -14,11 +14,14 @@ import re
 import secrets
 import tempfile
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from objectives.cache import EvalCache
+from objectives.errors import RtlboError
 from objectives.files import content_hash
+from objectives.lint import Finding, LintPolicy, findings, lint_script
 from objectives.recipe import Recipe
 from objectives.results import FAILED, PASSED, SKIPPED, STAGES, Evaluation, Metrics, StageResult
 from objectives.runner import Limits, ToolRun
@@ -29,11 +32,12 @@ from objectives.toolchain import IVERILOG, OPENSTA, YOSYS, tool_versions
 from objectives.verilog import blank_calls, module_names, scope_names
 
 # Bump when the cascade's measurement changes, so that old cache entries are not reused.
-EVALUATOR_VERSION = 3
+EVALUATOR_VERSION = 4
 CANDIDATE = "rtlbo_candidate.v"
 # The defines each tool adds by itself: Yosys's read_verilog defines SYNTHESIS and YOSYS.
 VIEWS = {"simulation": {}, "synthesis": {"SYNTHESIS": "1", "YOSYS": "1"}}
 LOG_TAIL = 32_000
+DEFAULT_LINT = LintPolicy()
 
 
 @dataclass(frozen=True)
@@ -49,15 +53,17 @@ class StageLimits:
         return Limits(timeout_s=seconds, memory_mb=self.memory_mb)
 
 
-def evaluation_key(task: Task, recipe: Recipe, rtl: str, tech: Technology) -> tuple[str, str]:
-    """Return (front key, full key): the front key covers what RTL simulation depends on, the full
-    key adds the recipe and the technology."""
+def evaluation_key(task: Task, recipe: Recipe, rtl: str, tech: Technology,
+                   lint: LintPolicy = DEFAULT_LINT) -> tuple[str, str]:
+    """Return (front key, full key): the front key covers what the syntax and RTL simulation stages
+    depend on (the lint policy included), the full key adds the recipe and the technology."""
     front = content_hash(
         {
             "evaluator": EVALUATOR_VERSION,
             "rtl": hashlib.sha256(rtl.encode()).hexdigest(),
             "task": task.fingerprint(),
             "tools": tool_versions(),
+            "lint": sorted(lint.forbidden),
         }
     )
     # The rendered scripts, not just the knob values: a change to what a knob means is a miss too.
@@ -77,8 +83,10 @@ def evaluate(
     tech: Technology | None = None,
     cache: EvalCache | None = None,
     limits: StageLimits = StageLimits(),
+    lint: LintPolicy = DEFAULT_LINT,
 ) -> Evaluation:
-    """Return the cascade's Evaluation of ``rtl`` (default: the task's reference) under ``recipe``.
+    """Return the cascade's Evaluation of ``rtl`` (default: the task's reference) under ``recipe``,
+    with the lint findings ``lint`` forbids failing the syntax stage.
 
     A cache hit returns the stored record unchanged (with ``cached`` set). Raises RtlboError only
     for problems of the installation (a missing tool or liberty), never for bad RTL.
@@ -86,22 +94,20 @@ def evaluate(
     recipe = recipe or Recipe()
     tech = tech or Technology.from_env()
     rtl = task.reference_rtl if rtl is None else rtl
-    front_key, key = evaluation_key(task, recipe, rtl, tech)
+    front_key, key = evaluation_key(task, recipe, rtl, tech, lint)
     if cache is not None and (hit := cache.get(key)) is not None:
         return hit
     start = time.monotonic()
     artifacts: dict[str, str] = {"rtl.v": rtl}
     with tempfile.TemporaryDirectory(prefix="rtlbo-") as tmp:
-        cascade = Cascade(task, rtl, Path(tmp), limits, artifacts, tech)
+        cascade = Cascade(task, rtl, Path(tmp), limits, artifacts, tech, lint)
         stages = cache.get_stages(front_key) if cache is not None else None
         if stages is None:
             stages = cascade.front()
             if cache is not None:
                 cache.put_stages(front_key, stages)
-        metrics = None
         if all(s.passed for s in stages):
-            back, metrics = cascade.back(recipe)
-            stages = stages + back
+            stages = stages + cascade.back(recipe)
     done = {s.name for s in stages}
     stages += [StageResult(name, SKIPPED) for name in STAGES if name not in done]
     evaluation = Evaluation(
@@ -112,7 +118,7 @@ def evaluate(
         rtl_sha256=hashlib.sha256(rtl.encode()).hexdigest(),
         recipe=recipe.model_dump(),
         stages=stages,
-        metrics=metrics,
+        metrics=cascade.metrics,
         tool_versions=tool_versions(),
         seconds=round(time.monotonic() - start, 4),
         artifacts=artifacts,
@@ -137,17 +143,19 @@ def rejected(task: Task, recipe: Recipe, reason: str, *, rtl_origin: str, text: 
 class Cascade:
     """The stages of one candidate's evaluation, each run in a fresh directory under ``root``.
 
-    ``artifacts`` collects the RTL, scripts, netlist and tool logs as the stages produce them.
     Every tool reads the candidate as the preprocessor wrote it, once as simulation sees it and
     once as synthesis does (with the defines Yosys adds and without simulation-only statements),
-    after both passed the screen.
+    after both passed the screen. Each stage returns its StageResult and keeps what later stages
+    read (``netlist``, ``stat``, ``metrics``); ``artifacts`` collects the RTL, scripts, netlist and
+    tool logs as the stages produce them.
     """
 
     def __init__(self, task: Task, rtl: str, root: Path, limits: StageLimits, artifacts: dict[str, str],
-                 tech: Technology):
-        self.task, self.rtl, self.root, self.tech = task, rtl, root, tech
+                 tech: Technology, lint: LintPolicy = DEFAULT_LINT):
+        self.task, self.rtl, self.root, self.tech, self.lint = task, rtl, root, tech, lint
         self.stage_limits, self.artifacts = limits, artifacts
         self.views: dict[str, str] = {}
+        self.netlist, self.stat, self.metrics = "", {}, None
 
     def _dir(self, name: str, files: dict[str, str] | None = None) -> Path:
         path = Path(tempfile.mkdtemp(prefix=f"{name}-", dir=self.root))
@@ -157,6 +165,34 @@ class Cascade:
 
     def _log(self, name: str, output: str) -> None:
         self.artifacts[f"{name}.log"] = self.artifacts.get(f"{name}.log", "") + output[-LOG_TAIL:]
+
+    def _run(self, stages: list[tuple[str, Callable[[], StageResult]]]) -> list[StageResult]:
+        """Run ``stages`` in order until one fails; return their results. A bug of rtlbo's fails its
+        stage with the exception (so that every task of a suite gets a record), an installation
+        problem (RtlboError) stops the evaluation."""
+        results = []
+        for name, stage in stages:
+            start = time.monotonic()
+            try:
+                result = stage()
+            except RtlboError:
+                raise
+            except Exception as exc:
+                result = StageResult(name, FAILED, time.monotonic() - start,
+                                     f"rtlbo internal error: {type(exc).__name__}: {exc}"[:240])
+            results.append(result)
+            if not result.passed:
+                break
+        return results
+
+    def front(self) -> list[StageResult]:
+        """Run syntax and RTL simulation (the stages that depend on the RTL and the task only)."""
+        return self._run([("syntax", self.syntax), ("simulation", self.simulation)])
+
+    def back(self, recipe: Recipe) -> list[StageResult]:
+        """Run synthesis with ``recipe``, gate-level simulation and STA (setting ``metrics``)."""
+        return self._run([("synthesis", lambda: self.synthesis(recipe)), ("gatesim", self.gatesim),
+                          ("sta", self.sta)])
 
     def _screen(self) -> Screen:
         harness = [path.read_text(errors="replace") for path in self.task.harness]
@@ -190,17 +226,13 @@ class Cascade:
 
     # -- front: depends on the RTL and the task only ------------------------------------------
 
-    def front(self) -> list[StageResult]:
-        """Run syntax and RTL simulation; return their results (simulation only if syntax passed)."""
-        syntax = self.syntax()
-        return [syntax, self.simulation()] if syntax.passed else [syntax]
-
     def syntax(self) -> StageResult:
-        """Screen and preprocess the candidate, then compile it with iverilog and lint it with Yosys."""
+        """Screen and preprocess the candidate, compile it with iverilog, and record what Yosys's
+        lint finds (failing on the findings the lint policy forbids)."""
         start = time.monotonic()
 
-        def failed(reason: str) -> StageResult:
-            return StageResult("syntax", FAILED, time.monotonic() - start, reason)
+        def failed(reason: str, details: dict | None = None) -> StageResult:
+            return StageResult("syntax", FAILED, time.monotonic() - start, reason, details or {})
 
         refusal = self.prepare()
         if refusal:
@@ -216,12 +248,19 @@ class Cascade:
         self._log("syntax", run.output)
         if not run.ok:
             return failed(run.failure("iverilog", limits.timeout_s))
-        run = YOSYS.run_script(self._dir("lint", {CANDIDATE: self.views["synthesis"]}), _lint_script(self.task.top),
-                               limits)
+        work = self._dir("lint", {CANDIDATE: self.views["synthesis"]})
+        run = YOSYS.run_script(work, lint_script(CANDIDATE, self.task.top), limits)
         self._log("syntax", run.output)
-        if not run.ok:
-            return failed(_lint_reason(run, limits.timeout_s))
-        return StageResult("syntax", PASSED, time.monotonic() - start)
+        found = findings(run.output)
+        if not run.ok and not found:
+            reason = run.failure("yosys", limits.timeout_s)
+            found = [Finding("unsynthesizable", f"Yosys cannot synthesize it: {reason}")]
+        details = {"findings": [asdict(f) for f in found]} if found else {}
+        forbidden = self.lint.violation(found)
+        if forbidden is not None:
+            return failed(f"{forbidden.message}; the lint policy forbids {forbidden.kind} (fix the design, or "
+                          "allow it in the campaign's constraints.lint)", details)
+        return StageResult("syntax", PASSED, time.monotonic() - start, "", details)
 
     def simulation(self) -> StageResult:
         """Simulate the candidate RTL against the testbench."""
@@ -257,28 +296,13 @@ class Cascade:
 
     # -- back: depends on the recipe and the technology too ------------------------------------
 
-    def back(self, recipe: Recipe) -> tuple[list[StageResult], Metrics | None]:
-        """Run synthesis, gate-level simulation and STA; return their results and the metrics."""
-        synthesis, netlist, stat = self.synthesis(recipe)
-        if not synthesis.passed:
-            return [synthesis], None
-        gatesim = self.gatesim(netlist)
-        if not gatesim.passed:
-            return [synthesis, gatesim], None
-        sta, metrics = self.sta(netlist, stat)
-        return [synthesis, gatesim, sta], metrics
-
-    def gatesim(self, netlist: str) -> StageResult:
-        """Simulate the mapped ``netlist`` with the liberty's cell models against the testbench."""
-        return self._simulate("gatesim", {"netlist.v": netlist}, (self.tech.cell_models,))
-
-    def synthesis(self, recipe: Recipe) -> tuple[StageResult, str, dict]:
-        """Synthesize with ``recipe``; return the stage, the netlist text and Yosys's stat."""
+    def synthesis(self, recipe: Recipe) -> StageResult:
+        """Synthesize with ``recipe`` into ``netlist`` and Yosys's ``stat``."""
         start = time.monotonic()
         tech = self.tech
 
-        def failed(reason: str) -> tuple[StageResult, str, dict]:
-            return StageResult("synthesis", FAILED, time.monotonic() - start, reason), "", {}
+        def failed(reason: str) -> StageResult:
+            return StageResult("synthesis", FAILED, time.monotonic() - start, reason)
 
         refusal = self.prepare()  # the front stages may have come from the cache
         if refusal:
@@ -304,16 +328,20 @@ class Cascade:
         if unmapped:
             return failed(f"unmapped cells after technology mapping: {', '.join(unmapped[:5])}; "
                           f"the liberty {tech.liberty.name} has no cell for them")
-        netlist = (work / "netlist.v").read_text()
-        self.artifacts["netlist.v"] = netlist
+        self.netlist, self.stat = (work / "netlist.v").read_text(), stat
+        self.artifacts["netlist.v"] = self.netlist
         details = {"cells": int(stat.get("num_cells", 0)), "cell_types": cells}
-        return StageResult("synthesis", PASSED, time.monotonic() - start, "", details), netlist, stat
+        return StageResult("synthesis", PASSED, time.monotonic() - start, "", details)
 
-    def sta(self, netlist: str, stat: dict) -> tuple[StageResult, Metrics | None]:
-        """Run OpenSTA at the task's clock; return the stage and the PPA metrics."""
+    def gatesim(self) -> StageResult:
+        """Simulate the mapped ``netlist`` with the liberty's cell models against the testbench."""
+        return self._simulate("gatesim", {"netlist.v": self.netlist}, (self.tech.cell_models,))
+
+    def sta(self) -> StageResult:
+        """Run OpenSTA on ``netlist`` at the task's clock; set the PPA ``metrics``."""
         start = time.monotonic()
         tech = self.tech
-        sta_netlist, ties = _sta_netlist(netlist, self.task.top)
+        sta_netlist, ties = _sta_netlist(self.netlist, self.task.top)
         work = self._dir("sta", {"netlist.v": sta_netlist})
         script = _sta_script(self.task, tech, ties)
         self.artifacts["sta.tcl"] = script
@@ -327,47 +355,22 @@ class Cascade:
             # A netlist OpenSTA read only in part would give a flattering, wrong answer.
             reason = run.failure("opensta", limits.timeout_s) if not run.ok else (
                 f"opensta failed: {error.group(0)[:200]}" if error else "opensta printed no timing/power")
-            return StageResult("sta", FAILED, time.monotonic() - start, reason), None
+            return StageResult("sta", FAILED, time.monotonic() - start, reason)
         period = self.task.period_ns
         worst = float(slack.group(1))
-        if abs(worst) > 1e20:  # no constrained path (e.g. constant outputs)
+        if abs(worst) > 1e20:  # no constrained path (pure wiring, constant outputs)
             worst = period
-        metrics = Metrics(
-            area_um2=round(float(stat["area"]), 4),
+        # A design of no cells at all (wires, constants) has no area in Yosys's stat.
+        self.metrics = Metrics(
+            area_um2=round(float(self.stat.get("area", 0.0)), 4),
             delay_ns=round(period - worst, 6),
             slack_ns=round(worst, 6),
             power_mw=round(float(power.group(1)) * 1e3, 9),
             period_ns=period,
-            cells=int(stat.get("num_cells", 0)),
-            sequential_area_um2=round(float(stat.get("sequential_area", 0.0)), 4),
+            cells=int(self.stat.get("num_cells", 0)),
+            sequential_area_um2=round(float(self.stat.get("sequential_area", 0.0)), 4),
         )
-        return StageResult("sta", PASSED, time.monotonic() - start), metrics
-
-
-def _lint_script(top: str) -> str:
-    return "\n".join([
-        f"read_verilog -sv {CANDIDATE}",
-        f"hierarchy -check -top {top}",
-        "proc",
-        "flatten",
-        "opt_clean",
-        "select -assert-none t:$dlatch t:$adlatch t:$dlatchsr t:$_DLATCH_* t:$_DLATCHSR_*",
-        "check -assert",
-    ]) + "\n"
-
-
-def _lint_reason(run: ToolRun, timeout_s: float) -> str:
-    """Return a one-line reason for a failed Yosys lint: latch, loop, or Yosys's own error."""
-    latch = re.search(r"Latch inferred for signal `([^']+)'", run.output)
-    if latch:
-        signal = latch.group(1).split(".")[-1].lstrip("\\")
-        return (f"latch inferred for signal '{signal}'; assign it on every path of its always "
-                "block (or give it a default) to keep the design synchronous")
-    loop = re.search(r"found logic loop[^\n]*\n(?:.*\n){0,3}?\s*wire\s+(\S+)", run.output)
-    if loop or "logic loop" in run.output:
-        wire = loop.group(1).lstrip("\\") if loop else "unknown"
-        return f"combinational loop (through {wire}); break it with a register or fix the logic"
-    return run.failure("yosys", timeout_s)
+        return StageResult("sta", PASSED, time.monotonic() - start)
 
 
 def _synthesis_reason(run: ToolRun, timeout_s: float, tech: Technology) -> str:

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from objectives.lint import Finding
+
 STAGES = ("syntax", "simulation", "synthesis", "gatesim", "sta")
 PASSED, FAILED, SKIPPED = "passed", "failed", "skipped"
 
@@ -70,6 +72,12 @@ class Evaluation:
     def _passed(self, name: str) -> bool:
         stage = self.stage(name)
         return stage is not None and stage.passed
+
+    @property
+    def findings(self) -> list[Finding]:
+        """The lint's findings about the design (recorded by the syntax stage)."""
+        syntax = self.stage("syntax")
+        return [Finding(**f) for f in syntax.details.get("findings", [])] if syntax else []
 
     @property
     def functional(self) -> bool:

@@ -31,6 +31,14 @@ def ppa(metrics: Metrics) -> dict[str, float]:
     return {"power": metrics.power_mw, "delay": metrics.delay_ns, "area": metrics.area_um2}
 
 
+def ppa_ratio(metrics: Metrics, base: Metrics) -> dict[str, float]:
+    """Return each objective of ``metrics`` divided by the baseline's. Where the baseline is zero (a
+    design of wires and constants: no cells, no delay, no power), zero is a ratio of 1 and anything
+    more is counted at the cap."""
+    return {k: v / b if b > 0 else (1.0 if v <= 0 else PPA_CAP)
+            for (k, v), b in zip(ppa(metrics).items(), ppa(base).values(), strict=True)}
+
+
 @dataclass
 class Score:
     """A configuration's aggregate over the suite: objectives (None when some task has no PPA),
@@ -71,7 +79,7 @@ def score(evaluations: list[Evaluation], baseline: dict[str, Metrics], cap: floa
 
 def _task_ratio(samples: list[Evaluation], base: Metrics, cap: float | None) -> dict[str, float] | None:
     def ratio(e: Evaluation) -> dict[str, float]:
-        return {k: v / ppa(base)[k] for k, v in ppa(e.metrics).items()}
+        return ppa_ratio(e.metrics, base)
 
     if cap is None:
         if any(e.metrics is None for e in samples):
@@ -115,7 +123,7 @@ def _task_summary(samples: list[Evaluation], base: Metrics | None, ratio: dict |
     summary: dict = {"feasible": best.feasible, "failure": best.failure, "key": best.key, "sample": best.sample,
                      "metrics": asdict(best.metrics) if best.metrics else None}
     if best.metrics is not None and base is not None:
-        summary["ratio"] = {k: v / ppa(base)[k] for k, v in ppa(best.metrics).items()}
+        summary["ratio"] = ppa_ratio(best.metrics, base)
     if len(samples) > 1 or best.sample is not None:
         summary["ppa"] = ratio
         summary["funnel"] = stage_counts(samples)

@@ -30,7 +30,7 @@ def evaluation_table(evaluations: list[Evaluation]) -> Table:
     return table
 
 
-_STAGE_CAPTION = ("lint = iverilog + Yosys read, sim = RTL simulation, syn = Yosys/ABC, "
+_STAGE_CAPTION = ("lint = screen, iverilog and Yosys's lint, sim = RTL simulation, syn = Yosys/ABC, "
                   "gls = gate-level simulation, sta = OpenSTA")
 
 
@@ -39,8 +39,11 @@ def _slack(slack: float) -> str:
 
 
 def failure_lines(evaluations: list[Evaluation]) -> list[str]:
-    """Return one line per evaluation that is not feasible, naming the stage and the reason."""
-    return [f"[red]{e.task}[/] {e.failure}" for e in evaluations if not e.feasible]
+    """Return one line per evaluation that is not feasible, naming the stage and the reason, and one
+    per lint finding the design passed with."""
+    lines = [f"[red]{e.task}[/] {e.failure}" for e in evaluations if not e.feasible]
+    return lines + [f"[yellow]{e.task}[/] lint: {f.kind}: {f.message}" for e in evaluations for f in e.findings
+                    if e.stage("syntax").passed]
 
 
 def suite_table(suite: Suite) -> Table:
