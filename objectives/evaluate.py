@@ -29,7 +29,7 @@ from objectives.screen import SIMULATION_TASKS, Screen, seal, sealed_output
 from objectives.tasks import WARNING_FLAGS, Task, parse_verdict
 from objectives.technology import Technology, cell_names
 from objectives.toolchain import IVERILOG, OPENSTA, YOSYS, tool_versions
-from objectives.verilog import blank_calls, module_names, scope_names
+from objectives.verilog import blank_calls, module_names, scope_names, uses_defines
 
 # Bump when the cascade's measurement changes, so that old cache entries are not reused.
 EVALUATOR_VERSION = 4
@@ -210,18 +210,20 @@ class Cascade:
             return refusal
         work = self._dir("preprocess", {CANDIDATE: self.rtl})
         limits = self.stage_limits.limits(self.stage_limits.simulation_s)
-        views = {}
+        texts: dict[str, str] = {}
         for view, defines in VIEWS.items():
+            if texts and not uses_defines(self.rtl, set(defines)):
+                texts[view] = texts["simulation"]  # the defines cannot change a thing: one run is enough
+                continue
             run = IVERILOG.preprocess(work, CANDIDATE, f"{view}.v", defines, limits)
             self._log("syntax", run.output)
             if not run.ok:
                 return run.failure("the iverilog preprocessor", limits.timeout_s)
-            text = (work / f"{view}.v").read_text(errors="replace")
-            refusal = screen.preprocessed(text)
+            texts[view] = (work / f"{view}.v").read_text(errors="replace")
+            refusal = screen.preprocessed(texts[view])
             if refusal:
                 return refusal
-            views[view] = blank_calls(text, SIMULATION_TASKS) if view == "synthesis" else text
-        self.views = views
+        self.views = {**texts, "synthesis": blank_calls(texts["synthesis"], SIMULATION_TASKS)}
         return None
 
     # -- front: depends on the RTL and the task only ------------------------------------------

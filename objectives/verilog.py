@@ -74,6 +74,13 @@ def tokens(text: str, comments: bool = False) -> Iterator[Token]:
             yield Token(kind, match.group(), match.start(), line)
 
 
+def uses_defines(text: str, names: set[str]) -> bool:
+    """Whether defining the macros ``names`` can change what the preprocessor makes of ``text``:
+    it has conditional compilation, uses one of them, or pastes tokens (which could build either)."""
+    conditional = {"`ifdef", "`ifndef", "`elsif", "``", *(f"`{name}" for name in names)}
+    return any(t.kind == "directive" and t.text in conditional for t in tokens(text))
+
+
 def strip_comments(text: str) -> str:
     """Return ``text`` with every comment replaced by blanks (line numbers kept)."""
     return _blank(text, [(t.start, t.end) for t in tokens(text, comments=True) if t.kind == "comment"])

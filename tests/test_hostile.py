@@ -148,7 +148,8 @@ def _snapshot(root: Path) -> dict[str, bytes]:
 
 
 def _descendants() -> list[str]:
-    """Return the command names of this process's live descendants."""
+    """Return the command names of this process's live descendants that a tool run started (their
+    environment is the sandbox's)."""
     children: dict[int, list[int]] = {}
     names: dict[int, str] = {}
     for entry in Path("/proc").iterdir():
@@ -156,18 +157,19 @@ def _descendants() -> list[str]:
             continue
         try:
             stat = (entry / "stat").read_text()
+            tool = b"HOME=/rtlbo/work" in (entry / "environ").read_bytes()
         except OSError:
             continue
         name, rest = stat[stat.index("(") + 1 : stat.rindex(")")], stat[stat.rindex(")") + 2 :].split()
         if rest[0] != "Z":
             children.setdefault(int(rest[1]), []).append(int(entry.name))
-            names[int(entry.name)] = name
+            names[int(entry.name)] = name if tool else ""
     found, frontier = [], [os.getpid()]
     while frontier:
         for child in children.get(frontier.pop(), []):
             found.append(names[child])
             frontier.append(child)
-    return found
+    return [name for name in found if name]
 
 
 @pytest.mark.parametrize("case", sorted(CORPUS))
