@@ -28,6 +28,12 @@ ABC_SCRIPTS: dict[str, str | None] = {
     "&dch -f; &nf -p {D}; &put",
 }
 ADDERS = ("default", "kogge-stone", "han-carlson", "sklansky")
+# Every internal flip-flop and latch type but those with an asynchronous load ($_ALDFF*_), which
+# dfflegalize then emulates with set/reset flip-flops.
+LEGALIZE_ASYNC_LOAD = "dfflegalize " + " ".join(
+    f"-cell {cell} 01" for cell in ("$_DFF_?_", "$_DFF_???_", "$_DFFE_????_", "$_DFFSR_???_", "$_DFFSRE_????_",
+                                     "$_SDFF_???_", "$_SDFFE_????_", "$_SDFFCE_????_", "$_DLATCH_?_", "$_DLATCH_???_",
+                                     "$_DLATCHSR_???_", "$_SR_??_"))
 
 
 class Recipe(BaseModel):
@@ -113,6 +119,9 @@ class Recipe(BaseModel):
             abc += ["-script", "abc.script"]
         if self.gate_sizing:
             abc += ["-constr", "abc.constr"]
+        # Flip-flops with an asynchronous load, which liberties rarely have, become set/reset ones
+        # (dfflibmap maps every other kind, inverting polarities as needed).
+        lines.append(LEGALIZE_ASYNC_LOAD)
         if self.retime:
             # First ABC sees the flip-flops (as generic latches) and retimes them with its default
             # script (dretime); the flip-flops are mapped after, then the recipe's own ABC runs.

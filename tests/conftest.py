@@ -3,12 +3,13 @@ OpenSTA."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
 from objectives.cache import EvalCache
-from objectives.suites import load_suite
+from objectives.suites import Suite, load_suite
 from objectives.tasks import Task
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -30,3 +31,19 @@ def cache(tmp_path: Path) -> EvalCache:
 def _isolated_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     """Commands under test never touch the user's ~/.cache."""
     monkeypatch.setenv("RTLBO_CACHE", str(tmp_path_factory.getbasetemp() / "session-cache.sqlite"))
+
+
+def make_suite(root: Path, tasks: dict[str, tuple[str, str, str]]) -> Suite:
+    """Write tasks in the built-in layout into ``root`` and load them as the suite ``tasks:root``.
+
+    ``tasks`` maps a name to (reference RTL, testbench, extra task.toml lines such as the clock).
+    """
+    for name, (rtl, testbench, toml) in tasks.items():
+        folder = root / name
+        folder.mkdir()
+        top = re.search(r"module\s+(\w+)", rtl).group(1)
+        (folder / "task.toml").write_text(f'top = "{top}"\n{toml or "period_ns = 10.0"}\n')
+        (folder / "spec.md").write_text(f"# {name}\n")
+        (folder / "reference.v").write_text(rtl)
+        (folder / "testbench.v").write_text(testbench)
+    return load_suite(f"tasks:{root}")

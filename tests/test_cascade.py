@@ -14,6 +14,8 @@ from objectives.suites import load_suite
 from objectives.tasks import Task
 from objectives.technology import Technology
 
+from .conftest import make_suite
+
 BUILTIN = [t.name for t in load_suite("builtin").tasks]
 
 
@@ -170,3 +172,33 @@ def test_kept_hierarchy_with_constant_ports_is_measured(builtin):
     assert all(s.passed for s in kept.stages), kept.failure
     assert kept.metrics.area_um2 > 2 * flat.metrics.area_um2
     assert kept.metrics.power_mw > flat.metrics.power_mw
+
+
+ASYNC_LOAD = """module async_load(input clk, input load, input [3:0] value, input [3:0] d, output reg [3:0] q);
+  always @(posedge clk or posedge load) if (load) q <= value; else q <= d;
+endmodule
+"""
+ASYNC_LOAD_TB = """module tb;
+  reg clk = 0, load = 0; reg [3:0] value = 0, d = 0; wire [3:0] q; integer m = 0, c = 0;
+  async_load dut(.clk(clk), .load(load), .value(value), .d(d), .q(q));
+  initial begin
+    repeat (40) begin
+      value = $random; d = $random; #1 load = 1;  // an asynchronous load, between clock edges
+      #1 c = c + 1; if (q !== value) m = m + 1;
+      load = 0; #1 clk = 1; #1 clk = 0;          // then a clock edge takes d
+      c = c + 1; if (q !== d) m = m + 1;
+    end
+    $display("RESULT: %s mismatches=%0d checks=%0d", m ? "FAIL" : "PASS", m, c); $finish;
+  end
+endmodule
+"""
+
+
+def test_a_flip_flop_with_asynchronous_load_maps_onto_set_reset_cells(tmp_path: Path):
+    """The liberty has no asynchronous-load flip-flop: synthesis builds it from DFFSR, and the
+    netlist passes the testbench."""
+    clock = 'clock = "clk"\nperiod_ns = 10.0'
+    task = make_suite(tmp_path, {"async_load": (ASYNC_LOAD, ASYNC_LOAD_TB, clock)}).tasks[0]
+    evaluation = evaluate(task)
+    assert evaluation.feasible, evaluation.failure
+    assert "DFFSR" in evaluation.stage("synthesis").details["cell_types"]

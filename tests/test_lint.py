@@ -13,7 +13,8 @@ import pytest
 
 from objectives.evaluate import Cascade, evaluate
 from objectives.lint import LintPolicy
-from objectives.suites import load_suite
+
+from .conftest import make_suite
 
 RTLBO = Path(sys.executable).parent / "rtlbo"
 
@@ -54,7 +55,7 @@ def test_an_undriven_output_is_a_finding_not_a_syntax_failure(builtin):
 
 def test_a_design_yosys_cannot_read_keeps_its_simulation_verdict(tmp_path: Path):
     """`always @(posedge clk or rst)` simulates as its benchmark expects; only synthesis fails."""
-    suite = _suite(tmp_path, {"level_reset": (LEVEL_RESET, LEVEL_RESET_TB, 'clock = "clk"\nperiod_ns = 10.0\n')})
+    suite = make_suite(tmp_path, {"level_reset": (LEVEL_RESET, LEVEL_RESET_TB, 'clock = "clk"\nperiod_ns = 10.0\n')})
     evaluation = evaluate(suite.tasks[0])
     assert evaluation.functional, evaluation.failure
     assert [f.kind for f in evaluation.findings] == ["unsynthesizable"]
@@ -63,7 +64,7 @@ def test_a_design_yosys_cannot_read_keeps_its_simulation_verdict(tmp_path: Path)
 
 
 def test_designs_of_wires_and_constants_measure_and_a_suite_gives_every_task_a_record(tmp_path: Path):
-    suite = _suite(tmp_path, {"wires": (WIRES, WIRES_TB, ""), "level_reset": (LEVEL_RESET, LEVEL_RESET_TB,
+    suite = make_suite(tmp_path, {"wires": (WIRES, WIRES_TB, ""), "level_reset": (LEVEL_RESET, LEVEL_RESET_TB,
                                                                              'clock = "clk"\nperiod_ns = 10.0\n')})
     wires = evaluate(suite.select(["wires"])[0])
     assert wires.feasible, wires.failure
@@ -84,18 +85,6 @@ def test_a_bug_in_a_stage_fails_that_stage_with_its_reason(builtin, monkeypatch)
     stage = evaluation.stage("gatesim")
     assert stage.status == "failed" and stage.reason == "rtlbo internal error: ValueError: boom"
     assert evaluation.stage("sta").status == "skipped"
-
-
-def _suite(root: Path, tasks: dict[str, tuple[str, str, str]]):
-    for name, (rtl, testbench, clock) in tasks.items():
-        folder = root / name
-        folder.mkdir()
-        top = re.search(r"module\s+(\w+)", rtl).group(1)
-        (folder / "task.toml").write_text(f'top = "{top}"\n{clock or "period_ns = 10.0"}\n')
-        (folder / "spec.md").write_text(f"# {name}\n")
-        (folder / "reference.v").write_text(rtl)
-        (folder / "testbench.v").write_text(testbench)
-    return load_suite(f"tasks:{root}")
 
 
 WIRES = "module wires(input [3:0] a, output [3:0] y, output one);\n  assign y = {a[0], a[1], a[2], a[3]};\n" \
