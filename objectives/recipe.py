@@ -13,19 +13,20 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from objectives.files import load_yaml, parse_model
 
-# ABC scripts run between Yosys's `read_lib` and `write_blif`; {D} is the delay target option.
-ABC_SCRIPTS: dict[str, str | None] = {
-    "yosys-default": None,  # Yosys's built-in liberty script: ... &dch -f; &nf {D}
-    "resyn2": "strash; balance; rewrite; refactor; balance; rewrite; rewrite -z; balance; "
-    "refactor -z; rewrite -z; balance; map {D}",
-    "compress2rs": "strash; balance -l; resub -K 6 -l; rewrite -l; resub -K 6 -N 2 -l; "
-    "refactor -l; resub -K 8 -l; balance -l; resub -K 8 -N 2 -l; rewrite -l; resub -K 10 -l; "
-    "rewrite -z -l; resub -K 10 -N 2 -l; balance -l; resub -K 12 -l; refactor -z -l; "
-    "resub -K 12 -N 2 -l; rewrite -z -l; balance -l; map {D}",
-    "dch-map": "strash; &get -n; &fraig -x; &put; scorr; dc2; strash; dch -f; map {D}",
-    "area": "strash; &get -n; &fraig -x; &put; scorr; dc2; strash; dch -f; amap",
-    "speed": "strash; &get -n; &fraig -x; &put; scorr; dc2; strash; &get -n; &syn2; "
-    "&dch -f; &nf -p {D}; &put",
+# ABC scripts run between Yosys's `read_lib` and `write_blif`, as (optimization, mapping); {D} is the
+# delay target option. Retiming (dretime) goes between the two; gate sizing after the mapping.
+ABC_SCRIPTS: dict[str, tuple[str, str]] = {
+    # Yosys's built-in liberty script, used as is when nothing is added to it.
+    "yosys-default": ("strash; &get -n; &fraig -x; &put; scorr; dc2", "strash; &get -n; &dch -f; &nf {D}; &put"),
+    "resyn2": ("strash; balance; rewrite; refactor; balance; rewrite; rewrite -z; balance; refactor -z; rewrite -z; "
+               "balance", "map {D}"),
+    "compress2rs": ("strash; balance -l; resub -K 6 -l; rewrite -l; resub -K 6 -N 2 -l; refactor -l; resub -K 8 -l; "
+                    "balance -l; resub -K 8 -N 2 -l; rewrite -l; resub -K 10 -l; rewrite -z -l; resub -K 10 -N 2 -l; "
+                    "balance -l; resub -K 12 -l; refactor -z -l; resub -K 12 -N 2 -l; rewrite -z -l; balance -l",
+                    "map {D}"),
+    "dch-map": ("strash; &get -n; &fraig -x; &put; scorr; dc2", "strash; dch -f; map {D}"),
+    "area": ("strash; &get -n; &fraig -x; &put; scorr; dc2", "strash; dch -f; amap"),
+    "speed": ("strash; &get -n; &fraig -x; &put; scorr; dc2", "strash; &get -n; &syn2; &dch -f; &nf -p {D}; &put"),
 }
 ADDERS = ("default", "kogge-stone", "han-carlson", "sklansky")
 # Every internal flip-flop and latch type but those with an asynchronous load ($_ALDFF*_), which
@@ -61,7 +62,7 @@ class Recipe(BaseModel):
     )
     gate_sizing: bool = Field(False, description="ABC gate up/down-sizing after mapping (upsize; dnsize)")
     buffering: bool = Field(True, description="with gate_sizing: buffer high-fanout nets first (buffer -p)")
-    retime: bool = Field(False, description="let ABC retime flip-flops (abc -dff with dretime)")
+    retime: bool = Field(False, description="let ABC retime flip-flops (abc -dff, dretime before the mapping)")
 
     @classmethod
     def load(cls, path: str | Path) -> Recipe:
@@ -83,17 +84,14 @@ class Recipe(BaseModel):
 
     def abc_script(self, period_ns: float) -> str | None:
         """Return the ABC script for a clock of ``period_ns``, or None for Yosys's built-in one."""
-        target = self.delay_target_ps(period_ns)
-        delay = f"-D {target}" if target else ""
-        script = ABC_SCRIPTS[self.abc_recipe]
-        if script is None and not self.gate_sizing:
+        if self.abc_recipe == "yosys-default" and not (self.gate_sizing or self.retime):
             return None
-        if script is None:
-            script = "strash; &get -n; &fraig -x; &put; scorr; dc2; dretime; strash; &get -n; &dch -f; &nf {D}; &put"
+        target = self.delay_target_ps(period_ns)
+        optimize, mapping = ABC_SCRIPTS[self.abc_recipe]
+        steps = [optimize, *(["dretime"] if self.retime else []), mapping]
         if self.gate_sizing:
-            buffering = ["buffer -p"] if self.buffering else []
-            script = "; ".join([script, "topo", *buffering, "upsize {D}", "dnsize {D}"])
-        return " ".join(script.replace("{D}", delay).split())
+            steps += ["topo", *(["buffer -p"] if self.buffering else []), "upsize {D}", "dnsize {D}"]
+        return " ".join("; ".join(steps).replace("{D}", f"-D {target}" if target else "").split())
 
     def yosys_script(self, sources: list[str], top: str, liberty: str, period_ns: float) -> str:
         """Return the Yosys script that reads ``sources``, synthesizes ``top`` for a clock of
@@ -123,10 +121,10 @@ class Recipe(BaseModel):
         # (dfflibmap maps every other kind, inverting polarities as needed).
         lines.append(LEGALIZE_ASYNC_LOAD)
         if self.retime:
-            # First ABC sees the flip-flops (as generic latches) and retimes them with its default
-            # script (dretime); the flip-flops are mapped after, then the recipe's own ABC runs.
-            lines += [f"dfflibmap -prepare -liberty {liberty}", " ".join(["abc", "-dff", "-liberty", liberty, *target]),
-                      f"dfflibmap -liberty {liberty}", " ".join(abc)]
+            # ABC sees the flip-flops (as latches) and retimes them within the recipe's own script;
+            # they are legalized for the liberty before and mapped onto its cells after.
+            lines += [f"dfflibmap -prepare -liberty {liberty}", " ".join([*abc, "-dff"]),
+                      f"dfflibmap -liberty {liberty}"]
         else:
             lines += [f"dfflibmap -liberty {liberty}", " ".join(abc)]
         lines += [

@@ -202,3 +202,14 @@ def test_a_flip_flop_with_asynchronous_load_maps_onto_set_reset_cells(tmp_path: 
     evaluation = evaluate(task)
     assert evaluation.feasible, evaluation.failure
     assert "DFFSR" in evaluation.stage("synthesis").details["cell_types"]
+
+
+def test_retiming_composes_with_the_recipe_the_delay_target_and_sizing(builtin):
+    """With retime on, the ABC recipe, its delay target and gate sizing still act (one ABC run sees
+    the flip-flops), so each gives its own netlist."""
+    task = builtin["fir4"]
+    recipes = [Recipe(retime=True), Recipe(retime=True, abc_recipe="area"), Recipe(retime=True, abc_recipe="speed"),
+               Recipe(retime=True, gate_sizing=True), Recipe(retime=True, abc_recipe="resyn2"),
+               Recipe(retime=True, abc_recipe="resyn2", abc_delay_target=0.5)]
+    netlists = [evaluate(task, recipe).artifacts["netlist.v"] for recipe in recipes]
+    assert len(set(netlists)) == len(recipes)

@@ -27,9 +27,10 @@ def test_each_knob_shows_in_the_script():
         assert flag in synth
     assert "-flatten" not in synth
     assert "fsm -encoding binary" in script
-    assert "abc -dff -liberty cells.lib -D 1200\ndfflibmap -liberty cells.lib\n" in script
-    assert "abc -liberty cells.lib -D 1200 -script abc.script -constr abc.constr\n" in script
-    assert r.abc_script(3.0).endswith("map -D 1200; topo; buffer -p; upsize -D 1200; dnsize -D 1200")
+    # Retiming composes with the recipe, the delay target and sizing: one ABC run sees the flip-flops.
+    assert ("dfflibmap -prepare -liberty cells.lib\nabc -liberty cells.lib -D 1200 -script abc.script "
+            "-constr abc.constr -dff\ndfflibmap -liberty cells.lib\n") in script
+    assert r.abc_script(3.0).endswith("balance; dretime; map -D 1200; topo; buffer -p; upsize -D 1200; dnsize -D 1200")
     unbuffered = r.model_copy(update={"buffering": False})
     assert unbuffered.abc_script(3.0).endswith("map -D 1200; topo; upsize -D 1200; dnsize -D 1200")
     assert Recipe(buffering=False).abc_script(3.0) is None  # buffering acts only with gate sizing
