@@ -107,7 +107,13 @@ def evaluate(
             if cache is not None:
                 cache.put_stages(front_key, stages)
         if all(s.passed for s in stages):
-            stages = stages + cascade.back(recipe)
+            stages = stages + cascade.synthesize(recipe)
+        reused = False
+        if stages[-1].name == "synthesis" and stages[-1].passed:
+            netlist_key = content_hash({"front": front_key, "netlist": _sha256(cascade.netlist),
+                                        "tech": tech.fingerprint()})
+            measured, reused = _measure(cascade, cache, netlist_key)
+            stages = stages + measured
     done = {s.name for s in stages}
     stages += [StageResult(name, SKIPPED) for name in STAGES if name not in done]
     evaluation = Evaluation(
@@ -115,17 +121,41 @@ def evaluate(
         suite=task.suite,
         key=key,
         rtl_origin=rtl_origin,
-        rtl_sha256=hashlib.sha256(rtl.encode()).hexdigest(),
+        rtl_sha256=_sha256(rtl),
         recipe=recipe.model_dump(),
         stages=stages,
         metrics=cascade.metrics,
         tool_versions=tool_versions(),
         seconds=round(time.monotonic() - start, 4),
         artifacts=artifacts,
+        netlist_sha256=_sha256(cascade.netlist) if cascade.netlist else "",
+        measurement_reused=reused,
     )
     if cache is not None:
         cache.put(evaluation)
     return evaluation
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _measure(cascade: Cascade, cache: EvalCache | None, netlist_key: str) -> tuple[list[StageResult], bool]:
+    """Return the stages after synthesis, and whether they were reused: an earlier evaluation of the
+    same RTL that synthesized to the same netlist (another recipe, the same gates) measured it already."""
+    if cache is not None and (hit := cache.get_record("netlist", netlist_key)) is not None:
+        cascade.metrics = Metrics(**hit["metrics"]) if hit["metrics"] else None
+        cascade.artifacts.update(hit["artifacts"])
+        return [StageResult(**stage) for stage in hit["stages"]], True
+    before = set(cascade.artifacts)
+    stages = cascade.measure()
+    if cache is not None:
+        cache.put_record("netlist", netlist_key, {
+            "stages": [asdict(stage) for stage in stages],
+            "metrics": asdict(cascade.metrics) if cascade.metrics else None,
+            "artifacts": {name: text for name, text in cascade.artifacts.items() if name not in before},
+        })
+    return stages, False
 
 
 def rejected(task: Task, recipe: Recipe, reason: str, *, rtl_origin: str, text: str = "") -> Evaluation:
@@ -134,7 +164,7 @@ def rejected(task: Task, recipe: Recipe, reason: str, *, rtl_origin: str, text: 
     stages = [StageResult("syntax", FAILED, 0.0, reason)] + [StageResult(n, SKIPPED) for n in STAGES[1:]]
     return Evaluation(
         task=task.name, suite=task.suite, key=content_hash({"rejected": reason, "text": text}),
-        rtl_origin=rtl_origin, rtl_sha256=hashlib.sha256(text.encode()).hexdigest(),
+        rtl_origin=rtl_origin, rtl_sha256=_sha256(text),
         recipe=recipe.model_dump(), stages=stages, metrics=None, tool_versions=tool_versions(), seconds=0.0,
         artifacts={"answer.txt": text} if text else {},
     )
@@ -189,10 +219,14 @@ class Cascade:
         """Run syntax and RTL simulation (the stages that depend on the RTL and the task only)."""
         return self._run([("syntax", self.syntax), ("simulation", self.simulation)])
 
-    def back(self, recipe: Recipe) -> list[StageResult]:
-        """Run synthesis with ``recipe``, gate-level simulation and STA (setting ``metrics``)."""
-        return self._run([("synthesis", lambda: self.synthesis(recipe)), ("gatesim", self.gatesim),
-                          ("sta", self.sta)])
+    def synthesize(self, recipe: Recipe) -> list[StageResult]:
+        """Run synthesis with ``recipe`` (setting ``netlist`` and ``stat``)."""
+        return self._run([("synthesis", lambda: self.synthesis(recipe))])
+
+    def measure(self) -> list[StageResult]:
+        """Run the stages that depend on the netlist only: gate-level simulation and STA (setting
+        ``metrics``)."""
+        return self._run([("gatesim", self.gatesim), ("sta", self.sta)])
 
     def _screen(self) -> Screen:
         harness = [path.read_text(errors="replace") for path in self.task.harness]

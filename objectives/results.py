@@ -63,6 +63,8 @@ class Evaluation:
     seconds: float
     artifacts: dict[str, str] = field(default_factory=dict)
     sample: int | None = None
+    netlist_sha256: str = ""
+    measurement_reused: bool = False  # the netlist's measurement came from an earlier, identical netlist
     cached: bool = field(default=False, compare=False)
 
     def stage(self, name: str) -> StageResult | None:

@@ -121,7 +121,8 @@ def _task_summary(samples: list[Evaluation], base: Metrics | None, ratio: dict |
     sample, and the funnel when there are several samples."""
     best = _best(samples)
     summary: dict = {"feasible": best.feasible, "failure": best.failure, "key": best.key, "sample": best.sample,
-                     "metrics": asdict(best.metrics) if best.metrics else None}
+                     "metrics": asdict(best.metrics) if best.metrics else None, "netlist": best.netlist_sha256,
+                     "measurement_reused": best.measurement_reused}
     if best.metrics is not None and base is not None:
         summary["ratio"] = ppa_ratio(best.metrics, base)
     if len(samples) > 1 or best.sample is not None:

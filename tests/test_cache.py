@@ -41,3 +41,16 @@ def test_rtl_simulation_is_reused_across_recipes(builtin, cache):
 def test_without_cache_nothing_is_stored(builtin, cache):
     evaluate(builtin["mul8"])
     assert len(cache) == 0
+
+
+def test_a_netlist_seen_before_is_measured_once(builtin, cache):
+    """Two recipes that synthesize the same netlist share its gate-level simulation and STA."""
+    task = builtin["mul8"]
+    first = evaluate(task, Recipe(), cache=cache)
+    # The delay target does not act under Yosys's default ABC script: the same gates again.
+    second = evaluate(task, Recipe(abc_delay_target=0.7), cache=cache)
+    assert second.key != first.key and second.netlist_sha256 == first.netlist_sha256
+    assert not first.measurement_reused and second.measurement_reused
+    assert second.metrics == first.metrics and second.artifacts["sta.log"] == first.artifacts["sta.log"]
+    other = evaluate(task, Recipe(abc_recipe="area"), cache=cache)
+    assert other.netlist_sha256 != first.netlist_sha256 and not other.measurement_reused
