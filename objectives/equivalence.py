@@ -128,6 +128,18 @@ def prove(rtl: str, top: str, netlist: str, liberty: Path, workdir: Path, limits
         rtl, netlist, retimed, cell_models)
 
 
+# ABC's engines, as (method, commands). Sequential ones use a high conflict limit: induction then
+# proves the arithmetic between registers, where ABC's default gives up for far slower engines.
+CEC = ("combinational CEC (ABC &cec)", "&get -n; &cec -m")
+DPROVE = ("sequential from reset (ABC dprove)", "dprove -C 100000")
+# Unrolling the first cycles (temporal decomposition) starts induction after registers without a
+# reset have taken their first values, which correspondence needs when retiming renamed them all.
+TEMPOR = ("sequential from reset (ABC tempor + dprove)", "tempor -F 2; dprove -C 100000")
+# What an engine that has not concluded gets of the time left before the next one is tried: most
+# designs are decided within a second or two, and one not decided in 5 s rarely is by that engine.
+SLICE_S = 5.0
+
+
 class _Proof:
     """One call of :func:`prove`: the tool runs in ``workdir``, under one time budget."""
 
@@ -140,10 +152,10 @@ class _Proof:
     def done(self, outcome: str, method: str, reason: str = "", counterexample: str = "") -> Equivalence:
         return Equivalence(outcome, method, reason, counterexample, round(time.monotonic() - self.start, 4))
 
-    def left(self) -> Limits:
-        """Return the limits of the next tool run: what is left of the time budget."""
-        spent = time.monotonic() - self.start
-        return Limits(max(1.0, self.limits.timeout_s - spent), self.limits.memory_mb, self.limits.file_mb)
+    def left(self, at_most: float | None = None) -> Limits:
+        """Return the limits of the next tool run: what is left of the time budget (``at_most``)."""
+        seconds = max(1.0, self.limits.timeout_s - (time.monotonic() - self.start))
+        return Limits(min(seconds, at_most or seconds), self.limits.memory_mb, self.limits.file_mb)
 
     def over(self) -> bool:
         return time.monotonic() - self.start >= self.limits.timeout_s
@@ -163,31 +175,21 @@ class _Proof:
         failed = self.yosys(prepare_script(self.top, self.liberty, self.clocks, cut, *counts))
         if failed is not None:
             return failed
-        if cut:
-            proved = self.correspondence()
-            if proved is not None:
-                return proved
+        if cut and (proved := self.correspondence()) is not None:
+            return proved
         symbols = aiger_map((self.workdir / "miter.map").read_text())
         sequential = any(kind == "latch" for kind, _, _ in symbols)
-        method, verdict = self.abc(sequential, "miter.aig")
-        if verdict == PROVED:
-            return self.done(PROVED, method)
-        if verdict == UNKNOWN:
-            reason = (f"{method} exceeded the {self.limits.timeout_s:g} s time limit" if self.over()
-                      else f"{method} could not decide the miter (no proof, no counterexample)")
-            return self.done(UNKNOWN, method, reason)
-        cex = (self.workdir / "cex.txt").read_text() if (self.workdir / "cex.txt").is_file() else ""
-        table = counterexample(cex, symbols, self.declared, self.clocks, self.reset, self.reset_active, self.top)
-        if not table:
-            return self.done(UNKNOWN, method, "ABC found a difference but wrote no counterexample")
-        if cell_models is None:
-            return self.done(REFUTED, method, f"the outputs differ (counterexample in {COUNTEREXAMPLE})", table)
-        difference = replay(table, rtl, netlist, self.top, self.clocks, cell_models, self.workdir / "replay",
-                            self.left())
-        if difference is None:
-            return self.done(UNKNOWN, method, "the counterexample ABC found does not reproduce in simulation "
-                             "(it rests on x values the simulator resolves differently)", table)
-        return self.done(REFUTED, method, f"{difference} (counterexample in {COUNTEREXAMPLE})", table)
+        engines = [DPROVE, TEMPOR] if sequential else [CEC]
+        for i, (method, commands) in enumerate(engines):
+            last = i == len(engines) - 1
+            verdict = self.abc("miter.aig", commands, None if last else SLICE_S)
+            if verdict == PROVED:
+                return self.done(PROVED, method)
+            if verdict == REFUTED:
+                return self.refuted(method, commands, symbols, rtl, netlist, cell_models)
+        reason = (f"no engine concluded within the {self.limits.timeout_s:g} s time limit" if self.over()
+                  else "ABC could not decide the miter (no proof, no counterexample)")
+        return self.done(UNKNOWN, engines[-1][0], reason)
 
     def correspondence(self) -> Equivalence | None:
         """Try the proof with the registers (and other signals) both designs name alike cut into
@@ -197,13 +199,31 @@ class _Proof:
         if not cut:
             return None
         (self.workdir / "cut.v").write_text(miter_module(self.declared, self.reset, self.reset_active, cut))
-        if self.yosys(cut_script(self.clocks)) is not None:
-            return None
-        method, verdict = self.abc(True, "cut.aig")
-        if verdict != PROVED:
+        if self.yosys(cut_script(self.clocks)) is not None or self.abc("cut.aig", DPROVE[1], SLICE_S) != PROVED:
             return None
         signals = sum(p.direction == "input" for p in cut)
-        return self.done(PROVED, f"register correspondence ({signals} signals) + induction ({method})")
+        return self.done(PROVED, f"register correspondence ({signals} signals) + induction (ABC dprove)")
+
+    def refuted(self, method: str, commands: str, symbols: list[tuple[str, int, str]], rtl: str, netlist: str,
+                cell_models: Path | None) -> Equivalence:
+        """Return the outcome of an engine that found a difference: its counterexample as a table,
+        replayed in simulation when there are ``cell_models``."""
+        if "tempor" in commands:
+            # That counterexample belongs to the unrolled miter: find one of the miter itself.
+            self.abc("miter.aig", "bmc3")
+        cex = self.workdir / "cex.txt"
+        table = counterexample(cex.read_text() if cex.is_file() else "", symbols, self.declared, self.clocks,
+                               self.reset, self.reset_active, self.top)
+        if not table:
+            return self.done(UNKNOWN, method, "ABC found a difference but no counterexample within the time limit")
+        if cell_models is None:
+            return self.done(REFUTED, method, f"the outputs differ (counterexample in {COUNTEREXAMPLE})", table)
+        difference = replay(table, rtl, netlist, self.top, self.clocks, cell_models, self.workdir / "replay",
+                            self.left())
+        if difference is None:
+            return self.done(UNKNOWN, method, "the counterexample ABC found does not reproduce in simulation "
+                             "(it rests on x values the simulator resolves differently)", table)
+        return self.done(REFUTED, method, f"{difference} (counterexample in {COUNTEREXAMPLE})", table)
 
     def yosys(self, script: str) -> Equivalence | None:
         """Run a Yosys script; return the outcome when it failed (None when it ran)."""
@@ -220,22 +240,13 @@ class _Proof:
             return self.done(UNKNOWN, "none", f"{reason}: {first_error_line(run.output)}")
         return None
 
-    def abc(self, sequential: bool, aiger: str) -> tuple[str, str]:
-        """Decide the miter ``aiger`` with ABC; return (method, proved|refuted|unknown). A
-        counterexample is left in ``cex.txt``."""
+    def abc(self, aiger: str, commands: str, at_most: float | None = None) -> str:
+        """Run ABC ``commands`` on the miter ``aiger`` for at most ``at_most`` seconds of the time
+        left; return proved, refuted (the counterexample left in ``cex.txt``) or unknown."""
         (self.workdir / "cex.txt").unlink(missing_ok=True)
-        budget = self.left()
-        seconds = max(1, int(budget.timeout_s * 0.9))
-        if sequential:
-            # A high conflict limit lets induction prove arithmetic between registers, where
-            # ABC's default gives up and falls back to far slower engines.
-            method, engine = "ABC dprove", f"dprove -C 100000 -T {seconds}"
-        else:
-            method, engine = "ABC &cec", f"&get -n; &cec -m -T {seconds}"
-        run = YOSYS.abc(self.workdir, f"read {aiger}; {engine}; write_cex -a cex.txt", budget)
-        if run.timed_out:
-            return method, UNKNOWN
-        return method, _verdict(run.output)
+        limits = self.left(at_most)
+        run = YOSYS.abc(self.workdir, f"read {aiger}; {commands}; write_cex -a cex.txt", limits)
+        return UNKNOWN if run.timed_out else _verdict(run.output)
 
 
 def _check_arguments(top: str, declared: list[Port], clocks: tuple[str, ...], reset: str | None,
@@ -411,8 +422,8 @@ def counterexample(cex: str, symbols: list[tuple[str, int, str]], declared: list
                    reset: str | None, reset_active: str, top: str) -> str:
     """Return the counterexample as a table of input values per clock cycle, from ABC's
     ``write_cex -a`` text and the miter's AIGER map ("" when there is none)."""
-    frames = [line.strip() for line in cex.splitlines() if line.strip() and not line.startswith("#")]
-    frames = [f for f in frames[1:] if re.fullmatch(r"[01x]+", f)]  # the first line holds the latches
+    lines = [line.strip() for line in cex.splitlines() if not line.startswith("#")]
+    frames = [f for f in lines[1:] if re.fullmatch(r"[01x]+", f)]  # the first line holds the latches
     if not frames:
         return ""
     bits = {name: index for kind, index, name in symbols if kind == "input"}
