@@ -1,23 +1,27 @@
 """Formal equivalence of a mapped netlist with the RTL it was synthesized from.
 
-:func:`prove` builds one miter with Yosys and decides it with the ABC that ships with Yosys:
+:func:`prove` builds a miter with Yosys and decides it with the ABC that ships with Yosys:
 
-- *gold* is the RTL as Yosys reads it for synthesis. Its unknowns (``x`` constants, flip-flops
-  without a reset or an initial value) are made explicit by ``xprop``: each output bit has a value
-  and an "unknown" flag, as Verilog's x propagation from the RTL's own unknown start gives it;
-- *gate* is the mapped netlist, each cell's function read from the liberty; every one of its
-  flip-flops starts at an arbitrary value, as silicon powers up;
-- the miter drives both with the same inputs, holds the reset (when there is one) asserted in the
-  first clock cycle, and flags a cycle in which an output bit the RTL defines differs in the netlist.
+- *gold* is the RTL as Yosys reads it for synthesis, through Yosys's coarse front end (without
+  FSM recoding and resource sharing, which a recipe's knobs change), with its unknowns made
+  explicit by ``xprop``: each output bit has a value and an "unknown" flag, as x propagation from
+  ``x`` constants and from registers without a reset or an initial value gives it;
+- *gate* is the mapped netlist, each cell's function read from the liberty; every flip-flop starts
+  at an arbitrary value, as silicon powers up;
+- the miter drives both with the same inputs, holds the reset (when there is one) active in the
+  first cycle, and flags a later cycle in which an output bit the RTL defines differs in the netlist.
 
 ``proved`` means: for every input sequence that starts with that reset cycle and every power-up
-state of the netlist, in every cycle, every output bit the RTL defines has the same value in the
-netlist. Asynchronous resets are sampled at the clock (``async2sync``). ABC decides the miter with
-``&cec`` (SAT sweeping) when neither design has a flip-flop, with ``scorr`` (signal correspondence:
-registers and internal signals that stay equal, proved by induction) when the netlist is not
-retimed, and with ``dprove`` (retiming, induction, interpolation, property-directed reachability)
-otherwise or when ``scorr`` does not conclude. A counterexample is written as a table of the
-inputs per clock cycle, and replayed in simulation (:func:`replay`) before it is reported.
+state of the netlist, in every cycle after it (every cycle, without a reset), every output bit the
+RTL defines has the same value in the netlist. Asynchronous resets act at the clock
+(``async2sync``). A design without flip-flops is decided by ``&cec`` (SAT sweeping). A sequential
+one, not retimed, is first tried by register correspondence: the signals both designs name alike
+(the registers above all) are cut into free inputs both read, and compared as outputs, which leaves
+ABC one cycle of induction. Otherwise, or when that does not conclude, ``dprove`` decides the whole
+miter (bounded model checking, induction over the signals it finds equal, retiming, interpolation,
+property-directed reachability), after unrolling the first cycles (``tempor``) if it does not
+conclude in a few seconds. Only the whole miter refutes: its counterexample, the inputs per cycle,
+is replayed in simulation (:func:`replay`).
 """
 
 from __future__ import annotations
@@ -63,10 +67,6 @@ class Equivalence:
     counterexample: str = ""
     seconds: float = 0.0
 
-    @property
-    def proved(self) -> bool:
-        return self.outcome == PROVED
-
 
 @dataclass(frozen=True)
 class Port:
@@ -96,7 +96,7 @@ class Port:
         return f"{self.width}'b{value:b}" if self.width == 1 else f"{self.width}'h{value:x}"
 
 
-def ports(netlist: str, top: str) -> list[Port]:
+def _ports(netlist: str, top: str) -> list[Port]:
     """Return the ports of module ``top`` in a netlist as Yosys's ``write_verilog`` writes it
     (one declaration per port); raises RtlboError when the netlist has no module ``top``."""
     block = module_blocks(netlist).get(top)
@@ -122,7 +122,7 @@ def prove(rtl: str, top: str, netlist: str, liberty: Path, workdir: Path, limits
     A time limit is ``unknown``, never an exception. Raises RtlboError for arguments that cannot be
     right (a clock or reset that is no 1-bit input port, a netlist without module ``top``).
     """
-    declared = ports(netlist, top)
+    declared = _ports(netlist, top)
     _check_arguments(top, declared, clocks, reset, reset_active)
     return _Proof(top, declared, liberty, workdir, limits, clocks, reset, reset_active).run(
         rtl, netlist, retimed, cell_models)
@@ -131,10 +131,10 @@ def prove(rtl: str, top: str, netlist: str, liberty: Path, workdir: Path, limits
 # ABC's engines, as (method, commands). Sequential ones use a high conflict limit: induction then
 # proves the arithmetic between registers, where ABC's default gives up for far slower engines.
 CEC = ("combinational CEC (ABC &cec)", "&get -n; &cec -m")
-DPROVE = ("sequential from reset (ABC dprove)", "dprove -C 100000")
+DPROVE = ("sequential (ABC dprove)", "dprove -C 100000")
 # Unrolling the first cycles (temporal decomposition) starts induction after registers without a
 # reset have taken their first values, which correspondence needs when retiming renamed them all.
-TEMPOR = ("sequential from reset (ABC tempor + dprove)", "tempor -F 2; dprove -C 100000")
+TEMPOR = ("sequential (ABC tempor + dprove)", "tempor -F 2; dprove -C 100000")
 # What an engine that has not concluded gets of the time left before the next one is tried: most
 # designs are decided within a second or two, and one not decided in 5 s rarely is by that engine.
 SLICE_S = 5.0
@@ -161,6 +161,7 @@ class _Proof:
         return time.monotonic() - self.start >= self.limits.timeout_s
 
     def run(self, rtl: str, netlist: str, retimed: bool, cell_models: Path | None) -> Equivalence:
+        """Return the outcome of the proof (see :func:`prove`)."""
         if len(self.clocks) > 1:
             return self.done(UNKNOWN, "none", f"the proof models one clock; this design has {len(self.clocks)} "
                              f"({', '.join(self.clocks)})")
@@ -169,17 +170,16 @@ class _Proof:
         self.workdir.mkdir(parents=True, exist_ok=True)
         (self.workdir / "rtl.v").write_text(rtl)
         (self.workdir / "netlist.v").write_text(netlist)
-        (self.workdir / "miter.v").write_text(miter_module(self.declared, self.reset, self.reset_active))
+        (self.workdir / "miter.v").write_text(_miter_module(self.declared, self.reset, self.reset_active))
         cut = bool(self.clocks) and not retimed
         counts = [sum(p.direction == d for p in self.declared) for d in ("input", "output")]
-        failed = self.yosys(prepare_script(self.top, self.liberty, self.clocks, cut, *counts))
+        failed = self.yosys(_prepare_script(self.top, self.liberty, self.clocks, cut, *counts))
         if failed is not None:
             return failed
         if cut and (proved := self.correspondence()) is not None:
             return proved
-        symbols = aiger_map((self.workdir / "miter.map").read_text())
-        sequential = any(kind == "latch" for kind, _, _ in symbols)
-        engines = [DPROVE, TEMPOR] if sequential else [CEC]
+        symbols = _aiger_map((self.workdir / "miter.map").read_text())
+        engines = [DPROVE, TEMPOR] if _latches(self.workdir / "miter.aig") else [CEC]
         for i, (method, commands) in enumerate(engines):
             last = i == len(engines) - 1
             verdict = self.abc("miter.aig", commands, None if last else SLICE_S)
@@ -198,11 +198,12 @@ class _Proof:
                if p.name not in {q.name for q in self.declared}]
         if not cut:
             return None
-        (self.workdir / "cut.v").write_text(miter_module(self.declared, self.reset, self.reset_active, cut))
-        if self.yosys(cut_script(self.clocks)) is not None or self.abc("cut.aig", DPROVE[1], SLICE_S) != PROVED:
+        (self.workdir / "cut.v").write_text(_miter_module(self.declared, self.reset, self.reset_active, cut))
+        if self.yosys(_cut_script(self.clocks)) is not None or self.abc("cut.aig", DPROVE[1], SLICE_S) != PROVED:
             return None
         signals = sum(p.direction == "input" for p in cut)
-        return self.done(PROVED, f"register correspondence ({signals} signals) + induction (ABC dprove)")
+        return self.done(PROVED, f"register correspondence + induction (ABC dprove; {signals} signal"
+                         f"{'s' if signals > 1 else ''} cut)")
 
     def refuted(self, method: str, commands: str, symbols: list[tuple[str, int, str]], rtl: str, netlist: str,
                 cell_models: Path | None) -> Equivalence:
@@ -212,7 +213,7 @@ class _Proof:
             # That counterexample belongs to the unrolled miter: find one of the miter itself.
             self.abc("miter.aig", "bmc3")
         cex = self.workdir / "cex.txt"
-        table = counterexample(cex.read_text() if cex.is_file() else "", symbols, self.declared, self.clocks,
+        table = _counterexample(cex.read_text() if cex.is_file() else "", symbols, self.declared, self.clocks,
                                self.reset, self.reset_active, self.top)
         if not table:
             return self.done(UNKNOWN, method, "ABC found a difference but no counterexample within the time limit")
@@ -236,7 +237,10 @@ class _Proof:
         if run.timed_out or (not run.ok and self.over()):
             return self.done(UNKNOWN, "none", f"building the miter exceeded the {self.limits.timeout_s:g} s time limit")
         if not run.ok:
-            reason = _STEP_REASONS.get(steps[-1] if steps else "", "Yosys failed")
+            step = steps[-1] if steps else ""
+            if step in ("cells", "clock"):  # the failed check's own message only repeats its selection
+                return self.done(UNKNOWN, "none", _STEP_REASONS[step])
+            reason = _STEP_REASONS.get(step, "Yosys failed")
             return self.done(UNKNOWN, "none", f"{reason}: {first_error_line(run.output)}")
         return None
 
@@ -265,7 +269,7 @@ def _check_arguments(top: str, declared: list[Port], clocks: tuple[str, ...], re
         raise RtlboError(f"reset_active is {reset_active!r}; use 'high' or 'low'")
 
 
-def miter_module(declared: list[Port], reset: str | None, reset_active: str, cut: list[Port] = ()) -> str:
+def _miter_module(declared: list[Port], reset: str | None, reset_active: str, cut: list[Port] = ()) -> str:
     """Return the Verilog of the miter: gold and gate side by side on the same inputs (the reset
     forced active in the first cycle), and one output ``rtlbo_bad`` that is 1 in a cycle in which
     an output bit gold defines differs in gate. ``cut`` are the ports ``expose -cut`` added to both
@@ -274,7 +278,7 @@ def miter_module(declared: list[Port], reset: str | None, reset_active: str, cut
     inputs = [p for p in declared if p.direction == "input"]
     outputs = [p for p in declared if p.direction == "output"]
     free = [p for p in cut if p.direction == "input"]
-    compared = outputs + [p for p in cut if p.direction == "output"]
+    cut_outputs = [p for p in cut if p.direction == "output"]
     lines = [f"module {MITER}({''.join(f'{p.ref}, ' for p in inputs)}"
              f"{''.join(f'rtlbo_c{i}, ' for i in range(len(free)))}rtlbo_bad);"]
     lines += [f"  input {p.declaration()}{p.ref};" for p in inputs]
@@ -286,20 +290,26 @@ def miter_module(declared: list[Port], reset: str | None, reset_active: str, cut
         lines.append(f"  wire rtlbo_reset = $initstate ? {active} : \\{reset} ;")
         shared = [f".\\{reset} (rtlbo_reset)" if c.startswith(f".\\{reset} (") else c for c in shared]
     gold, gate, differs = list(shared), list(shared), []
-    for i, p in enumerate(compared):
+    for i, p in enumerate(outputs + cut_outputs):
         lines.append(f"  wire {p.declaration()}rtlbo_d{i}, rtlbo_x{i}, rtlbo_g{i};")
         gold += [f".\\{p.name}_d (rtlbo_d{i})", f".\\{p.name}_x (rtlbo_x{i})"]
         gate.append(f".{p.ref}(rtlbo_g{i})")
         differs.append(f"|((rtlbo_d{i} ^ rtlbo_g{i}) & ~rtlbo_x{i})")
     lines.append(f"  {GOLD} gold({', '.join(gold)});")
     lines.append(f"  {GATE} gate({', '.join(gate)});")
-    bad = " | ".join(differs) or "1'b0"
+    observed = " | ".join(differs[: len(outputs)]) or "1'b0"
+    if reset is not None:
+        # The reset cycle shows the power-up state, which the RTL may give (initial values) and the
+        # netlist cannot: the design's outputs are compared from the cycle after it. Cut signals
+        # are compared in every cycle: what the cut inputs stand for must hold from the start.
+        observed = f"!$initstate & ({observed})"
+    bad = " | ".join([observed, *differs[len(outputs):]])
     lines.append(f"  assign rtlbo_bad = {bad};")
     lines.append("endmodule")
     return "\n".join(lines) + "\n"
 
 
-def prepare_script(top: str, liberty: Path, clocks: tuple[str, ...], cut: bool, inputs: int, outputs: int) -> str:
+def _prepare_script(top: str, liberty: Path, clocks: tuple[str, ...], cut: bool, inputs: int, outputs: int) -> str:
     """Return the Yosys script that reads ``rtl.v`` (gold) and ``netlist.v`` (gate, with the cell
     functions of ``liberty``) and writes the miter of ``miter.v`` as ``miter.aig``; with ``cut``,
     also ``cut.il``: both designs with the signals they name alike cut by ``expose -cut``. The RTL
@@ -351,7 +361,7 @@ def prepare_script(top: str, liberty: Path, clocks: tuple[str, ...], cut: bool, 
 _XPROP = [f"xprop -split-outputs -assume-def-inputs -required {GOLD}", f"delete {GOLD}/t:$assume"]
 
 
-def cut_script(clocks: tuple[str, ...]) -> str:
+def _cut_script(clocks: tuple[str, ...]) -> str:
     """Return the Yosys script that writes the miter of ``cut.v`` over ``cut.il`` as ``cut.aig``."""
     lines = ["read_rtlil cut.il", "read_verilog -formal cut.v", f"hierarchy -check -top {MITER}",
              *_tail(clocks, "cut")]
@@ -397,7 +407,13 @@ def _rtlil_ports(text: str, module: str) -> list[Port]:
     return found
 
 
-def aiger_map(text: str) -> list[tuple[str, int, str]]:
+def _latches(aiger: Path) -> int:
+    """Return the number of latches of an AIGER file (from its header ``aig M I L O A``)."""
+    with aiger.open("rb") as f:
+        return int(f.readline().split()[3])
+
+
+def _aiger_map(text: str) -> list[tuple[str, int, str]]:
     """Return the entries of a ``write_aiger -map`` file as (kind, index, bit name): kind is
     ``input``, ``init`` (the free power-up value of a latch, an input too), ``latch`` or ``output``."""
     entries = []
@@ -418,7 +434,7 @@ def _verdict(output: str) -> str:
     return UNKNOWN
 
 
-def counterexample(cex: str, symbols: list[tuple[str, int, str]], declared: list[Port], clocks: tuple[str, ...],
+def _counterexample(cex: str, symbols: list[tuple[str, int, str]], declared: list[Port], clocks: tuple[str, ...],
                    reset: str | None, reset_active: str, top: str) -> str:
     """Return the counterexample as a table of input values per clock cycle, from ABC's
     ``write_cex -a`` text and the miter's AIGER map ("" when there is none)."""
@@ -454,7 +470,7 @@ def replay(table: str, rtl: str, netlist: str, top: str, clocks: tuple[str, ...]
     """Simulate ``rtl`` and ``netlist`` (with ``cell_models``) under a counterexample ``table`` with
     iverilog; return the first difference as one line ("cycle 2: q[3] is 1 in the RTL, x in the
     netlist"), or None when every output bit the RTL simulation defines matches the netlist's."""
-    declared = ports(netlist, top)
+    declared = _ports(netlist, top)
     rows = [line.split() for line in table.splitlines() if line.strip() and not line.startswith("#")]
     names, cycles = rows[0][1:], rows[1:]
     clock = clocks[0] if clocks else None
@@ -477,7 +493,8 @@ def replay(table: str, rtl: str, netlist: str, top: str, clocks: tuple[str, ...]
         for p, want, got in zip(outputs, golden.split(), mapped.split(), strict=False):
             for k, (w, g) in enumerate(zip(reversed(want), reversed(got), strict=False)):
                 if w in "01" and g != w:
-                    bit = f"{p.name}[{k + min(p.msb, p.lsb)}]" if p.width > 1 else p.name
+                    index = p.lsb + k if p.msb >= p.lsb else p.lsb - k
+                    bit = f"{p.name}[{index}]" if p.width > 1 else p.name
                     return f"cycle {cycle}: {bit} is {w} in the RTL, {g} in the netlist"
     return None
 
