@@ -154,7 +154,7 @@ class _Proof:
 
     def left(self, at_most: float | None = None) -> Limits:
         """Return the limits of the next tool run: what is left of the time budget (``at_most``)."""
-        seconds = max(1.0, self.limits.timeout_s - (time.monotonic() - self.start))
+        seconds = max(0.01, self.limits.timeout_s - (time.monotonic() - self.start))
         return Limits(min(seconds, at_most or seconds), self.limits.memory_mb, self.limits.file_mb)
 
     def over(self) -> bool:
@@ -221,6 +221,9 @@ class _Proof:
             return self.done(REFUTED, method, f"the outputs differ (counterexample in {COUNTEREXAMPLE})", table)
         difference = replay(table, rtl, netlist, self.top, self.clocks, cell_models, self.workdir / "replay",
                             self.left())
+        if difference is None and self.over():
+            return self.done(UNKNOWN, method, f"ABC found a difference, but the {self.limits.timeout_s:g} s time "
+                             "limit was reached before its counterexample was replayed in simulation", table)
         if difference is None:
             return self.done(UNKNOWN, method, "the counterexample ABC found does not reproduce in simulation "
                              "(it rests on x values the simulator resolves differently)", table)
@@ -228,6 +231,8 @@ class _Proof:
 
     def yosys(self, script: str) -> Equivalence | None:
         """Run a Yosys script; return the outcome when it failed (None when it ran)."""
+        if self.over():
+            return self.done(UNKNOWN, "none", f"the {self.limits.timeout_s:g} s time limit was reached")
         run = YOSYS.run_script(self.workdir, script, self.left(), (self.liberty,))
         steps = _STEP.findall(run.output)
         resized = re.search(rf"Resizing cell port {MITER}\.\S+ from \d+ bits to \d+ bits", run.output)
@@ -248,6 +253,8 @@ class _Proof:
         """Run ABC ``commands`` on the miter ``aiger`` for at most ``at_most`` seconds of the time
         left; return proved, refuted (the counterexample left in ``cex.txt``) or unknown."""
         (self.workdir / "cex.txt").unlink(missing_ok=True)
+        if self.over():
+            return UNKNOWN
         limits = self.left(at_most)
         run = YOSYS.abc(self.workdir, f"read {aiger}; {commands}; write_cex -a cex.txt", limits)
         return UNKNOWN if run.timed_out else _verdict(run.output)
