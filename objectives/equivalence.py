@@ -47,6 +47,8 @@ _PORT = re.compile(r"^\s*(input|output|inout)\s+(?:signed\s+)?(?:\[(-?\d+):(-?\d
                    re.M)
 # The Yosys script's checkpoints: when it fails, the last one it logged says what failed.
 _STEP = re.compile(r"^RTLBO_STEP (\w+)$", re.M)
+# How Yosys says that the RTL's ports are not the netlist's (names; number).
+_INTERFACE = re.compile(r"ERROR: .*(?:does not have a port named|Assertion failed: selection contains \d+ elements).*")
 _STEP_REASONS = {
     "gold": "Yosys cannot read the RTL",
     "gate": "Yosys cannot read the netlist with the liberty's cell functions",
@@ -132,6 +134,8 @@ def prove(rtl: str, top: str, netlist: str, liberty: Path, workdir: Path, limits
 # proves the arithmetic between registers, where ABC's default gives up for far slower engines.
 CEC = ("combinational CEC (ABC &cec)", "&get -n; &cec -m")
 DPROVE = ("sequential (ABC dprove)", "dprove -C 100000")
+# Between cut signals, combinational SAT sweeping first merges what gold and gate compute alike.
+CUT = "&get -n; &fraig -x; &put; dprove -C 100000"
 # Unrolling the first cycles (temporal decomposition) starts induction after registers without a
 # reset have taken their first values, which correspondence needs when retiming renamed them all.
 TEMPOR = ("sequential (ABC tempor + dprove)", "tempor -F 2; dprove -C 100000")
@@ -199,7 +203,7 @@ class _Proof:
         if not cut:
             return None
         (self.workdir / "cut.v").write_text(_miter_module(self.declared, self.reset, self.reset_active, cut))
-        if self.yosys(_cut_script(self.clocks)) is not None or self.abc("cut.aig", DPROVE[1], SLICE_S) != PROVED:
+        if self.yosys(_cut_script(self.clocks)) is not None or self.abc("cut.aig", CUT, SLICE_S) != PROVED:
             return None
         signals = sum(p.direction == "input" for p in cut)
         return self.done(PROVED, f"register correspondence + induction (ABC dprove; {signals} signal"
@@ -234,17 +238,19 @@ class _Proof:
         if self.over():
             return self.done(UNKNOWN, "none", f"the {self.limits.timeout_s:g} s time limit was reached")
         run = YOSYS.run_script(self.workdir, script, self.left(), (self.liberty,))
-        steps = _STEP.findall(run.output)
-        resized = re.search(rf"Resizing cell port {MITER}\.\S+ from \d+ bits to \d+ bits", run.output)
-        if resized or (not run.ok and steps and steps[-1] == "interface"):
-            detail = resized.group(0) if resized else first_error_line(run.output)
-            return self.done(REFUTED, "interface", f"{_STEP_REASONS['interface']}: {detail}")
         if run.timed_out or (not run.ok and self.over()):
             return self.done(UNKNOWN, "none", f"building the miter exceeded the {self.limits.timeout_s:g} s time limit")
+        if run.returncode < 0:
+            return self.done(UNKNOWN, "none", run.failure("yosys", self.limits.timeout_s))
+        step = (_STEP.findall(run.output) or [""])[-1]
+        mismatch = re.search(rf"Resizing cell port {MITER}\.\S+ from \d+ bits to \d+ bits", run.output) or (
+            not run.ok and step == "interface" and _INTERFACE.search(run.output))
+        if mismatch:
+            detail = first_error_line(mismatch.group(0))
+            return self.done(REFUTED, "interface", f"{_STEP_REASONS['interface']}: {detail}")
+        if not run.ok and step in ("cells", "clock"):  # the check's own message only repeats its selection
+            return self.done(UNKNOWN, "none", _STEP_REASONS[step])
         if not run.ok:
-            step = steps[-1] if steps else ""
-            if step in ("cells", "clock"):  # the failed check's own message only repeats its selection
-                return self.done(UNKNOWN, "none", _STEP_REASONS[step])
             reason = _STEP_REASONS.get(step, "Yosys failed")
             return self.done(UNKNOWN, "none", f"{reason}: {first_error_line(run.output)}")
         return None
@@ -390,7 +396,8 @@ def _tail(clocks: tuple[str, ...], name: str) -> list[str]:
         "techmap",
         "aigmap",
         "setundef -undriven -anyseq",
-        "opt_clean -purge",
+        "delete t:$scopeinfo",
+        "opt_clean",
         "log -stdout RTLBO_STEP cells",
         "select -assert-none t:* t:$_AND_ t:$_NOT_ t:$_DFF_P_ t:$initstate t:$anyseq %u %u %u %u %d",
         "log -stdout RTLBO_STEP clock",
