@@ -81,6 +81,7 @@ class Port:
 
     @property
     def width(self) -> int:
+        """The number of bits."""
         return abs(self.msb - self.lsb) + 1
 
     @property
@@ -154,6 +155,7 @@ class _Proof:
         self.start = time.monotonic()
 
     def done(self, outcome: str, method: str, reason: str = "", counterexample: str = "") -> Equivalence:
+        """Return the result, with the time spent so far."""
         return Equivalence(outcome, method, reason, counterexample, round(time.monotonic() - self.start, 4))
 
     def left(self, at_most: float | None = None) -> Limits:
@@ -162,6 +164,7 @@ class _Proof:
         return Limits(min(seconds, at_most or seconds), self.limits.memory_mb, self.limits.file_mb)
 
     def over(self) -> bool:
+        """Return whether the time budget is spent."""
         return time.monotonic() - self.start >= self.limits.timeout_s
 
     def run(self, rtl: str, netlist: str, retimed: bool, cell_models: Path | None) -> Equivalence:

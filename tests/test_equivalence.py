@@ -133,6 +133,34 @@ def test_an_x_in_the_rtl_lets_the_netlist_choose(body: str, outcome: str, tmp_pa
     assert result.outcome == outcome, result.reason
 
 
+SET = """module setreg(input clk, input rst, input d, output reg q);
+    always @(posedge clk) if (rst) q <= 1'b1; else q <= d;
+endmodule
+"""
+# The register stored inverted (a flip-flop without set): D = ~(rst | d), q = ~Q.
+INVERTED = """module setreg(clk, rst, d, q);
+  input clk;
+  input rst;
+  input d;
+  output q;
+  wire n, qn;
+  NOR2X1 u1 (.A(rst), .B(d), .Y(n));
+  DFFPOSX1 u2 (.CLK(clk), .D(n), .Q(qn));
+  INVX1 u3 (.A(qn), .Y(q));
+endmodule
+"""
+
+
+@pytest.mark.parametrize("retimed", [False, True])
+def test_a_flip_flop_stored_inverted_is_proved(retimed: bool, tmp_path: Path) -> None:
+    result = prove(SET, "setreg", INVERTED, TECH.liberty, tmp_path, LIMITS, clocks=("clk",), reset="rst",
+                   retimed=retimed)
+    assert result.outcome == "proved", result.reason
+    broken = INVERTED.replace("NOR2X1", "OR2X1")
+    assert prove(SET, "setreg", broken, TECH.liberty, tmp_path / "broken", LIMITS, clocks=("clk",), reset="rst",
+                 retimed=retimed, cell_models=TECH.cell_models).outcome == "refuted"
+
+
 def test_an_initial_value_the_netlist_cannot_hold_is_refuted_without_reset(tmp_path: Path) -> None:
     task = _design("initreg", "module initreg(input clk, input d, output reg q);\n"
                    "  initial q = 1'b1;\n  always @(posedge clk) q <= d;\nendmodule\n", clock="clk")
