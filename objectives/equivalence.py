@@ -52,7 +52,7 @@ _INTERFACE = re.compile(r"ERROR: .*(?:does not have a port named|Assertion faile
 _STEP_REASONS = {
     "gold": "Yosys cannot read the RTL",
     "gate": "Yosys cannot read the netlist with the liberty's cell functions",
-    "interface": "the netlist's ports differ from the RTL's",
+    "interface": "Yosys cannot build the miter of the RTL and the netlist",
     "cells": "the designs hold latches or flip-flops on a falling edge, which the proof does not model",
     "clock": "a flip-flop is clocked by a signal that is not the design's clock",
 }
@@ -250,7 +250,7 @@ class _Proof:
             not run.ok and step == "interface" and _INTERFACE.search(run.output))
         if mismatch:
             detail = first_error_line(mismatch.group(0))
-            return self.done(REFUTED, "interface", f"{_STEP_REASONS['interface']}: {detail}")
+            return self.done(REFUTED, "interface", f"the netlist's ports differ from the RTL's: {detail}")
         if not run.ok and step in ("cells", "clock"):  # the check's own message only repeats its selection
             return self.done(UNKNOWN, "none", _STEP_REASONS[step])
         if not run.ok:

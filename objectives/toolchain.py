@@ -132,9 +132,12 @@ class Yosys(Tool):
 
     def abc(self, workdir: Path, commands: str, limits: Limits) -> ToolRun:
         """Run ABC commands (``;``-separated, on files in ``workdir``) with the ``yosys-abc`` that
-        ships in the pyosys package, so its version is Yosys's."""
+        ships in the pyosys package, so its version is Yosys's; raises RtlboError when it is missing."""
         self.path()
-        return run_tool([str(self.package() / "yosys-abc"), "-c", commands], workdir, limits, self.sandbox())
+        abc = self.package() / "yosys-abc"
+        if not abc.is_file():
+            raise RtlboError(f"{abc} not found; reinstall pyosys with 'pip install --force-reinstall pyosys==0.70'")
+        return run_tool([str(abc), "-c", commands], workdir, limits, self.sandbox())
 
 
 class OpenSTA(Tool):
