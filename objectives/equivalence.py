@@ -185,7 +185,7 @@ class _Proof:
             return failed
         if cut and (proved := self.correspondence()) is not None:
             return proved
-        symbols = _aiger_map((self.workdir / "miter.map").read_text())
+        inputs = _aiger_inputs((self.workdir / "miter.map").read_text())
         engines = [DPROVE, TEMPOR] if _latches(self.workdir / "miter.aig") else [CEC]
         for i, (method, commands) in enumerate(engines):
             last = i == len(engines) - 1
@@ -193,7 +193,7 @@ class _Proof:
             if verdict == PROVED:
                 return self.done(PROVED, method)
             if verdict == REFUTED:
-                return self.refuted(method, commands, symbols, rtl, netlist, cell_models)
+                return self.refuted(method, commands, inputs, rtl, netlist, cell_models)
         reason = (f"no engine concluded within the {self.limits.timeout_s:g} s time limit" if self.over()
                   else "ABC could not decide the miter (no proof, no counterexample)")
         return self.done(UNKNOWN, engines[-1][0], reason)
@@ -212,7 +212,7 @@ class _Proof:
         return self.done(PROVED, f"register correspondence + induction (ABC dprove; {signals} signal"
                          f"{'s' if signals > 1 else ''} cut)")
 
-    def refuted(self, method: str, commands: str, symbols: list[tuple[str, int, str]], rtl: str, netlist: str,
+    def refuted(self, method: str, commands: str, inputs: dict[str, int], rtl: str, netlist: str,
                 cell_models: Path | None) -> Equivalence:
         """Return the outcome of an engine that found a difference: its counterexample as a table,
         replayed in simulation when there are ``cell_models``."""
@@ -220,7 +220,7 @@ class _Proof:
             # That counterexample belongs to the unrolled miter: find one of the miter itself.
             self.abc("miter.aig", "bmc3")
         cex = self.workdir / "cex.txt"
-        table = _counterexample(cex.read_text() if cex.is_file() else "", symbols, self.declared, self.clocks,
+        table = _counterexample(cex.read_text() if cex.is_file() else "", inputs, self.declared, self.clocks,
                                self.reset, self.reset_active, self.top)
         if not table:
             return self.done(UNKNOWN, method, "ABC found a difference but no counterexample within the time limit")
@@ -430,16 +430,11 @@ def _latches(aiger: Path) -> int:
         return int(f.readline().split()[3])
 
 
-def _aiger_map(text: str) -> list[tuple[str, int, str]]:
-    """Return the entries of a ``write_aiger -map`` file as (kind, index, bit name): kind is
-    ``input``, ``init`` (the free power-up value of a latch, an input too), ``latch`` or ``output``."""
-    entries = []
-    for line in text.splitlines():
-        parts = line.split()
-        if len(parts) == 4:
-            kind, index, bit, name = parts
-            entries.append((kind, int(index), f"{name}[{bit}]"))
-    return entries
+def _aiger_inputs(text: str) -> dict[str, int]:
+    """Return ``{bit name: input index}`` of the inputs in a ``write_aiger -map`` file (``d[3]``)."""
+    entries = (line.split() for line in text.splitlines())
+    return {f"{name}[{bit}]": int(index) for kind, index, bit, name in (e for e in entries if len(e) == 4)
+            if kind == "input"}
 
 
 def _verdict(output: str) -> str:
@@ -451,15 +446,14 @@ def _verdict(output: str) -> str:
     return UNKNOWN
 
 
-def _counterexample(cex: str, symbols: list[tuple[str, int, str]], declared: list[Port], clocks: tuple[str, ...],
-                   reset: str | None, reset_active: str, top: str) -> str:
+def _counterexample(cex: str, bits: dict[str, int], declared: list[Port], clocks: tuple[str, ...],
+                    reset: str | None, reset_active: str, top: str) -> str:
     """Return the counterexample as a table of input values per clock cycle, from ABC's
-    ``write_cex -a`` text and the miter's AIGER map ("" when there is none)."""
+    ``write_cex -a`` text and the miter's input ``bits`` ("" when there is none)."""
     lines = [line.strip() for line in cex.splitlines() if not line.startswith("#")]
     frames = [f for f in lines[1:] if re.fullmatch(r"[01x]+", f)]  # the first line holds the latches
     if not frames:
         return ""
-    bits = {name: index for kind, index, name in symbols if kind == "input"}
     inputs = [p for p in declared if p.direction == "input" and p.name not in clocks]
     header = [f"# counterexample: {top} as the RTL describes it and as the netlist implements it differ",
               "# one row per clock cycle: the inputs held during the cycle; outputs are compared before its "
