@@ -130,6 +130,15 @@ class Yosys(Tool):
         sandbox = self.sandbox(proc=True, readonly=readonly)
         return run_tool([self.path(), "-I", "-S", "-c", runner], workdir, limits, sandbox)
 
+    def abc(self, workdir: Path, commands: str, limits: Limits) -> ToolRun:
+        """Run ABC commands (``;``-separated, on files in ``workdir``) with the ``yosys-abc`` that
+        ships in the pyosys package, so its version is Yosys's; raises RtlboError when it is missing."""
+        self.path()
+        abc = self.package() / "yosys-abc"
+        if not abc.is_file():
+            raise RtlboError(f"{abc} not found; reinstall pyosys with 'pip install --force-reinstall pyosys==0.70'")
+        return run_tool([str(abc), "-c", commands], workdir, limits, self.sandbox())
+
 
 class OpenSTA(Tool):
     """OpenSTA (Debian ``opensta``): timing and power of a mapped netlist."""
