@@ -26,6 +26,7 @@ is replayed in simulation (:func:`replay`).
 
 from __future__ import annotations
 
+import random
 import re
 import secrets
 import time
@@ -56,6 +57,10 @@ _STEP_REASONS = {
     "cells": "the designs hold latches or flip-flops on a falling edge, which the proof does not model",
     "clock": "a flip-flop is clocked by a signal that is not the design's clock",
 }
+
+
+class ReplayFailed(Exception):
+    """A replay could not decide: a simulation did not compile or did not run to its end."""
 
 
 @dataclass(frozen=True)
@@ -226,8 +231,12 @@ class _Proof:
             return self.done(UNKNOWN, method, "ABC found a difference but no counterexample within the time limit")
         if cell_models is None:
             return self.done(REFUTED, method, f"the outputs differ (counterexample in {COUNTEREXAMPLE})", table)
-        difference = replay(table, rtl, netlist, self.top, self.clocks, cell_models, self.workdir / "replay",
-                            self.left())
+        try:
+            difference = replay(table, rtl, netlist, self.top, self.clocks, cell_models, self.workdir / "replay",
+                                self.left())
+        except ReplayFailed as exc:
+            return self.done(UNKNOWN, method, f"ABC found a difference, but its counterexample could not be "
+                             f"replayed in simulation ({exc})", table)
         if difference is None and self.over():
             return self.done(UNKNOWN, method, f"ABC found a difference, but the {self.limits.timeout_s:g} s time "
                              "limit was reached before its counterexample was replayed in simulation", table)
@@ -476,11 +485,31 @@ def _counterexample(cex: str, bits: dict[str, int], declared: list[Port], clocks
     return "\n".join(header + rows) + "\n"
 
 
+def random_stimulus(netlist: str, top: str, clocks: tuple[str, ...], reset: str | None, reset_active: str,
+                    cycles: int, seed: int) -> str:
+    """Return ``cycles`` rows of seeded random values of the inputs of ``top`` (the reset asserted in
+    cycle 0 only), in the counterexample's table format, for :func:`replay`."""
+    rng = random.Random(seed)
+    inputs = [p for p in _ports(netlist, top) if p.direction == "input" and p.name not in clocks]
+    rows = [f"# random stimulus, seed {seed}", "cycle " + " ".join(p.name for p in inputs)]
+    for cycle in range(cycles):
+        values = []
+        for p in inputs:
+            if p.name == reset:
+                asserted = (cycle == 0) == (reset_active == "high")
+                values.append("1'b1" if asserted else "1'b0")
+            else:
+                values.append(p.literal([str(rng.getrandbits(1)) for _ in range(p.width)]))
+        rows.append(f"{cycle} " + " ".join(values))
+    return "\n".join(rows) + "\n"
+
+
 def replay(table: str, rtl: str, netlist: str, top: str, clocks: tuple[str, ...], cell_models: Path,
            workdir: Path, limits: Limits) -> str | None:
     """Simulate ``rtl`` and ``netlist`` (with ``cell_models``) under a counterexample ``table`` with
     iverilog; return the first difference as one line ("cycle 2: q[3] is 1 in the RTL, x in the
-    netlist"), or None when every output bit the RTL simulation defines matches the netlist's."""
+    netlist"), or None when every output bit the RTL simulation defines matches the netlist's.
+    Raises ReplayFailed when a simulation does not compile or does not run to the end."""
     declared = _ports(netlist, top)
     rows = [line.split() for line in table.splitlines() if line.strip() and not line.startswith("#")]
     names, cycles = rows[0][1:], rows[1:]
@@ -496,10 +525,14 @@ def replay(table: str, rtl: str, netlist: str, top: str, clocks: tuple[str, ...]
         compiled = IVERILOG.compile(work, ["replay.v", "design.v", *map(str, trusted)], "rtlbo_replay", limits,
                                     readonly=trusted)
         if not compiled.ok:
-            return None
+            raise ReplayFailed(f"the {design} does not compile with the replay testbench: "
+                               f"{compiled.failure('iverilog', limits.timeout_s)}")
         run = IVERILOG.simulate(work, limits)
         printed, _ = sealed_output(run.output, secret)
         traces.append(re.findall(r"^RTLBO (\d+) (.*)$", printed, re.M))
+        if len(traces[-1]) != len(cycles):
+            raise ReplayFailed(f"the {design}'s simulation did not run to the end "
+                               f"({run.failure('vvp', limits.timeout_s)})")
     for (cycle, golden), (_, mapped) in zip(*traces, strict=False):
         for p, want, got in zip(outputs, golden.split(), mapped.split(), strict=False):
             for k, (w, g) in enumerate(zip(reversed(want), reversed(got), strict=False)):

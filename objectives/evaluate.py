@@ -19,11 +19,21 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from objectives.cache import EvalCache
+from objectives.equivalence import (
+    COUNTEREXAMPLE,
+    PROVED,
+    REFUTED,
+    Equivalence,
+    ReplayFailed,
+    prove,
+    random_stimulus,
+    replay,
+)
 from objectives.errors import RtlboError
 from objectives.files import content_hash
 from objectives.lint import Finding, LintPolicy, findings, lint_script
 from objectives.recipe import Recipe
-from objectives.results import FAILED, PASSED, SKIPPED, STAGES, Evaluation, Metrics, StageResult
+from objectives.results import STAGES, Evaluation, Metrics, StageResult, Status
 from objectives.runner import Limits, ToolRun
 from objectives.screen import SIMULATION_TASKS, Screen, seal, sealed_output
 from objectives.tasks import WARNING_FLAGS, Task, parse_verdict
@@ -32,11 +42,12 @@ from objectives.toolchain import IVERILOG, OPENSTA, YOSYS, tool_versions
 from objectives.verilog import blank_calls, module_names, scope_names, uses_defines
 
 # Bump when the cascade's measurement changes, so that old cache entries are not reused.
-EVALUATOR_VERSION = 4
+EVALUATOR_VERSION = 5
 CANDIDATE = "rtlbo_candidate.v"
 # The defines each tool adds by itself: Yosys's read_verilog defines SYNTHESIS and YOSYS.
 VIEWS = {"simulation": {}, "synthesis": {"SYNTHESIS": "1", "YOSYS": "1"}}
 LOG_TAIL = 32_000
+RANDOM_CYCLES = 512  # the random-stimulus comparison that stands in for an unknown proof
 DEFAULT_LINT = LintPolicy()
 
 
@@ -46,6 +57,7 @@ class StageLimits:
 
     simulation_s: float = 60.0
     synthesis_s: float = 300.0
+    equivalence_s: float = 60.0
     sta_s: float = 60.0
     memory_mb: int = 4096
 
@@ -53,10 +65,11 @@ class StageLimits:
         return Limits(timeout_s=seconds, memory_mb=self.memory_mb)
 
 
-def evaluation_key(task: Task, recipe: Recipe, rtl: str, tech: Technology,
-                   lint: LintPolicy = DEFAULT_LINT) -> tuple[str, str]:
+def evaluation_key(task: Task, recipe: Recipe, rtl: str, tech: Technology, lint: LintPolicy = DEFAULT_LINT,
+                   gate_level: bool = True) -> tuple[str, str]:
     """Return (front key, full key): the front key covers what the syntax and RTL simulation stages
-    depend on (the lint policy included), the full key adds the recipe and the technology."""
+    depend on (the lint policy included), the full key adds the recipe, the technology and whether
+    a netlist proved equivalent is simulated at gate level too."""
     front = content_hash(
         {
             "evaluator": EVALUATOR_VERSION,
@@ -70,7 +83,7 @@ def evaluation_key(task: Task, recipe: Recipe, rtl: str, tech: Technology,
     scripts = [recipe.yosys_script([CANDIDATE], task.top, str(tech.liberty), task.period_ns),
                recipe.abc_script(task.period_ns)]
     full = content_hash({"front": front, "recipe": recipe.model_dump(), "scripts": scripts,
-                         "tech": tech.fingerprint()})
+                         "tech": tech.fingerprint(), "gate_level": gate_level})
     return front, full
 
 
@@ -84,9 +97,11 @@ def evaluate(
     cache: EvalCache | None = None,
     limits: StageLimits = StageLimits(),
     lint: LintPolicy = DEFAULT_LINT,
+    gate_level: bool = True,
 ) -> Evaluation:
     """Return the cascade's Evaluation of ``rtl`` (default: the task's reference) under ``recipe``,
-    with the lint findings ``lint`` forbids failing the syntax stage.
+    with the lint findings ``lint`` forbids failing the syntax stage; without ``gate_level``, a
+    netlist proved equivalent to the RTL is not simulated at gate level.
 
     A cache hit returns the stored record unchanged (with ``cached`` set). Raises RtlboError only
     for problems of the installation (a missing tool or liberty), never for bad RTL.
@@ -94,28 +109,28 @@ def evaluate(
     recipe = recipe or Recipe()
     tech = tech or Technology.from_env()
     rtl = task.reference_rtl if rtl is None else rtl
-    front_key, key = evaluation_key(task, recipe, rtl, tech, lint)
+    front_key, key = evaluation_key(task, recipe, rtl, tech, lint, gate_level)
     if cache is not None and (hit := cache.get(key)) is not None:
         return hit
     start = time.monotonic()
     artifacts: dict[str, str] = {"rtl.v": rtl}
     with tempfile.TemporaryDirectory(prefix="rtlbo-") as tmp:
-        cascade = Cascade(task, rtl, Path(tmp), limits, artifacts, tech, lint)
+        cascade = Cascade(task, rtl, Path(tmp), limits, artifacts, tech, lint, gate_level)
         stages = cache.get_stages(front_key) if cache is not None else None
         if stages is None:
             stages = cascade.front()
             if cache is not None:
                 cache.put_stages(front_key, stages)
-        if all(s.passed for s in stages):
+        if all(s.holds for s in stages):
             stages = stages + cascade.synthesize(recipe)
         reused = False
         if stages[-1].name == "synthesis" and stages[-1].passed:
             netlist_key = content_hash({"front": front_key, "netlist": _sha256(cascade.netlist),
-                                        "tech": tech.fingerprint()})
+                                        "tech": tech.fingerprint(), "gate_level": gate_level})
             measured, reused = _measure(cascade, cache, netlist_key)
             stages = stages + measured
     done = {s.name for s in stages}
-    stages += [StageResult(name, SKIPPED) for name in STAGES if name not in done]
+    stages += [StageResult(name, Status.SKIPPED) for name in STAGES if name not in done]
     evaluation = Evaluation(
         task=task.name,
         suite=task.suite,
@@ -161,7 +176,7 @@ def _measure(cascade: Cascade, cache: EvalCache | None, netlist_key: str) -> tup
 def rejected(task: Task, recipe: Recipe, reason: str, *, rtl_origin: str, text: str = "") -> Evaluation:
     """Return the record of a candidate refused before any tool ran (e.g. no usable module in an
     LLM's answer): a failed syntax stage with ``reason``, the later stages skipped."""
-    stages = [StageResult("syntax", FAILED, 0.0, reason)] + [StageResult(n, SKIPPED) for n in STAGES[1:]]
+    stages = [StageResult("syntax", Status.FAILED, 0.0, reason)] + [StageResult(n, Status.SKIPPED) for n in STAGES[1:]]
     return Evaluation(
         task=task.name, suite=task.suite, key=content_hash({"rejected": reason, "text": text}),
         rtl_origin=rtl_origin, rtl_sha256=_sha256(text),
@@ -181,11 +196,13 @@ class Cascade:
     """
 
     def __init__(self, task: Task, rtl: str, root: Path, limits: StageLimits, artifacts: dict[str, str],
-                 tech: Technology, lint: LintPolicy = DEFAULT_LINT):
+                 tech: Technology, lint: LintPolicy = DEFAULT_LINT, gate_level: bool = True):
         self.task, self.rtl, self.root, self.tech, self.lint = task, rtl, root, tech, lint
-        self.stage_limits, self.artifacts = limits, artifacts
+        self.stage_limits, self.artifacts, self.gate_level = limits, artifacts, gate_level
         self.views: dict[str, str] = {}
+        self.recipe = Recipe()
         self.netlist, self.stat, self.metrics = "", {}, None
+        self.proof: Equivalence | None = None
 
     def _dir(self, name: str, files: dict[str, str] | None = None) -> Path:
         path = Path(tempfile.mkdtemp(prefix=f"{name}-", dir=self.root))
@@ -208,10 +225,10 @@ class Cascade:
             except RtlboError:
                 raise
             except Exception as exc:
-                result = StageResult(name, FAILED, time.monotonic() - start,
+                result = StageResult(name, Status.FAILED, time.monotonic() - start,
                                      f"rtlbo internal error: {type(exc).__name__}: {exc}"[:240])
             results.append(result)
-            if not result.passed:
+            if not result.holds:
                 break
         return results
 
@@ -224,9 +241,14 @@ class Cascade:
         return self._run([("synthesis", lambda: self.synthesis(recipe))])
 
     def measure(self) -> list[StageResult]:
-        """Run the stages that depend on the netlist only: gate-level simulation and STA (setting
-        ``metrics``)."""
-        return self._run([("gatesim", self.gatesim), ("sta", self.sta)])
+        """Run the stages that depend on the RTL and the netlist only: equivalence, gate-level
+        simulation and STA (setting ``metrics``)."""
+        return self._run([("equivalence", self.equivalence), ("gatesim", self.gatesim), ("sta", self.sta)])
+
+    @property
+    def proved(self) -> bool:
+        """Whether the equivalence stage has proved the netlist equivalent to the RTL."""
+        return self.proof is not None and self.proof.outcome == PROVED
 
     def _screen(self) -> Screen:
         harness = [path.read_text(errors="replace") for path in self.task.harness]
@@ -268,7 +290,7 @@ class Cascade:
         start = time.monotonic()
 
         def failed(reason: str, details: dict | None = None) -> StageResult:
-            return StageResult("syntax", FAILED, time.monotonic() - start, reason, details or {})
+            return StageResult("syntax", Status.FAILED, time.monotonic() - start, reason, details or {})
 
         refusal = self.prepare()
         if refusal:
@@ -296,10 +318,12 @@ class Cascade:
         if forbidden is not None:
             return failed(f"{forbidden.message}; the lint policy forbids {forbidden.kind} (fix the design, or "
                           "allow it in the campaign's constraints.lint)", details)
-        return StageResult("syntax", PASSED, time.monotonic() - start, "", details)
+        return StageResult("syntax", Status.PASSED, time.monotonic() - start, "", details)
 
     def simulation(self) -> StageResult:
-        """Simulate the candidate RTL against the testbench."""
+        """Simulate the candidate RTL against the testbench (a task without one has nothing to run)."""
+        if not self.task.harness:
+            return StageResult("simulation", Status.NOT_APPLICABLE, reason="the task has no testbench")
         return self._simulate("simulation", {CANDIDATE: self.views["simulation"]})
 
     def _simulate(self, stage: str, files: dict[str, str], trusted: tuple[Path, ...] = ()) -> StageResult:
@@ -318,16 +342,16 @@ class Cascade:
         self._log(stage, compiled.output)
         if not compiled.ok:
             reason = compiled.failure("iverilog", limits.timeout_s)
-            return StageResult(stage, FAILED, time.monotonic() - start, reason)
+            return StageResult(stage, Status.FAILED, time.monotonic() - start, reason)
         run = IVERILOG.simulate(work, limits, inputs)
         printed, log = sealed_output(run.output, secret)
         self._log(stage, log)
         if run.timed_out:
             reason = f"simulation did not finish within {limits.timeout_s:g} s; does the design hang the testbench?"
-            return StageResult(stage, FAILED, time.monotonic() - start, reason)
+            return StageResult(stage, Status.FAILED, time.monotonic() - start, reason)
         verdict = parse_verdict(printed, self.task.verdict, compiled.output)
         details = {"mismatches": verdict.mismatches, "checks": verdict.checks}
-        status = PASSED if verdict.passed else FAILED
+        status = Status.PASSED if verdict.passed else Status.FAILED
         return StageResult(stage, status, time.monotonic() - start, verdict.reason, details)
 
     # -- back: depends on the recipe and the technology too ------------------------------------
@@ -338,11 +362,12 @@ class Cascade:
         tech = self.tech
 
         def failed(reason: str) -> StageResult:
-            return StageResult("synthesis", FAILED, time.monotonic() - start, reason)
+            return StageResult("synthesis", Status.FAILED, time.monotonic() - start, reason)
 
         refusal = self.prepare()  # the front stages may have come from the cache
         if refusal:
             return failed(refusal)
+        self.recipe = recipe
         files = {CANDIDATE: self.views["synthesis"]}
         abc_script = recipe.abc_script(self.task.period_ns)
         if abc_script is not None:
@@ -367,10 +392,57 @@ class Cascade:
         self.netlist, self.stat = (work / "netlist.v").read_text(), stat
         self.artifacts["netlist.v"] = self.netlist
         details = {"cells": int(stat.get("num_cells", 0)), "cell_types": cells}
-        return StageResult("synthesis", PASSED, time.monotonic() - start, "", details)
+        return StageResult("synthesis", Status.PASSED, time.monotonic() - start, "", details)
+
+    def equivalence(self) -> StageResult:
+        """Prove the mapped ``netlist`` equivalent to the RTL (:mod:`objectives.equivalence`). A
+        refuted netlist fails with its counterexample; an unknown one passes where the testbench
+        checks the netlist at gate level, and otherwise only if a seeded random-stimulus comparison
+        of the two finds no difference."""
+        start = time.monotonic()
+        task, tech = self.task, self.tech
+        limits = self.stage_limits.limits(self.stage_limits.equivalence_s)
+        clocks = tuple(port for port, _ in task.clocks)
+
+        def result(status: Status, reason: str = "", **details: str) -> StageResult:
+            return StageResult("equivalence", status, time.monotonic() - start, reason, details)
+
+        try:
+            proof = prove(self.views["synthesis"], task.top, self.netlist, tech.liberty, self._dir("equivalence"),
+                          limits, clocks, task.reset, task.reset_active, self.recipe.retime, tech.cell_models)
+        except RtlboError as exc:  # the candidate's ports do not fit the task's clock or reset
+            return result(Status.FAILED, str(exc))
+        self.proof = proof
+        if proof.counterexample:
+            self.artifacts[COUNTEREXAMPLE] = proof.counterexample
+        if proof.outcome == PROVED:
+            return result(Status.PASSED, outcome=proof.outcome, method=proof.method)
+        if proof.outcome == REFUTED:
+            return result(Status.FAILED, f"the netlist differs from the RTL: {proof.reason}",
+                          outcome=proof.outcome, method=proof.method)
+        unknown = {"outcome": proof.outcome, "method": proof.method, "note": proof.reason}
+        if task.harness:
+            return result(Status.PASSED, **unknown, fallback="gate-level simulation with the testbench")
+        table = random_stimulus(self.netlist, task.top, clocks, task.reset, task.reset_active, RANDOM_CYCLES, 0)
+        fallback = f"random stimulus, {RANDOM_CYCLES} cycles, seed 0"
+        try:
+            difference = replay(table, self.views["synthesis"], self.netlist, task.top, clocks, tech.cell_models,
+                                self._dir("stimulus"), self.stage_limits.limits(self.stage_limits.simulation_s))
+        except ReplayFailed as exc:
+            return result(Status.FAILED, f"not proved ({proof.reason}), and {exc}", **unknown, fallback=fallback)
+        if difference is not None:
+            self.artifacts[COUNTEREXAMPLE] = table
+            return result(Status.FAILED, f"not proved ({proof.reason}); {fallback}: {difference} "
+                          f"(in {COUNTEREXAMPLE})", **unknown, fallback=fallback)
+        return result(Status.PASSED, **unknown, fallback=f"{fallback}: no difference")
 
     def gatesim(self) -> StageResult:
-        """Simulate the mapped ``netlist`` with the liberty's cell models against the testbench."""
+        """Simulate the mapped ``netlist`` with the liberty's cell models against the testbench
+        (unless there is none, or the netlist is proved equivalent and ``gate_level`` is off)."""
+        if not self.task.harness:
+            return StageResult("gatesim", Status.NOT_APPLICABLE, reason="the task has no testbench")
+        if not self.gate_level and self.proved:
+            return StageResult("gatesim", Status.NOT_APPLICABLE, reason="the netlist is proved equivalent to the RTL")
         return self._simulate("gatesim", {"netlist.v": self.netlist}, (self.tech.cell_models,))
 
     def sta(self) -> StageResult:
@@ -391,7 +463,7 @@ class Cascade:
             # A netlist OpenSTA read only in part would give a flattering, wrong answer.
             reason = run.failure("opensta", limits.timeout_s) if not run.ok else (
                 f"opensta failed: {error.group(0)[:200]}" if error else "opensta printed no timing/power")
-            return StageResult("sta", FAILED, time.monotonic() - start, reason)
+            return StageResult("sta", Status.FAILED, time.monotonic() - start, reason)
         period = self.task.period_ns
         worst = float(slack.group(1))
         if abs(worst) > 1e20:  # no constrained path (pure wiring, constant outputs)
@@ -406,7 +478,7 @@ class Cascade:
             cells=int(self.stat.get("num_cells", 0)),
             sequential_area_um2=round(float(self.stat.get("sequential_area", 0.0)), 4),
         )
-        return StageResult("sta", PASSED, time.monotonic() - start)
+        return StageResult("sta", Status.PASSED, time.monotonic() - start)
 
 
 def _synthesis_reason(run: ToolRun, timeout_s: float, tech: Technology) -> str:

@@ -7,27 +7,45 @@ returns the identical record.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from enum import StrEnum
 from typing import Any
 
 from objectives.lint import Finding
 
-STAGES = ("syntax", "simulation", "synthesis", "gatesim", "sta")
-PASSED, FAILED, SKIPPED = "passed", "failed", "skipped"
+STAGES = ("syntax", "simulation", "synthesis", "equivalence", "gatesim", "sta")
+
+
+class Status(StrEnum):
+    """What became of a stage: it ``passed`` or ``failed``; it was ``skipped`` because an earlier
+    stage failed; or it does not apply to this design (``n/a``: no testbench to simulate with)."""
+
+    PASSED = "passed"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+    NOT_APPLICABLE = "n/a"
 
 
 @dataclass
 class StageResult:
-    """One cascade stage: ``status`` is passed, failed or skipped; ``reason`` says why it failed."""
+    """One cascade stage: its ``status``, and ``reason`` (why it failed or does not apply)."""
 
     name: str
-    status: str
+    status: Status
     seconds: float = 0.0
     reason: str = ""
     details: dict[str, Any] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        self.status = Status(self.status)
+
     @property
     def passed(self) -> bool:
-        return self.status == PASSED
+        return self.status == Status.PASSED
+
+    @property
+    def holds(self) -> bool:
+        """Whether the stage raises no objection: it passed or does not apply."""
+        return self.status in (Status.PASSED, Status.NOT_APPLICABLE)
 
 
 @dataclass
@@ -71,9 +89,9 @@ class Evaluation:
         """Return the named stage's result, or None when the cascade did not record it."""
         return next((s for s in self.stages if s.name == name), None)
 
-    def _passed(self, name: str) -> bool:
+    def _holds(self, name: str) -> bool:
         stage = self.stage(name)
-        return stage is not None and stage.passed
+        return stage is not None and stage.holds
 
     @property
     def findings(self) -> list[Finding]:
@@ -83,24 +101,25 @@ class Evaluation:
 
     @property
     def functional(self) -> bool:
-        """True when the RTL passed its testbench."""
-        return self._passed("simulation")
+        """True when the RTL passed its testbench (or, without one, compiled and linted cleanly)."""
+        return self._holds("syntax") and self._holds("simulation")
 
     @property
     def gate_level_ok(self) -> bool:
-        """True when the mapped netlist passed the same testbench."""
-        return self._passed("gatesim")
+        """True when the equivalence check does not refute the mapped netlist and it passed the
+        testbench (where there is one and gate-level simulation ran)."""
+        return self._holds("equivalence") and self._holds("gatesim")
 
     @property
     def feasible(self) -> bool:
-        """True when every stage passed and timing is met at the task's clock."""
-        return all(s.passed for s in self.stages) and self.metrics is not None and self.metrics.timing_met
+        """True when every stage passed or does not apply, and timing is met at the task's clock."""
+        return all(s.holds for s in self.stages) and self.metrics is not None and self.metrics.timing_met
 
     @property
     def failure(self) -> str:
         """Return the first failed stage and its reason ('' when none failed)."""
         for s in self.stages:
-            if s.status == FAILED:
+            if s.status == Status.FAILED:
                 return f"{s.name}: {s.reason}"
         if self.metrics is not None and not self.metrics.timing_met:
             return f"timing: slack {self.metrics.slack_ns:.3f} ns at {self.metrics.period_ns:g} ns"

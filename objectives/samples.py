@@ -37,9 +37,9 @@ from objectives.tasks import Task
 from objectives.trial import evaluate_candidate
 
 ANSWER_SUFFIXES = (".v", ".sv", ".txt", ".md")
-# The funnel's stages in order: what stage_counts counts (None: not run yet), and its name.
-FUNNEL = (("syntax", "syntax"), ("functional", "function"), ("synthesized", "synthesis"), (None, "equivalence"),
-          ("gatesim", "gate-level simulation"), ("measured", "PPA measured"))
+# The funnel's stages in order: what stage_counts counts, and its name.
+FUNNEL = (("syntax", "syntax"), ("functional", "function"), ("synthesized", "synthesis"),
+          ("equivalent", "equivalence"), ("gatesim", "gate-level verified"), ("measured", "PPA measured"))
 DEFAULT_KS = (1, 5, 20)
 
 
@@ -142,7 +142,7 @@ class ModelScore:
 
     def summary(self) -> dict:
         """Return the leaderboard figures as JSON data: the funnel (mean over tasks of each stage's
-        pass@1; equivalence: None, not run), pass@k of the function stage for each k no task has
+        pass@1), pass@k of the function stage for each k no task has
         fewer samples than, PPA (the geometric mean over tasks of TuRTLe-style capped ratios to the
         reference) and the same per task, with every failing sample's reason."""
         counts = {task: stage_counts([e for _, e in samples]) for task, samples in self.evaluations.items()}
@@ -151,14 +151,13 @@ class ModelScore:
         baseline = {t: e.metrics for t, e in self.references.items() if e.metrics is not None}
         measured = [e for t, samples in self.evaluations.items() if t in baseline for _, e in samples]
         ppa = score(measured, baseline, PPA_CAP) if measured else None
-        funnel = {name: None if key is None else _mean(c[key] / c["samples"] for c in counts.values())
-                  for key, name in FUNNEL}
+        funnel = {name: _mean(c[key] / c["samples"] for c in counts.values()) for key, name in FUNNEL}
         tasks = {}
         for task, samples in self.evaluations.items():
             c = counts[task]
             reference = self.references[task]
             tasks[task] = {
-                "samples": c["samples"], "counts": {name: c[key] for key, name in FUNNEL if key},
+                "samples": c["samples"], "counts": {name: c[key] for key, name in FUNNEL},
                 "pass_at_k": {str(k): pass_at_k(c["samples"], c["functional"], k) for k in ks},
                 "ppa": ppa.per_task[task]["ppa"] if ppa and task in ppa.per_task else None,
                 "reference": "measured" if task in baseline else reference.failure,

@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass, field
 
-from objectives.results import FAILED, Evaluation, Metrics
+from objectives.results import Evaluation, Metrics, Status
 
 OBJECTIVES = ("power", "delay", "area")
 CONSTRAINT_METRICS = ("pass_rate", "gatesim_rate", "worst_slack")
@@ -68,7 +68,7 @@ def score(evaluations: list[Evaluation], baseline: dict[str, Metrics], cap: floa
         constraints["worst_slack"] = min(e.metrics.slack_ns / e.metrics.period_ns for e in measured)
     failure = None if cap is not None else next(
         (f"{e.task}: {s.name}: {s.reason}" for e in evaluations for s in e.stages
-         if s.status == FAILED and s.name in TOOL_STAGES), None)
+         if s.status == Status.FAILED and s.name in TOOL_STAGES), None)
     ratios = {task: _task_ratio(samples, baseline[task], cap) for task, samples in by_task.items()}
     objectives = None
     if all(r is not None for r in ratios.values()):
@@ -133,12 +133,14 @@ def _task_summary(samples: list[Evaluation], base: Metrics | None, ratio: dict |
 
 def stage_counts(samples: list[Evaluation]) -> dict[str, int]:
     """Return how many of one task's ``samples`` passed each stage: ``syntax``, ``functional``
-    (the testbench), ``synthesized``, ``gatesim`` and ``measured`` (PPA read), with ``samples``."""
+    (the testbench), ``synthesized``, ``equivalent`` (the netlist proved equivalent to the RTL),
+    ``gatesim`` (the netlist verified) and ``measured`` (PPA read), with ``samples``."""
     return {
         "samples": len(samples),
         "syntax": sum(e.stage("syntax").passed for e in samples),
         "functional": sum(e.functional for e in samples),
         "synthesized": sum(e.stage("synthesis").passed for e in samples),
+        "equivalent": sum(e.stage("equivalence").details.get("outcome") == "proved" for e in samples),
         "gatesim": sum(e.gate_level_ok for e in samples),
         "measured": sum(e.metrics is not None for e in samples),
     }

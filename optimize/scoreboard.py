@@ -53,8 +53,8 @@ def run_score(suite: str, samples: list[Path], tasks: list[str] | None = None, k
     return {"suite": suite, "recipe": used.model_dump(), "models": [s.summary() for s in scores]}
 
 
-def _rate(value: float | None) -> str:
-    return "not run" if value is None else f"{value:.1%}"
+def _rate(value: float) -> str:
+    return f"{value:.1%}"
 
 
 def _ppa(ratios: dict | None) -> str:
@@ -120,7 +120,7 @@ def write_html(report: dict, path: Path) -> Path:
         cells = ""
         for m in models:
             value = m["funnel"][stage]
-            bar = "" if value is None else f'<div class="bar" style="width:{value * 100:.1f}%"></div>'
+            bar = f'<div class="bar" style="width:{value * 100:.1f}%"></div>'
             cells += f"<td>{bar}<span>{_rate(value)}</span></td>"
         funnel += f"<tr><th>{e(stage)}</th>{cells}</tr>"
     for k in sorted({k for m in models for k in m["pass_at_k"]}, key=int):
@@ -148,7 +148,7 @@ td {{ position: relative; min-width: 8em; }} .bar {{ position: absolute; inset: 
 td span {{ position: relative; }} .why {{ font-size: 85%; color: #a00; }}
 </style></head><body>
 <h1>Scores on {e(report['suite'])}</h1>
-<p>Stages: the mean over tasks of each stage's pass@1. Equivalence is not run. {e(PPA_NOTE)}.</p>
+<p>Stages: the mean over tasks of each stage's pass@1. {e(PPA_NOTE)}.</p>
 <table><tr><th></th>{head}</tr>{funnel}</table>
 <h2>Per task</h2>
 <table><tr><th>task</th>{sub}<th>reference</th></tr>{per_task}</table>

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
+from objectives.equivalence import COUNTEREXAMPLE
 from objectives.evaluate import Cascade, StageLimits, evaluate
 from objectives.recipe import Recipe
 from objectives.results import STAGES
@@ -120,8 +122,6 @@ def test_unmapped_cells_are_an_error(builtin, tmp_path: Path):
 
 
 def test_timing_violation_is_measured_and_infeasible(builtin):
-    from dataclasses import replace
-
     task = replace(builtin["mul16"], period_ns=1.0)
     evaluation = evaluate(task)
     assert all(s.passed for s in evaluation.stages)
@@ -213,3 +213,47 @@ def test_retiming_composes_with_the_recipe_the_delay_target_and_sizing(builtin):
                Recipe(retime=True, abc_recipe="resyn2", abc_delay_target=0.5)]
     netlists = [evaluate(task, recipe).artifacts["netlist.v"] for recipe in recipes]
     assert len(set(netlists)) == len(recipes)
+
+
+def test_the_equivalence_stage_refutes_a_broken_netlist_with_its_counterexample(builtin, tmp_path: Path):
+    task, tech = builtin["mul8"], Technology.from_env()
+    netlist = evaluate(task).artifacts["netlist.v"]
+    broken = re.sub(r"^(\s*)NAND2X1(\s)", r"\1NOR2X1\2", netlist, count=1, flags=re.M)
+    artifacts: dict[str, str] = {}
+    cascade = Cascade(task, task.reference_rtl, tmp_path, StageLimits(), artifacts, tech)
+    assert cascade.prepare() is None
+    cascade.netlist = broken
+    stage = cascade.equivalence()
+    assert stage.status == "failed" and stage.reason.startswith("the netlist differs from the RTL: cycle 0: p[")
+    assert stage.details["outcome"] == "refuted" and artifacts[COUNTEREXAMPLE].count("\n") >= 2
+
+
+def test_a_design_without_testbench_is_proved_and_measured(builtin):
+    task = replace(builtin["fir4"], harness=())
+    evaluation = evaluate(task)
+    assert evaluation.feasible, evaluation.failure
+    statuses = {s.name: s.status for s in evaluation.stages}
+    assert statuses == {"syntax": "passed", "simulation": "n/a", "synthesis": "passed", "equivalence": "passed",
+                        "gatesim": "n/a", "sta": "passed"}
+    assert evaluation.stage("equivalence").details["outcome"] == "proved"
+
+
+def test_random_stimulus_stands_in_for_a_proof_that_runs_out_of_time(builtin, tmp_path: Path):
+    """No testbench, and no time to prove: a seeded random-stimulus comparison decides, and says so."""
+    task = replace(builtin["mul16"], harness=())
+    evaluation = evaluate(task, limits=StageLimits(equivalence_s=0.05))
+    stage = evaluation.stage("equivalence")
+    assert stage.passed and stage.details["outcome"] == "unknown"
+    assert stage.details["fallback"] == "random stimulus, 512 cycles, seed 0: no difference"
+    cascade = Cascade(task, task.reference_rtl, tmp_path, StageLimits(equivalence_s=0.05), {}, Technology.from_env())
+    assert cascade.prepare() is None
+    cascade.netlist = re.sub(r"^(\s*)NAND2X1(\s)", r"\1NOR2X1\2", evaluation.artifacts["netlist.v"], count=1,
+                             flags=re.M)
+    broken = cascade.equivalence()
+    assert broken.status == "failed" and "random stimulus, 512 cycles, seed 0: cycle " in broken.reason
+
+
+def test_gate_level_simulation_of_a_proved_netlist_is_optional(builtin):
+    evaluation = evaluate(builtin["mul8"], gate_level=False)
+    assert evaluation.feasible and evaluation.stage("gatesim").status == "n/a"
+    assert evaluation.stage("gatesim").reason == "the netlist is proved equivalent to the RTL"

@@ -72,8 +72,8 @@ def test_score_two_models_side_by_side(tmp_path: Path):
     report = json.loads(done.stdout)
     a, b = report["models"]
     assert (a["name"], b["name"]) == ("model_a", "model_b")
-    assert a["funnel"] == {"syntax": 0.5, "function": 0.25, "synthesis": 0.25, "equivalence": None,
-                           "gate-level simulation": 0.25, "PPA measured": 0.25}
+    assert a["funnel"] == {"syntax": 0.5, "function": 0.25, "synthesis": 0.25, "equivalence": 0.25,
+                           "gate-level verified": 0.25, "PPA measured": 0.25}
     assert a["pass_at_k"] == {"1": 0.25, "2": 0.5}
     assert b["pass_at_k"]["2"] == pytest.approx(5 / 6)
     # The passing answer is the reference itself, so its PPA ratios are 1.
@@ -84,4 +84,4 @@ def test_score_two_models_side_by_side(tmp_path: Path):
     assert failures["t3"] == "syntax: truncated answer: module adder_4bit has no endmodule"
     assert failures["t4"].startswith("syntax: ") and "$system" in failures["t4"]
     assert "max_tokens reached" in b["tasks"]["adder_4bit"]["answers"][2]["failure"]
-    assert "<th>model_a</th><th>model_b</th>" in page.read_text() and "not run" in page.read_text()
+    assert "<th>model_a</th><th>model_b</th>" in page.read_text() and "<th>equivalence</th>" in page.read_text()
