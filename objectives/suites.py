@@ -73,7 +73,7 @@ def _task_folders(name: str, root: Path) -> Suite:
     suite = Suite(name)
     for folder in sorted(p for p in root.iterdir() if p.is_dir()):
         try:
-            suite.tasks.append(load_builtin_task(folder))
+            suite.tasks.append(load_builtin_task(folder, name))
         except RtlboError as exc:
             suite.skipped.append((folder.name, str(exc)))
     return suite

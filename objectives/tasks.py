@@ -152,28 +152,30 @@ def _verilogeval(output: str, compiler_log: str) -> Verdict:
     return Verdict(False, mismatches, samples, f"testbench reported {mismatches} mismatches in {samples} samples")
 
 
-def load_builtin_task(folder: Path) -> Task:
-    """Return the task stored in ``folder``; raises RtlboError naming a missing or bad file."""
+def load_builtin_task(folder: Path, suite: str = "builtin") -> Task:
+    """Return the task stored in ``folder`` (``task.toml`` and ``reference.v``; ``spec.md``, which
+    generation prompts need, and ``testbench.v`` may be absent); raises RtlboError naming a missing
+    or bad file."""
     meta = load_toml(folder / "task.toml")
     for required in ("top", "period_ns"):
         if required not in meta:
             raise RtlboError(f"{folder / 'task.toml'}: missing key '{required}'; add it")
-    for name in ("spec.md", "reference.v", "testbench.v"):
-        if not (folder / name).is_file():
-            raise RtlboError(f"{folder}: missing {name}; every task needs spec.md, reference.v, testbench.v")
+    if not (folder / "reference.v").is_file():
+        raise RtlboError(f"{folder}: missing reference.v; every task needs task.toml and reference.v")
+    spec, testbench = folder / "spec.md", folder / "testbench.v"
     return Task(
         name=folder.name,
         top=meta["top"],
-        spec=(folder / "spec.md").read_text(),
+        spec=spec.read_text() if spec.is_file() else "",
         reference_rtl=(folder / "reference.v").read_text(),
-        harness=(folder / "testbench.v",),
+        harness=(testbench,) if testbench.is_file() else (),
         clock=meta.get("clock"),
         period_ns=float(meta["period_ns"]),
         reset=meta.get("reset"),
         reset_active=meta.get("reset_active", "high"),
         goal=meta.get("goal", "area"),
         summary=meta.get("summary", ""),
-        suite="builtin",
+        suite=suite,
         verdict="result-line",
     )
 

@@ -36,7 +36,8 @@ def _isolated_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytes
 def make_suite(root: Path, tasks: dict[str, tuple[str, str, str]]) -> Suite:
     """Write tasks in the built-in layout into ``root`` and load them as the suite ``tasks:root``.
 
-    ``tasks`` maps a name to (reference RTL, testbench, extra task.toml lines such as the clock).
+    ``tasks`` maps a name to (reference RTL, testbench or "" for none, extra task.toml lines such as
+    the clock).
     """
     for name, (rtl, testbench, toml) in tasks.items():
         folder = root / name
@@ -45,5 +46,6 @@ def make_suite(root: Path, tasks: dict[str, tuple[str, str, str]]) -> Suite:
         (folder / "task.toml").write_text(f'top = "{top}"\n{toml or "period_ns = 10.0"}\n')
         (folder / "spec.md").write_text(f"# {name}\n")
         (folder / "reference.v").write_text(rtl)
-        (folder / "testbench.v").write_text(testbench)
+        if testbench:
+            (folder / "testbench.v").write_text(testbench)
     return load_suite(f"tasks:{root}")

@@ -10,7 +10,7 @@ from objectives.suites import DEFAULT_PERIOD_NS, load_suite
 from objectives.tasks import parse_verdict
 from objectives.testbench import active_level, instances_of, time_unit_ns, toggles
 
-from .conftest import FIXTURES
+from .conftest import FIXTURES, make_suite
 
 RTLLM = {t.name: t for t in load_suite(f"rtllm:{FIXTURES / 'rtllm'}").tasks}
 
@@ -138,3 +138,16 @@ def test_unknown_suite_and_missing_folder():
 def test_verdicts(output, rule, passed, mismatches):
     verdict = parse_verdict(output, rule)
     assert verdict.passed is passed and verdict.mismatches == mismatches
+
+
+def test_a_task_folder_needs_no_testbench(tmp_path):
+    """A user's design: task.toml and reference.v; equivalence checks every netlist."""
+    rtl = "module acc(input clk, input rst, input [7:0] d, output reg [7:0] q);\n" \
+          "  always @(posedge clk) if (rst) q <= 0; else q <= q + d;\nendmodule\n"
+    suite = make_suite(tmp_path, {"acc": (rtl, "", 'clock = "clk"\nreset = "rst"\nperiod_ns = 5.0')})
+    task = suite.tasks[0]
+    assert (task.harness, task.suite) == ((), f"tasks:{tmp_path}")
+    evaluation = evaluate(task)
+    assert evaluation.feasible, evaluation.failure
+    assert evaluation.suite == f"tasks:{tmp_path}" and evaluation.stage("simulation").status == "n/a"
+    assert evaluation.stage("equivalence").details["outcome"] == "proved"
