@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import re
 import secrets
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from objectives.cache import EvalCache
@@ -48,6 +49,7 @@ CANDIDATE = "rtlbo_candidate.v"
 VIEWS = {"simulation": {}, "synthesis": {"SYNTHESIS": "1", "YOSYS": "1"}}
 LOG_TAIL = 32_000
 RANDOM_CYCLES = 512  # the random-stimulus comparison that stands in for an unknown proof
+PERIOD_MARGIN = 1.25  # a derived clock period over the baseline flow's delay
 DEFAULT_LINT = LintPolicy()
 
 
@@ -171,6 +173,36 @@ def _measure(cascade: Cascade, cache: EvalCache | None, netlist_key: str) -> tup
             "artifacts": {name: text for name, text in cascade.artifacts.items() if name not in before},
         })
     return stages, False
+
+
+def derived_period(delay_ns: float) -> float:
+    """Return the clock period of a task that gives none, from its baseline flow's critical-path
+    delay: ``PERIOD_MARGIN`` times it, rounded up to 0.1 ns (at least 0.1 ns). The baseline then
+    meets timing with that margin, and a flow that is much slower does not."""
+    return max(0.1, math.ceil(round(PERIOD_MARGIN * delay_ns * 10, 6)) / 10)
+
+
+def derive_periods(tasks: list[Task], tech: Technology | None = None, cache: EvalCache | None = None,
+                   limits: StageLimits = StageLimits()) -> list[Task]:
+    """Return ``tasks`` with a period set on each that gives none (``derive_period``): the reference
+    RTL is measured under the baseline flow at the placeholder period (``derived_period`` of its
+    delay; synthesis under the default recipe does not depend on the period). A task whose
+    reference cannot be measured keeps the placeholder, and its note says why."""
+    derived = []
+    for task in tasks:
+        if not task.derive_period:
+            derived.append(task)
+            continue
+        evaluation = evaluate(task, tech=tech, cache=cache, limits=limits)
+        if evaluation.metrics is None:
+            note = f"{task.period_ns:g} ns: no period derived (the baseline flow fails: {evaluation.failure})"
+            derived.append(replace(task, clock_note=note, derive_period=False))
+            continue
+        period = derived_period(evaluation.metrics.delay_ns)
+        note = (f"{period:g} ns derived: {PERIOD_MARGIN:g} x the baseline flow's delay of "
+                f"{evaluation.metrics.delay_ns:.3f} ns")
+        derived.append(replace(task, period_ns=period, clock_note=note, derive_period=False))
+    return derived
 
 
 def rejected(task: Task, recipe: Recipe, reason: str, *, rtl_origin: str, text: str = "") -> Evaluation:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from objectives.errors import RtlboError
-from objectives.tasks import BUILTIN_DIR, Task, load_builtin_task
+from objectives.tasks import BUILTIN_DIR, DEFAULT_PERIOD_NS, Task, load_builtin_task
 from objectives.testbench import (
     Instance,
     active_level,
@@ -26,7 +26,6 @@ from objectives.verilog import module_blocks, module_names, port_names, rename_m
 
 # Only where a testbench shows no toggling signal on any port.
 CLOCK_NAMES = ("clk", "clock", "CLK", "clk_i", "i_clk")
-DEFAULT_PERIOD_NS = 10.0
 # RTLLM's makefiles compile with VCS's -timescale=1ns/1ns: a testbench without `timescale counts in ns.
 RTLLM_TIME_UNIT_NS = 1.0
 VERILOGEVAL_NO_PERIOD = ("VerilogEval clocks every design at 10 ps of simulated time (`timescale 1 ps/1 ps), "
@@ -199,6 +198,7 @@ def _timing(reference: str, top: str, tb_text: str, instance: Instance | None, u
     level = (active_level(tb_text, signals.get(reset) or "") or reset_level_by_name(reset)) if reset else "high"
     return {"clock": clocks[0][0] if clocks else None,
             "period_ns": clocks[0][1] if clocks else DEFAULT_PERIOD_NS,
+            "derive_period": not clocks or unit_ns is None,
             "extra_clocks": tuple(clocks[1:]), "reset": reset, "reset_active": level, "clock_note": note}
 
 

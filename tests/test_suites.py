@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from objectives.errors import RtlboError
-from objectives.evaluate import evaluate
+from objectives.evaluate import derive_periods, derived_period, evaluate
 from objectives.suites import DEFAULT_PERIOD_NS, load_suite
 from objectives.tasks import parse_verdict
 from objectives.testbench import active_level, instances_of, time_unit_ns, toggles
@@ -151,3 +151,15 @@ def test_a_task_folder_needs_no_testbench(tmp_path):
     assert evaluation.feasible, evaluation.failure
     assert evaluation.suite == f"tasks:{tmp_path}" and evaluation.stage("simulation").status == "n/a"
     assert evaluation.stage("equivalence").details["outcome"] == "proved"
+
+
+def test_a_period_not_given_is_derived_from_the_baseline_flow(tmp_path):
+    rtl = "module acc(input clk, input [7:0] d, output reg [15:0] q);\n" \
+          "  always @(posedge clk) q <= q + d * d;\nendmodule\n"
+    suite = make_suite(tmp_path, {"acc": (rtl, "", 'clock = "clk"')})
+    assert suite.tasks[0].derive_period
+    (task,) = derive_periods(suite.tasks)
+    delay = evaluate(suite.tasks[0]).metrics.delay_ns
+    assert task.period_ns == derived_period(delay) and delay < task.period_ns <= 1.25 * delay + 0.1
+    assert not task.derive_period and task.clock_note.startswith(f"{task.period_ns:g} ns derived: 1.25 x")
+    assert evaluate(task).metrics.slack_ns > 0
