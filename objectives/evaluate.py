@@ -23,6 +23,7 @@ from objectives.recipe import Recipe
 from objectives.results import FAILED, PASSED, SKIPPED, STAGES, Evaluation, Metrics, StageResult
 from objectives.runner import Limits, ToolRun
 from objectives.sandbox import screen_candidate
+from objectives.scratch import scratch_dir
 from objectives.tasks import Task, parse_verdict
 from objectives.technology import Technology
 from objectives.toolchain import IVERILOG, OPENSTA, YOSYS, tool_versions
@@ -89,7 +90,7 @@ def evaluate(
         return hit
     start = time.monotonic()
     artifacts: dict[str, str] = {"rtl.v": rtl}
-    with tempfile.TemporaryDirectory(prefix="rtlbo-") as tmp:
+    with scratch_dir() as tmp:
         cascade = Cascade(task, rtl, Path(tmp), limits, artifacts)
         stages = cache.get_stages(front_key) if cache is not None else None
         if stages is None:
