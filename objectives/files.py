@@ -44,9 +44,9 @@ def read_text(path: str | Path, what: str = "file", limit: int = MAX_TEXT_BYTES)
     try:
         info = path.stat()
         if stat.S_ISDIR(info.st_mode):
-            raise RtlboError(f"{where}: is a directory, not a {what}; give the file inside it")
+            raise RtlboError(f"{where}: is a directory; give the {what} inside it")
         if not stat.S_ISREG(info.st_mode):
-            raise RtlboError(f"{where}: is not a regular file (a device, pipe or socket); give a {what}")
+            raise RtlboError(f"{where}: is not a regular file (a device, pipe or socket); give the path of the {what}")
         with open(path, "rb") as handle:
             data = handle.read(limit + 1)
     except FileNotFoundError:
@@ -54,15 +54,19 @@ def read_text(path: str | Path, what: str = "file", limit: int = MAX_TEXT_BYTES)
     except OSError as exc:
         raise RtlboError(f"{where}: cannot read the {what} ({exc.strerror or exc}); check the path") from None
     if len(data) > limit:
-        raise RtlboError(f"{where}: larger than {limit // 1024} KiB, too large for a {what}; give a smaller one")
+        raise RtlboError(f"{where}: larger than {limit // 1024} KiB; the {what} must be smaller")
     if data.startswith(_UTF16_32):
         raise RtlboError(f"{where}: UTF-16 or UTF-32 encoded; save the {what} as UTF-8")
     if b"\x00" in data:
-        raise RtlboError(f"{where}: not a text file (it holds NUL bytes); give a UTF-8 {what}")
+        raise RtlboError(f"{where}: not a text file (it holds NUL bytes); the {what} must be UTF-8 text")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise RtlboError(f"{where}: not UTF-8 text (byte {exc.start}); save the {what} as UTF-8") from None
+
+
+class _DuplicateKey(yaml.constructor.ConstructorError):
+    """A key given twice in one mapping."""
 
 
 class _UniqueKeyLoader(yaml.SafeLoader):
@@ -77,9 +81,8 @@ class _UniqueKeyLoader(yaml.SafeLoader):
             key = self.construct_object(key_node)
             line = key_node.start_mark.line + 1
             if key in seen:
-                raise yaml.constructor.ConstructorError(
-                    None, None, f"key '{key}' appears twice (lines {seen[key]} and {line}); keep one",
-                    key_node.start_mark)
+                raise _DuplicateKey(None, None, f"key '{key}' appears twice (lines {seen[key]} and {line}); keep one",
+                                    key_node.start_mark)
             seen[key] = line
         return super().construct_mapping(node, deep)
 
@@ -94,7 +97,9 @@ def load_yaml(path: str | Path) -> Any:
     """
     text = read_text(path, "YAML file")
     try:
-        data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader
+        data = yaml.load(text, Loader=_UniqueKeyLoader)  # a SafeLoader: plain data only
+    except _DuplicateKey as exc:
+        raise RtlboError(f"{shown(path)}: {exc.problem}") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark else ""

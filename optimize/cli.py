@@ -214,8 +214,7 @@ def main() -> None:
         sys.exit(2)
     except _COMMAND_LINE_ERROR as exc:
         context = getattr(exc, "ctx", None)
-        if type(exc).__name__ == "NoArgsIsHelpError":  # a bare group command: its help
-            out.print(exc.format_message(), highlight=False)
+        if type(exc).__name__ == "NoArgsIsHelpError":  # a bare group command: typer printed its help
             sys.exit(2)
         message = " ".join(exc.format_message().split()).rstrip(".")
         hint = f"; see '{context.command_path} --help'" if context is not None else ""

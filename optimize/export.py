@@ -48,9 +48,14 @@ def export(run: Run, trial: Trial, selection: str, out: Path) -> Path:
     recipe = recipe_of(trial.config)
     tech = Technology.from_env()
     tasks = {t.name: t for t in load_suite(run.campaign.tasks.suite).select(list(trial.per_task))}
+    sources = {name: artifact_dir(run.root, trial.measured_by, name, trial.per_task[name].get("sample"))
+               for name in tasks}
+    for source in sources.values():
+        if not all((source / f).is_file() for f in ("evaluation.json", "rtl.v", "netlist.v")):
+            raise RtlboError(f"{source}: the artifacts of trial {trial.id} are missing; select another trial")
     versions: dict[str, str] = {}
     for name, task in tasks.items():
-        source = artifact_dir(run.root, trial.id, name, trial.per_task[name].get("sample"))
+        source = sources[name]
         folder = out / name
         folder.mkdir(parents=True)
         evaluation = Evaluation.from_dict({**json.loads((source / "evaluation.json").read_text()), "artifacts": {}})

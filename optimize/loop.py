@@ -46,11 +46,12 @@ def create_run(campaign_file: Path, output: Path | None = None) -> Path:
     """
     campaign, base = load_campaign(campaign_file)
     if output is not None:
-        problem = path_problem(output, "directory")
-        if problem:
-            raise RtlboError(f"--output {shown(output)}: {problem}")
         campaign.output = str(output)
     run_dir = campaign.run_dir()
+    problem = path_problem(run_dir, "directory")
+    if problem:
+        where = "--output" if output is not None else f"{campaign_file}: run directory"
+        raise RtlboError(f"{where} {shown(run_dir)}: {problem}")
     if (run_dir / DB).exists():
         raise RtlboError(f"{run_dir} already holds a campaign; continue it with "
                          f"'rtlbo run {run_dir} --resume' or set another 'output'")
@@ -59,7 +60,7 @@ def create_run(campaign_file: Path, output: Path | None = None) -> Path:
     names = [path.name for path in spaces]
     if len(set(names)) != len(names):
         raise RtlboError(f"{campaign_file}: two files of 'space' share a name ({', '.join(names)}); rename one")
-    check_space(load_space(spaces), campaign)
+    check_space(load_space(spaces), campaign, campaign_file)
     with _about(campaign_file, "tasks"):
         if not load_suite(campaign.tasks.suite).select(campaign.tasks.select):
             raise RtlboError(f"suite {campaign.tasks.suite} has no tasks; check 'tasks'")
@@ -89,9 +90,9 @@ def _about(source: Path, key: str) -> Iterator[None]:
         raise RtlboError(f"{source}: bad value for '{key}': {exc}") from None
 
 
-def check_space(space: SearchSpace, campaign: Campaign) -> None:
+def check_space(space: SearchSpace, campaign: Campaign, source: Path) -> None:
     """Raise RtlboError unless the evaluator understands every knob of ``space`` over its whole
-    domain, and the campaign's torch device exists."""
+    domain, and the torch device the campaign file ``source`` names exists."""
     check_knobs({k.name: k.probes() for k in space.knobs}, {k.name: k.source for k in space.knobs},
                 campaign.generator)
     if campaign.torch_device is not None and campaign.optimizer == "ax":
@@ -101,7 +102,7 @@ def check_space(space: SearchSpace, campaign: Campaign) -> None:
             device = torch.device(campaign.torch_device)
             torch.empty(0, device=device)
         except (RuntimeError, AssertionError) as exc:
-            raise RtlboError(f"bad value for 'torch_device': {campaign.torch_device!r} cannot be used "
+            raise RtlboError(f"{source}: bad value for 'torch_device': {campaign.torch_device!r} cannot be used "
                              f"({str(exc).splitlines()[0][:120]}); give cpu or an available cuda device") from None
 
 
@@ -138,7 +139,7 @@ class Setup:
     def open(cls, run_dir: Path) -> Setup:
         campaign, base = load_campaign(run_dir / "campaign.yaml")
         space = load_space(campaign.space_paths(base))
-        check_space(space, campaign)
+        check_space(space, campaign, run_dir / "campaign.yaml")
         suite = load_suite(campaign.tasks.suite)
         return cls(run_dir, campaign, space, suite.select(campaign.tasks.select), suite.tasks, Store(run_dir))
 

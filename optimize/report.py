@@ -239,7 +239,7 @@ def _pareto_table(run: Run, p: Points) -> str:
         cells = "".join(f"<td>{t.objectives[n]:.4f}</td>" for n in run.objectives)
         values = "".join(f"<td class='{'changed' if baseline.get(k) != t.config.get(k) else ''}'>"
                          f"{html.escape(_fmt(t.config.get(k)))}</td>" for k in knobs)
-        link = f"<a href='../trials/{t.id:06d}/'>trial {t.id}</a>"
+        link = f"<a href='../trials/{t.measured_by:06d}/'>trial {t.id}</a>"
         tag = " (PAMA pick)" if p.pama is not None and t.id == p.pama.id else ""
         rows.append(f"<tr><td>{link}{tag}</td>{cells}<td>{score.s:+.4f}</td>{values}</tr>")
     return f"<table><tr><th>trial</th>{head}</tr>{''.join(rows)}</table>"

@@ -87,6 +87,12 @@ class Trial:
     extra: dict[str, Any] = field(default_factory=dict)
     proposal: dict[str, Any] | None = None
 
+    @property
+    def measured_by(self) -> int:
+        """The trial whose evaluation (and artifacts) this one's outcome is: itself, or for a
+        repeated configuration the first trial of it."""
+        return self.extra.get("repeat_of", self.id)
+
 
 class Damaged(Exception):
     """What is wrong with a trial table (a row, a column, the file); :func:`repair` reads it."""
@@ -146,8 +152,7 @@ class Store:
 
     def _unlock(self) -> None:
         if self._lock is not None:
-            fcntl.flock(self._lock, fcntl.LOCK_UN)
-            self._lock.close()
+            _release(self._lock)
             self._lock = None
 
     def close(self) -> None:
@@ -237,6 +242,11 @@ def _lock(root: Path) -> Any:
     handle.write(str(os.getpid()))
     handle.flush()
     return handle
+
+
+def _release(handle: Any) -> None:
+    fcntl.flock(handle, fcntl.LOCK_UN)
+    handle.close()
 
 
 def _connect(path: Path, readonly: bool) -> sqlite3.Connection:
@@ -401,14 +411,14 @@ def repair(root: Path) -> Repaired | None:
         damaged = _keep_damaged(root)
         old_ids = sorted(chosen)
         _renumber_artifacts(root, old_ids)
-        rows = [{**chosen[old][1], "id": new} for new, old in enumerate(old_ids)]
+        new_ids = {old: new for new, old in enumerate(old_ids)}
+        rows = [_renumbered(chosen[old][1], new_ids) for old in old_ids]
         _write_table(root / DB, rows)
         lost = len({*found, *backup, *known} - set(old_ids))
         preferences = [preference for preference, _ in chosen.values()]
         return Repaired(len(rows), sum(b for _, b in preferences), sum(r for r, _ in preferences), lost, damaged)
     finally:
-        fcntl.flock(handle, fcntl.LOCK_UN)
-        handle.close()
+        _release(handle)
 
 
 def _salvage(path: Path, ids: range | None = None, skip: dict | None = None) -> dict[int, dict[str, Any]]:
@@ -455,12 +465,29 @@ def _usable(row: dict[str, Any]) -> dict[str, Any] | None:
         return None
     if row.get("kind") not in (BASELINE, PROPOSED, IMPORTED):
         return None
-    results = ("objectives", "constraints", "feasible", "reason", "per_task", "extra", "finished", "seconds")
-    reset = {**row, **dict.fromkeys(results), "status": PENDING}
+    reset = _pending(row)
     with contextlib.suppress(Damaged):
         _json(reset, "proposal", dict)
         return reset
     return {**reset, "proposal": None}
+
+
+def _pending(row: dict[str, Any]) -> dict[str, Any]:
+    """Return ``row`` without results: pending, to be evaluated again."""
+    results = ("objectives", "constraints", "feasible", "reason", "per_task", "extra", "finished", "seconds")
+    return {**row, **dict.fromkeys(results), "status": PENDING}
+
+
+def _renumbered(row: dict[str, Any], new_ids: dict[int, int]) -> dict[str, Any]:
+    """Return ``row`` under its new id; a repeat points to its first trial's new id, or is pending
+    again when that trial was lost."""
+    row = {**row, "id": new_ids[row["id"]]}
+    extra = json.loads(row["extra"]) if row.get("extra") else {}
+    if "repeat_of" not in extra:
+        return row
+    if extra["repeat_of"] in new_ids:
+        return {**row, "extra": json.dumps({**extra, "repeat_of": new_ids[extra["repeat_of"]]})}
+    return _pending(row)
 
 
 def _keep_damaged(root: Path) -> Path:

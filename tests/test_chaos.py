@@ -180,10 +180,11 @@ def test_ax_campaign_survives_kills_including_the_first_acquisition(tmp_path: Pa
     rng = random.Random(SEED)
     campaign = Campaign(tmp_path, optimizer="ax", budget={"trials": 7})
     # First: kill while the first BoTorch proposal is computed (5 trials in the table are Ax's
-    # initialization for this budget; the next ask is the first acquisition).
+    # initialization for this budget; once the baseline and 3 of the 4 others are done, the
+    # campaign asks for the next one: the first acquisition).
     process = campaign.start()
     in_acquisition = wait_for(lambda: len(campaign.trials()) == 5 and sum(
-        t["status"] == COMPLETED for t in campaign.trials().values()) >= 3, process)
+        t["status"] == COMPLETED for t in campaign.trials().values()) >= 4, process)
     assert in_acquisition or process.returncode == 0, f"the campaign never reached its first acquisition ({SEED})"
     time.sleep(rng.uniform(0.0, 2.0))
     campaign.kill(process)
@@ -265,3 +266,30 @@ def test_a_worker_leaves_ctrl_c_to_the_campaign(tmp_path: Path):
     os.kill(worker, signal.SIGINT)  # as a terminal's Ctrl-C reaches every process of the group
     out, err = process.communicate(timeout=RUN_LIMIT_S)
     assert out.strip() == "result ok" and "Traceback" not in err, (out, err)
+
+
+def test_a_repeated_configuration_is_not_evaluated_again(tmp_path: Path):
+    """A space of two configurations and four proposals: every proposal but the first new one is
+    a repeat that shares its first trial's outcome and artifacts, and can be exported."""
+    (tmp_path / "space.yaml").write_text("knobs:\n  booth: {type: bool, default: false}\n")
+    path = tmp_path / "campaign.yaml"
+    path.write_text(yaml.safe_dump({"name": "repeats", "tasks": {"suite": "builtin", "select": ["mul8"]},
+                                    "space": ["space.yaml"], "budget": {"trials": 4}, "batch_size": 2,
+                                    "optimizer": "random", "output": str(tmp_path / "run")}))
+    done = subprocess.run([RTLBO, "run", str(path)], capture_output=True, text=True, timeout=RUN_LIMIT_S)
+    assert done.returncode == 0, done.stderr
+    with Store(tmp_path / "run", readonly=True) as store:
+        trials = store.trials()
+    first = [t for t in trials if "repeat_of" not in t.extra]
+    assert sorted(json.dumps(t.config) for t in first) == sorted({json.dumps(t.config) for t in trials})
+    repeats = [t for t in trials if "repeat_of" in t.extra]
+    assert len(repeats) == len(trials) - len(first) >= 2
+    for trial in repeats:
+        original = trials[trial.measured_by]
+        assert (trial.config, trial.objectives, trial.per_task) == (original.config, original.objectives,
+                                                                    original.per_task)
+        assert not (tmp_path / "run" / "trials" / f"{trial.id:06d}").exists()
+    out = tmp_path / "export"
+    done = subprocess.run([RTLBO, "export", str(tmp_path / "run"), "--out", str(out), "--select",
+                           f"trial:{repeats[-1].id}"], capture_output=True, text=True, timeout=RUN_LIMIT_S)
+    assert done.returncode == 0 and (out / "mul8" / "netlist.v").is_file(), done.stderr

@@ -148,7 +148,7 @@ CASES["campaign-replay-file-missing"] = lambda ws: (
     (["run", "campaign.yaml"], ("replay_file",)))[1]
 CASES["campaign-torch-device"] = lambda ws: (
     (ws / "campaign.yaml").write_text(yaml.safe_dump({**BASE, "optimizer": "ax", "torch_device": "banana"})),
-    (["run", "campaign.yaml"], ("torch_device",)))[1]
+    (["run", "campaign.yaml"], ("campaign.yaml", "'torch_device'")))[1]
 
 # -- space files: structure, domains the evaluator rejects ---------------------------------------
 space_text("no-knobs", "constraints: []\n", "knobs")
@@ -264,6 +264,9 @@ command("run-resume-file", ["run", "c.yaml", "--resume"], "--resume", prepare=_w
 command("run-warm-start-missing", ["run", "c.yaml", "--warm-start", "nowhere"], "nowhere",
         prepare=_write("c.yaml", yaml.safe_dump(BASE).encode()))
 command("run-dev-zero", ["run", "/dev/zero"], "/dev/zero")
+command("run-default-output-under-a-file", ["run", "c.yaml"], "run directory", "is a file",
+        prepare=lambda ws: (_write("c.yaml", yaml.safe_dump({**BASE, "output": None}).encode())(ws),
+                            (ws / "runs").write_text("a file\n")))
 for verb in ("status", "pareto", "export", "report", "repair"):
     extra = ["--out", "out"] if verb == "export" else []
     command(f"{verb}-missing-run", [verb, "nowhere", *extra], "nowhere")
