@@ -3,6 +3,7 @@
     .venv/bin/python benchmarks/bo_overhead.py                      # full run (~30 min)
     .venv/bin/python benchmarks/bo_overhead.py --n 20 100 --seeds 0 --repeats 1   # short run
     .venv/bin/python benchmarks/bo_overhead.py --n 100 --repeats 10 --seeds --versus '{"fast_posterior": false}'
+    .venv/bin/python benchmarks/bo_overhead.py --n 20 100 --repeats 3 --seeds --fused-kernel --cpu-time
 
 Problem: the real synthesis space (search_spaces/synthesis.yaml: 8 booleans, 3 unordered choices,
 1 float), objectives "-power, -delay, -area" with thresholds "<= 1.1", constraints
@@ -30,6 +31,13 @@ client (model fitted from scratch: a restarted campaign), median over ``--repeat
 hyperparameters warm-started). Ax defaults are timed once per N and skipped for larger N after a
 call over ``--ax-limit`` seconds.
 
+``--fused-kernel`` (instead of part 1): BoTorch JIT-compiles a fused C++ kernel for qLogEHVI the
+first time one is built; rtlbo keeps it off (optimize/optimizers/ax_strategy.py). This compiles
+it here and measures what it would save: one acquisition call with its gradient at the sizes
+the optimizer evaluates, with and without the kernel (CPU time, alternating), then the batch of
+4 side by side as with ``--versus``. ``--cpu-time`` times with the process's CPU time, for a
+machine shared with other work.
+
 Part 2 (quality): a closed loop per seed and strategy: 10 initialization trials (center + Sobol),
 then batches of 4 proposals until 34 trials, each evaluated on the synthetic function. Prints
 the final hypervolume of the feasible points (reference point 1.1 on each objective, BoTorch
@@ -47,6 +55,8 @@ import statistics
 import sys
 import time
 import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -62,12 +72,19 @@ finally:
     logging.disable(logging.NOTSET)
 
 import torch  # noqa: E402
+from botorch.acquisition.multi_objective import logei  # noqa: E402
 from botorch.utils.multi_objective.hypervolume import Hypervolume  # noqa: E402
 from botorch.utils.multi_objective.pareto import is_non_dominated  # noqa: E402
 from scipy.stats import qmc  # noqa: E402
 
 from optimize.optimizers.ax import quiet_ax  # noqa: E402
-from optimize.optimizers.ax_strategy import build_generation_strategy, fast_generation_strategy  # noqa: E402
+from optimize.optimizers.ax_strategy import (  # noqa: E402
+    MC_SAMPLES,
+    NUM_RESTARTS,
+    RAW_SAMPLES,
+    build_generation_strategy,
+    fast_generation_strategy,
+)
 from search_spaces import load_space  # noqa: E402
 
 SPACE = load_space(ROOT / "search_spaces" / "synthesis.yaml")
@@ -202,6 +219,8 @@ def campaign_configs(n: int, seed: int) -> list[dict[str, Any]]:
 
 # -- clients ----------------------------------------------------------------------------------
 
+clock = time.perf_counter  # what the proposal times are measured with (--cpu-time: time.process_time)
+
 
 def make_client(strategy: str, seed: int, init_budget: int | None = None, fast_options: dict | None = None) -> Client:
     client = Client(random_seed=seed)
@@ -239,9 +258,9 @@ def client_with_data(strategy: str, n: int, data_seed: int, fast_options: dict |
 
 
 def timed_batch(client: Client) -> tuple[float, dict[int, Any]]:
-    start = time.perf_counter()
+    start = clock()
     trials = client.get_next_trials(max_trials=BATCH)
-    elapsed = time.perf_counter() - start
+    elapsed = clock() - start
     assert len(trials) == BATCH, f"got {len(trials)} trials"
     return elapsed, trials
 
@@ -279,21 +298,97 @@ def overhead_table(ns: list[int], repeats: int, ax_limit: float, skip_ax: bool, 
         print(f"{n:>5} {ax_cell:>11} {cold_median:>10.2f} {rng:>14} {warm_median:>10.2f} {speed:>9}", flush=True)
 
 
-def side_by_side(ns: list[int], repeats: int, fast_options: dict | None, versus: dict) -> None:
-    """Time the fast strategy and a variant of it alternately on the same data sets."""
-    print(f"\n== Side by side: {fast_options or 'defaults'} against {versus} (cold / warm, s) ==")
+def side_by_side(ns: list[int], repeats: int, fast_options: dict | None, label: str,
+                 variant: Callable[[int, int], tuple[float, float]]) -> None:
+    """Time the fast strategy and a variant of it (``variant(n, data_set)`` -> cold, warm) on the
+    same data sets, in turn first (the first call at a new N pays one-time costs)."""
+    print(f"\n== Side by side: {fast_options or 'defaults'} against {label} (cold / warm, s) ==")
+    variant(ns[0], repeats)  # untimed: neither side pays the process's one-time costs
     for n in ns:
         times: dict[str, list[tuple[float, float]]] = {"this": [], "variant": []}
         for r in range(repeats):
-            this = cold_and_warm(n, r, fast_options)
-            variant = cold_and_warm(n, r, {**(fast_options or {}), **versus})
+            if r % 2:
+                other, this = variant(n, r), cold_and_warm(n, r, fast_options)
+            else:
+                this, other = cold_and_warm(n, r, fast_options), variant(n, r)
             times["this"].append(this)
-            times["variant"].append(variant)
-            pair = f"this {this[0]:.2f} / {this[1]:.2f}, variant {variant[0]:.2f} / {variant[1]:.2f}"
+            times["variant"].append(other)
+            pair = f"this {this[0]:.2f} / {this[1]:.2f}, variant {other[0]:.2f} / {other[1]:.2f}"
             print(f"N={n} data set {r}: {pair}", flush=True)
         for name, pairs in times.items():
             cold, warm = zip(*pairs, strict=True)
             print(f"N={n} {name:>7}: median {statistics.median(cold):.2f} / {statistics.median(warm):.2f}", flush=True)
+
+
+def fused_kernel() -> Any:
+    """Return BoTorch's fused log-EI C++ kernel, JIT-compiled here (rtlbo never loads it; see
+    optimize/optimizers/ax_strategy.py). Needs a C++ compiler and ninja."""
+    logei._load_attempted = False
+    logei._try_load_fused_kernel()
+    kernel, logei._C = logei._C, None
+    if kernel is None:
+        sys.exit("BoTorch could not compile its fused kernel (no C++ compiler or ninja?)")
+    return kernel
+
+
+def acquisition_calls(n: int, data_seed: int, kernel: Any, calls: int) -> None:
+    """Print the CPU time of one call of rtlbo's acquisition (qLogEHVI over the front of the GP's
+    mean, the campaign's two constraints, MC_SAMPLES quasi-MC samples, q = 1) with its gradient,
+    at RAW_SAMPLES and at NUM_RESTARTS candidates, after n trials, with BoTorch's fused kernel
+    and without it (alternating, medians of ``calls``), and the largest difference in value."""
+    from botorch.acquisition.multi_objective.objective import IdentityMCMultiOutputObjective
+    from botorch.fit import fit_gpytorch_mll
+    from botorch.models import SingleTaskGP
+    from botorch.models.transforms.outcome import Standardize
+    from botorch.sampling.normal import SobolQMCNormalSampler
+    from botorch.utils.multi_objective.box_decompositions.non_dominated import FastNondominatedPartitioning
+    from gpytorch.mlls import ExactMarginalLogLikelihood
+
+    configs = [SPACE.effective(c) for c in campaign_configs(n, data_seed)]
+    outcomes = [synthetic_outcome(c) for c in configs]
+    X = torch.tensor(np.array([SPACE.encode(c) for c in configs]), dtype=torch.double)
+    Y = torch.tensor([[-o["power"], -o["delay"], -o["area"], o["worst_slack"], o["gatesim_rate"]] for o in outcomes],
+                     dtype=torch.double)
+    model = SingleTaskGP(X, Y, outcome_transform=Standardize(m=Y.shape[-1]))
+    fit_gpytorch_mll(ExactMarginalLogLikelihood(model.likelihood, model))
+    with torch.no_grad():
+        mean = model.posterior(X).mean
+    reference = torch.full((len(OBJECTIVES),), -REFERENCE, dtype=torch.double)
+    front = mean[(mean[:, 3] >= 0) & (mean[:, 4] >= 1), :3]
+    acqf = logei.qLogExpectedHypervolumeImprovement(
+        model=model, ref_point=reference, partitioning=FastNondominatedPartitioning(ref_point=reference, Y=front),
+        sampler=SobolQMCNormalSampler(sample_shape=torch.Size([MC_SAMPLES])),
+        objective=IdentityMCMultiOutputObjective(outcomes=[0, 1, 2]),
+        constraints=[lambda Z: -Z[..., 3], lambda Z: 1.0 - Z[..., 4]],
+    )
+    for size in (RAW_SAMPLES, NUM_RESTARTS):
+        candidates = torch.rand(size, 1, X.shape[-1], dtype=torch.double, generator=torch.Generator().manual_seed(0))
+        times: dict[bool, list[float]] = {False: [], True: []}
+        values: dict[bool, torch.Tensor] = {}
+        for _ in range(calls):
+            for fused in (False, True):
+                with kernel_in_use(kernel if fused else None):
+                    x = candidates.clone().requires_grad_(True)
+                    start = time.process_time()
+                    value = acqf(x)
+                    value.sum().backward()
+                    times[fused].append(time.process_time() - start)
+                    values[fused] = value.detach()
+        without, with_kernel = statistics.median(times[False]), statistics.median(times[True])
+        difference = float((values[True] - values[False]).abs().max())
+        print(f"N={n} data set {data_seed}, {size} candidates: {without * 1e3:.1f} ms without the kernel, "
+              f"{with_kernel * 1e3:.1f} ms with it ({without / with_kernel:.2f}x); front of {len(front)} points, "
+              f"largest difference {difference:.1e}", flush=True)
+
+
+@contextmanager
+def kernel_in_use(kernel: Any) -> Iterator[None]:
+    """Let BoTorch's log-EI acquisitions use ``kernel`` inside the block."""
+    logei._C = kernel
+    try:
+        yield
+    finally:
+        logei._C = None
 
 
 def closed_loop(
@@ -304,9 +399,9 @@ def closed_loop(
     outcomes: list[dict[str, float]] = []
     bo_times = []
     while len(outcomes) < n_total:
-        start = time.perf_counter()
+        start = clock()
         trials = client.get_next_trials(max_trials=min(BATCH, n_total - len(outcomes)))
-        elapsed = time.perf_counter() - start
+        elapsed = clock() - start
         if len(outcomes) >= n_init:
             bo_times.append(elapsed)
         complete(client, trials, outcomes)
@@ -356,16 +451,44 @@ def main() -> None:
         default=None,
         help="JSON kwargs of a variant timed side by side with the fast strategy at each N (replaces part 1)",
     )
+    parser.add_argument(
+        "--cpu-time",
+        action="store_true",
+        help="time with the process's CPU time (all threads) instead of the wall clock, on a machine shared "
+        "with other work",
+    )
+    parser.add_argument(
+        "--fused-kernel",
+        action="store_true",
+        help="time the fast strategy with BoTorch's fused log-EI kernel side by side with it (replaces part 1)",
+    )
     args = parser.parse_args()
+    global clock
+    clock = time.process_time if args.cpu_time else time.perf_counter
 
     quiet_ax()
     warnings.filterwarnings("ignore", message=r".*balance properties of Sobol.*")
     start = time.perf_counter()
     print(
-        f"torch {torch.__version__}, {torch.get_num_threads()} threads; fast options: {args.fast_options or 'defaults'}"
+        f"torch {torch.__version__}, {torch.get_num_threads()} threads; "
+        f"fast options: {args.fast_options or 'defaults'}; times: {'CPU' if args.cpu_time else 'wall'}"
     )
-    if args.n and args.versus:
-        side_by_side(args.n, args.repeats, args.fast_options, args.versus)
+    if args.n and args.fused_kernel:
+        kernel = fused_kernel()
+        print("\n== One acquisition call with its gradient (CPU time, median of 30) ==")
+        for n in args.n:
+            for r in range(args.repeats):
+                acquisition_calls(n, r, kernel, calls=30)
+
+        def with_kernel(n: int, r: int) -> tuple[float, float]:
+            with kernel_in_use(kernel):
+                return cold_and_warm(n, r, args.fast_options)
+
+        side_by_side(args.n, args.repeats, args.fast_options, "BoTorch's fused log-EI kernel", with_kernel)
+    elif args.n and args.versus:
+        versus = {**(args.fast_options or {}), **args.versus}
+        side_by_side(args.n, args.repeats, args.fast_options, str(args.versus),
+                     lambda n, r: cold_and_warm(n, r, versus))
     elif args.n:
         overhead_table(args.n, args.repeats, args.ax_limit, args.skip_ax, args.fast_options)
     if args.seeds:

@@ -36,6 +36,7 @@ from objectives.lint import Finding, LintPolicy, findings, lint_script
 from objectives.recipe import Recipe
 from objectives.results import STAGES, Evaluation, Metrics, StageResult, Status
 from objectives.runner import Limits, ToolRun
+from objectives.scratch import scratch_dir
 from objectives.screen import SIMULATION_TASKS, Screen, seal, sealed_output
 from objectives.tasks import WARNING_FLAGS, Task, parse_verdict
 from objectives.technology import Technology, cell_names
@@ -116,7 +117,7 @@ def evaluate(
         return hit
     start = time.monotonic()
     artifacts: dict[str, str] = {"rtl.v": rtl}
-    with tempfile.TemporaryDirectory(prefix="rtlbo-") as tmp:
+    with scratch_dir() as tmp:
         cascade = Cascade(task, rtl, Path(tmp), limits, artifacts, tech, lint, gate_level)
         stages = cache.get_stages(front_key) if cache is not None else None
         if stages is None:

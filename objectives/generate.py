@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import jinja2
-from pydantic import ConfigDict
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from objectives.cache import EvalCache
 from objectives.errors import RtlboError
@@ -29,31 +29,49 @@ GENERATION_KNOBS = frozenset({"template", "temperature", "top_p", "exemplars", "
 DEFAULT_KNOBS = {"template": "plain", "temperature": 0.2, "top_p": 0.95, "exemplars": 0}
 
 
-@dataclass(frozen=True)
-class GeneratorSettings:
+class GeneratorSettings(BaseModel):
     """Where candidate RTL comes from. ``reference`` uses the task's own reference RTL. (Also the
     ``generator`` section of a campaign file; unknown keys are errors.)"""
 
-    __pydantic_config__ = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     backend: Literal["reference", "openai", "replay"] = "reference"
     base_url: str = "http://127.0.0.1:8000/v1"
     model: str = "qwen2.5-coder-7b-instruct"
     api_key_env: str | None = "OPENAI_API_KEY"
-    samples_per_task: int = 1
-    max_concurrency: int = 8
-    timeout_s: float = 120.0
-    max_retries: int = 4
-    backoff_s: float = 1.0
-    max_tokens: int = 4096
-    seed: int = 0
+    samples_per_task: int = Field(1, ge=1, le=64)
+    max_concurrency: int = Field(8, ge=1, le=256)
+    timeout_s: float = Field(120.0, gt=0.0, le=86400.0)
+    max_retries: int = Field(4, ge=0, le=100)
+    backoff_s: float = Field(1.0, ge=0.0, le=3600.0)
+    max_tokens: int = Field(4096, ge=1, le=1_000_000)
+    seed: int = Field(0, ge=0, lt=2**63)
     replay_file: str | None = None
-    usd_per_1k_prompt_tokens: float = 0.0
-    usd_per_1k_completion_tokens: float = 0.0
+    usd_per_1k_prompt_tokens: float = Field(0.0, ge=0.0)
+    usd_per_1k_completion_tokens: float = Field(0.0, ge=0.0)
 
     @property
     def uses_llm(self) -> bool:
         return self.backend != "reference"
+
+
+class GenerationKnobs(BaseModel):
+    """The values generation knobs may take (a search space's domains are checked against these)."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+    template: str = DEFAULT_KNOBS["template"]
+    temperature: float = Field(DEFAULT_KNOBS["temperature"], ge=0.0, le=2.0)
+    top_p: float = Field(DEFAULT_KNOBS["top_p"], gt=0.0, le=1.0)
+    exemplars: int = Field(DEFAULT_KNOBS["exemplars"], ge=0, le=16)
+    model: str = ""
+
+    @field_validator("template")
+    @classmethod
+    def _known_template(cls, name: str) -> str:
+        if name not in template_names():
+            raise ValueError(f"unknown prompt template '{name}'; templates: {', '.join(template_names())}")
+        return name
 
 
 @dataclass

@@ -40,7 +40,7 @@ LEGALIZE_ASYNC_LOAD = "dfflegalize " + " ".join(
 class Recipe(BaseModel):
     """Synthesis knobs. Every field maps to one visible change of the Yosys or ABC script."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     flatten: bool = Field(True, description="flatten the hierarchy before synthesis (synth -flatten)")
     booth: bool = Field(False, description="Booth-encode multipliers (synth -booth)")

@@ -31,6 +31,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from objectives.errors import RtlboError
+from objectives.scratch import scratch_dir
 
 SANDBOX_ENV = "RTLBO_SANDBOX"
 WORK = Path("/rtlbo/work")  # the work directory as the sandboxed tool sees it
@@ -128,7 +129,7 @@ def require_sandbox() -> None:
 def _sandbox_problem() -> str:
     if shutil.which("bwrap") is None:
         return "bwrap not found"
-    with tempfile.TemporaryDirectory(prefix="rtlbo-probe-") as tmp:
+    with scratch_dir() as tmp:
         argv = _command(["true"], Path(tmp), Limits(), Sandbox())
         try:
             done = subprocess.run(argv, capture_output=True, text=True, timeout=30, stdin=subprocess.DEVNULL)
@@ -197,7 +198,8 @@ def _command(argv: list[str], cwd: Path, limits: Limits, sandbox: Sandbox) -> li
         rlimits.append(f"--nproc={sandbox.processes}")
     rlimits.append("--")
     if not sandboxed():
-        return [*rlimits, *argv]
+        # bubblewrap's --die-with-parent does this in the sandbox: the tool dies with rtlbo.
+        return ["setpriv", "--pdeathsig", "KILL", "--", *rlimits, *argv]
     root = os.geteuid() == 0
     bwrap = ["bwrap", "--die-with-parent", "--new-session", "--unshare-ipc", "--unshare-pid", "--unshare-net",
              "--unshare-uts", "--unshare-cgroup-try", "--ro-bind", "/usr", "/usr"]

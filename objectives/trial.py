@@ -10,10 +10,12 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from pydantic import ValidationError
+
 from objectives.cache import EvalCache
 from objectives.errors import RtlboError
 from objectives.evaluate import evaluate, rejected
-from objectives.generate import GENERATION_KNOBS, Candidate, Generator, GeneratorSettings
+from objectives.generate import GENERATION_KNOBS, Candidate, GenerationKnobs, Generator, GeneratorSettings
 from objectives.recipe import Recipe
 from objectives.results import Evaluation, Metrics
 from objectives.scoring import PPA_CAP, Score, score
@@ -22,19 +24,34 @@ from objectives.tasks import Task
 SYNTHESIS_KNOBS = frozenset(Recipe.model_fields)
 
 
-def check_knobs(names: list[str], generator: GeneratorSettings) -> None:
-    """Raise RtlboError naming any knob the evaluator does not understand, or generation knobs in
-    a campaign without an LLM."""
-    unknown = [n for n in names if n not in SYNTHESIS_KNOBS | GENERATION_KNOBS]
+def check_knobs(domains: dict[str, list[Any]], sources: dict[str, str], generator: GeneratorSettings) -> None:
+    """Raise RtlboError naming the file and the knob when the evaluator does not understand a
+    knob, when generation knobs are tuned without an LLM, or when a knob may take a value the
+    evaluator rejects (outside a recipe field's type or bounds, an unknown prompt template, ...).
+
+    ``domains`` holds values covering each knob's domain (every choice, or both bounds);
+    ``sources`` the file that declares each knob.
+    """
+    unknown = [n for n in domains if n not in SYNTHESIS_KNOBS | GENERATION_KNOBS]
     if unknown:
         raise RtlboError(
-            f"knob(s) {', '.join(unknown)} are not understood by the evaluator; synthesis knobs are: "
-            f"{', '.join(sorted(SYNTHESIS_KNOBS))}; generation knobs: {', '.join(sorted(GENERATION_KNOBS))}"
+            f"{sources.get(unknown[0], 'space')}: knob(s) {', '.join(unknown)} are not understood by the evaluator; "
+            f"synthesis knobs are: {', '.join(sorted(SYNTHESIS_KNOBS))}; generation knobs: "
+            f"{', '.join(sorted(GENERATION_KNOBS))}"
         )
-    tuned = sorted(set(names) & GENERATION_KNOBS)
+    tuned = sorted(set(domains) & GENERATION_KNOBS)
     if tuned and not generator.uses_llm:
-        raise RtlboError(f"generation knob(s) {', '.join(tuned)} need an LLM; set generator.backend to "
-                         "openai or replay, or drop the generation space")
+        raise RtlboError(f"{sources.get(tuned[0], 'space')}: generation knob(s) {', '.join(tuned)} need an LLM; "
+                         "set generator.backend to openai or replay, or drop the generation space")
+    for name, values in domains.items():
+        model = Recipe if name in SYNTHESIS_KNOBS else GenerationKnobs
+        for value in values:
+            try:
+                model.model_validate({name: value}, strict=True)
+            except ValidationError as exc:
+                reason = exc.errors()[0]["msg"].removeprefix("Value error, ")
+                raise RtlboError(f"{sources.get(name, 'space')}: knob '{name}' may take {value!r}, which the "
+                                 f"evaluator rejects ({reason}); keep its domain inside that") from None
 
 
 def recipe_of(config: dict[str, Any]) -> Recipe:

@@ -5,14 +5,15 @@ Every field has a default; unknown keys are errors with a suggestion. See docs/c
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from objectives.errors import RtlboError
-from objectives.files import load_yaml, parse_model
+from objectives.files import load_yaml, parse_model, path_problem
 from objectives.generate import GeneratorSettings
 from objectives.scoring import OBJECTIVES
 
@@ -21,7 +22,7 @@ PACKAGED_SPACES = Path(__file__).parent.parent / "search_spaces"
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 class TaskSelection(_Strict):
@@ -37,31 +38,31 @@ class Constraints(_Strict):
 
 class ExecutorSpec(_Strict):
     kind: Literal["local", "ray"] = Field("local", description="local process pool, or a Ray cluster")
-    workers: int = Field(2, ge=1, description="trials evaluated at once")
-    retries: int = Field(1, ge=0, description="re-runs of a trial whose worker (or Ray node) died")
+    workers: int = Field(2, ge=1, le=1024, description="trials evaluated at once")
+    retries: int = Field(1, ge=0, le=100, description="re-runs of a trial whose worker (or Ray node) died")
     address: str | None = Field(None, description="ray: 'auto', 'ray://head:10001'; none starts Ray locally")
-    resources_per_trial: dict[str, float] = Field(default_factory=lambda: {"num_cpus": 1.0})
+    resources_per_trial: dict[str, Annotated[float, Field(ge=0.0)]] = Field(default_factory=lambda: {"num_cpus": 1.0})
 
 
 class Budget(_Strict):
-    trials: int = Field(40, ge=1, description="configurations proposed by the optimizer")
+    trials: int = Field(40, ge=1, le=100_000, description="configurations proposed by the optimizer")
 
 
 class Campaign(_Strict):
     """A validated campaign file."""
 
-    name: str = "campaign"
+    name: str = Field("campaign", description="letters, digits, '.', '_', '-'; the run directory is runs/<name>")
     tasks: TaskSelection = Field(default_factory=TaskSelection)
     space: list[str] = Field(default_factory=lambda: ["synthesis"])
     objectives: list[Literal["power", "delay", "area"]] = Field(default_factory=lambda: list(OBJECTIVES))
     aggregation: Literal["geomean-ratio"] = "geomean-ratio"
     reference_point: float = Field(
-        1.1, gt=0.0, description="hypervolume reference point: the baseline flow's PPA times this factor")
+        1.1, gt=0.0, le=1000.0, description="hypervolume reference point: the baseline flow's PPA times this factor")
     constraints: Constraints = Field(default_factory=Constraints)
     budget: Budget = Field(default_factory=Budget)
-    batch_size: int = Field(4, ge=1)
+    batch_size: int = Field(4, ge=1, le=1000)
     executor: ExecutorSpec = Field(default_factory=ExecutorSpec)
-    seed: int = 0
+    seed: int = Field(0, ge=0, lt=2**32)
     optimizer: Literal["ax", "sobol", "random", "optuna-nsga2", "optuna-tpe", "pymoo-nsga2"] = "ax"
     generator: GeneratorSettings = Field(default_factory=GeneratorSettings)
     torch_device: str | None = Field(None, description="ax: torch device for model fitting, e.g. cuda")
@@ -72,6 +73,22 @@ class Campaign(_Strict):
     @classmethod
     def _one_or_many(cls, value: object) -> object:
         return [value] if isinstance(value, str) else value
+
+    @field_validator("name")
+    @classmethod
+    def _plain_name(cls, value: str) -> str:
+        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}", value):
+            raise ValueError(f"{value[:40]!r} is not a plain name; use up to 100 letters, digits, '.', '_' or '-' "
+                             "starting with a letter or digit (no path separators)")
+        return value
+
+    @field_validator("output", "cache")
+    @classmethod
+    def _writable(cls, value: str | None, info: ValidationInfo) -> str | None:
+        problem = value is not None and path_problem(value, "directory" if info.field_name == "output" else "file")
+        if problem:
+            raise ValueError(problem)
+        return value
 
     @field_validator("objectives")
     @classmethod

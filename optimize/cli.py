@@ -28,7 +28,9 @@ tasks_app = typer.Typer(help="Inspect task suites.", no_args_is_help=True)
 app.add_typer(tasks_app, name="tasks")
 TASK_HELP = "Task name (repeatable); default: the whole suite."
 SUITE_HELP = "builtin, tasks:/path, rtllm:/path or verilogeval:/path."
-EVALUATING = ("eval", "run")  # the commands that run tools on RTL
+EVALUATING = ("eval", "run", "score")  # the commands that run tools on RTL
+# A bad command line raises typer's copy of click's exception; BadParameter is the one typer exports.
+_COMMAND_LINE_ERROR = next(k for k in typer.BadParameter.__mro__ if k.__name__ == "ClickException")
 # Piped output (CI logs, files) gets a wide table instead of rich's 80-column default.
 out = Console(width=None if sys.stdout.isatty() else 150)
 err = Console(stderr=True)
@@ -64,7 +66,7 @@ def eval_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print the evaluation records as JSON.")] = False,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Bypass the evaluation cache.")] = False,
     cache: Annotated[Path | None, typer.Option(help="Cache file (default $RTLBO_CACHE or ~/.cache/rtlbo).")] = None,
-    workers: Annotated[int, typer.Option(min=1, help="Evaluations run in parallel.")] = 2,
+    workers: Annotated[int, typer.Option(min=1, max=256, help="Evaluations run in parallel.")] = 2,
     artifacts: Annotated[Path | None, typer.Option(help="Write each task's RTL, scripts, netlist, logs here.")] = None,
 ) -> None:
     """Run designs through the feasibility cascade and report PPA stage by stage."""
@@ -111,7 +113,11 @@ def run_command(
     from optimize.loop import run
     from optimize.reporting import print_summary
 
-    setup, trials = run(target, resume, output, err, warm_start or [])
+    try:
+        setup, trials = run(target, resume, output, err, warm_start or [])
+    except KeyboardInterrupt as exc:  # one line, then the shell's convention for SIGINT
+        err.print(f"[yellow]interrupted{': ' + str(exc) if str(exc) else ''}[/]", highlight=False, soft_wrap=True)
+        raise typer.Exit(130) from None
     print_summary(setup.campaign, setup.space, trials, out)
 
 
@@ -121,6 +127,20 @@ def status(run_dir: Annotated[Path, typer.Argument(help="A run directory.")]) ->
     from optimize.reporting import print_status
 
     print_status(run_dir, out)
+
+
+@app.command()
+def repair(run_dir: Annotated[Path, typer.Argument(help="A run directory whose trials.sqlite is damaged.")]) -> None:
+    """Rebuild a damaged trial table from every readable trial (and the last good copy)."""
+    from optimize.store import repair as repair_store
+
+    repaired = repair_store(run_dir)
+    if repaired is None:
+        out.print(f"{run_dir}: the trial table is not damaged; nothing to repair")
+        return
+    out.print(f"repaired {run_dir}: kept {repaired.kept} trials ({repaired.from_backup} from the last good copy, "
+              f"{repaired.reset} to evaluate again), lost {repaired.lost}; the damaged file is kept as "
+              f"{repaired.damaged}; continue with: rtlbo run {run_dir} --resume", soft_wrap=True)
 
 
 @app.command()
@@ -159,6 +179,9 @@ def report(
     open_browser: Annotated[bool, typer.Option("--open", help="Open the page in a browser, if there is one.")] = False,
 ) -> None:
     """Write an HTML report with plots (RUN/report/index.html, PNGs beside it) and print its path."""
+    from optimize.runs import Run
+
+    Run.load(run_dir)  # a bad run directory is an error before the plotting libraries set up their caches
     from optimize.report import build_report
 
     page = build_report(run_dir)
@@ -226,14 +249,21 @@ def tasks_list(
 
 
 def main() -> None:
-    """Console entry point: run the app, print RtlboError as one line (traceback with --debug)."""
+    """Console entry point: run the app; print an RtlboError or a bad command line as one line
+    (traceback with --debug) and exit 2."""
     try:
-        app()
+        code = app(standalone_mode=False)
     except RtlboError as exc:
         if "--debug" in sys.argv:
             raise
         err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
         sys.exit(2)
-    except KeyboardInterrupt:
-        err.print("[yellow]interrupted[/]")
-        sys.exit(130)
+    except _COMMAND_LINE_ERROR as exc:
+        context = getattr(exc, "ctx", None)
+        if type(exc).__name__ == "NoArgsIsHelpError":  # a bare group command: typer printed its help
+            sys.exit(2)
+        message = " ".join(exc.format_message().split()).rstrip(".")
+        hint = f"; see '{context.command_path} --help'" if context is not None else ""
+        err.print(f"[bold red]error:[/] {message}{hint}", highlight=False, soft_wrap=True)
+        sys.exit(exc.exit_code)
+    sys.exit(code if isinstance(code, int) else 0)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,6 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from objectives.cache import EvalCache
 from objectives.errors import RtlboError
 from objectives.evaluate import evaluate
+from objectives.files import path_problem, read_text, shown
 from objectives.recipe import Recipe
 from objectives.results import Evaluation
 from objectives.suites import load_suite
@@ -19,6 +22,9 @@ from objectives.tasks import Task
 from objectives.trial import recipe_of
 from objectives.verilog import module_names
 from optimize.export import RTL, check_technology, load_export
+
+MAX_RTL_BYTES = 16 << 20  # a design or testbench; more is not RTL a person or an LLM wrote
+IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_$]{0,1023}")
 
 
 @dataclass
@@ -40,20 +46,24 @@ class EvalRequest:
     artifacts: Path | None = None
 
 
-def read_text(path: Path, what: str) -> str:
-    """Return the text of ``path``; raises RtlboError naming ``what`` when it is missing."""
-    try:
-        return path.read_text()
-    except FileNotFoundError:
-        raise RtlboError(f"{what} {path} not found; check the path") from None
-    except UnicodeDecodeError:
-        raise RtlboError(f"{what} {path} is not a text file") from None
+def check(request: EvalRequest) -> None:
+    """Raise RtlboError for a request that names a bad clock period, top module or clock port, or
+    a cache or artifacts path rtlbo cannot write (nothing is read or written first)."""
+    if not (math.isfinite(request.period) and 0 < request.period <= 1e6):
+        raise RtlboError(f"--period {request.period}: give the clock period in ns, a finite number above 0")
+    for option, name in (("--top", request.top), ("--clock", request.clock)):
+        if name is not None and not IDENTIFIER.fullmatch(name):
+            raise RtlboError(f"{option} {name[:60]!r} is not a Verilog identifier; give a module or port name")
+    for option, path, kind in (("--cache", request.cache, "file"), ("--artifacts", request.artifacts, "directory")):
+        problem = path is not None and path_problem(path, kind)
+        if problem:
+            raise RtlboError(f"{option} {shown(path)}: {problem}")
 
 
 def adhoc_task(rtl: Path, testbench: Path, top: str | None, clock: str | None, period: float) -> Task:
     """Return a task made of a user's design and testbench (verdict parsed automatically)."""
-    text = read_text(rtl, "RTL file")
-    tb_modules = module_names(read_text(testbench, "testbench"))
+    text = read_text(rtl, "RTL file", MAX_RTL_BYTES)
+    tb_modules = module_names(read_text(testbench, "testbench", MAX_RTL_BYTES))
     if not tb_modules:
         raise RtlboError(f"testbench {testbench} defines no module; give a Verilog testbench")
     modules = module_names(text)
@@ -74,7 +84,8 @@ def resolve(request: EvalRequest) -> list[tuple[Task, str, str]]:
         if missing:
             raise RtlboError(f"the export has no task {', '.join(sorted(missing))}; it has "
                              f"{', '.join(config['tasks']['select'])}")
-        return [(t, (folder / t.name / RTL).read_text(), str(folder / t.name / RTL)) for t in chosen]
+        return [(t, read_text(folder / t.name / RTL, "exported RTL file", MAX_RTL_BYTES), str(folder / t.name / RTL))
+                for t in chosen]
     if request.testbench is not None:
         if request.rtl is None:
             raise RtlboError("--testbench needs --rtl (the design it tests)")
@@ -86,12 +97,13 @@ def resolve(request: EvalRequest) -> list[tuple[Task, str, str]]:
     if request.rtl is not None:
         if len(tasks) != 1:
             raise RtlboError("--rtl replaces one task's reference; name that task with --task")
-        return [(tasks[0], read_text(request.rtl, "RTL file"), str(request.rtl))]
+        return [(tasks[0], read_text(request.rtl, "RTL file", MAX_RTL_BYTES), str(request.rtl))]
     return [(t, t.reference_rtl, "reference") for t in tasks]
 
 
 def run_eval(request: EvalRequest, console: Console) -> list[Evaluation]:
     """Evaluate what ``request`` names with ``request.workers`` threads; return the records in order."""
+    check(request)
     jobs = resolve(request)
     if request.config is not None and request.recipe is not None:
         raise RtlboError("--config already fixes the recipe; drop --recipe")

@@ -5,7 +5,10 @@ Both executors have the same verbs: ``submit(trial_id, job)``, ``wait(timeout) -
 
 - ``LocalExecutor`` runs each trial in its own worker process (forked from a forkserver that has
   the evaluator imported), at most ``workers`` at a time. A worker that dies — a tool segfault, the
-  OOM killer, SIGKILL — fails only its own trial, with the reason, after ``retries`` re-runs.
+  OOM killer, SIGKILL — fails only its own trial, with the reason, after ``retries`` re-runs. A
+  worker dies with the campaign: when the campaign process is gone (even by SIGKILL) the worker
+  stops its tools and removes its scratch directory. Ctrl-C (SIGINT to the whole process group)
+  is the campaign's to handle: workers ignore it and are stopped by the campaign.
 - ``RayExecutor`` runs trials as Ray tasks on a cluster (``rtlbo[ray]``). Results, artifacts
   included, travel back to the driver, which owns the run directory and writes every evaluation
   into its own cache; a task whose node or worker is lost is re-run by Ray ``retries`` times,
@@ -15,9 +18,12 @@ Both executors have the same verbs: ``submit(trial_id, job)``, ``wait(timeout) -
 from __future__ import annotations
 
 import multiprocessing
+import os
+import select
 import signal
 import socket
 import sys
+import threading
 from abc import ABC, abstractmethod
 from collections import deque
 from collections.abc import Iterator
@@ -43,8 +49,26 @@ def _stop(signum: int, frame: object) -> None:
     raise SystemExit(128 + signum)  # unwinds through run_tool, which kills the tool's process group
 
 
+def _stop_with_campaign(conn: Connection) -> None:
+    """Send this worker SIGTERM (see ``_stop``) as soon as the campaign process is gone.
+
+    The worker's parent is the forkserver, which outlives a killed campaign while any worker
+    runs, so a parent-death signal would come too late; the campaign is the only reader of the
+    result pipe, and poll() on a pipe's write end reports POLLERR once no reader is left.
+    """
+    def watch() -> None:
+        poller = select.poll()
+        poller.register(conn.fileno(), 0)  # 0: only POLLERR / POLLHUP
+        poller.poll()
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=watch, name="rtlbo-lifeline", daemon=True).start()
+
+
 def _work(job: TrialJob, conn: Connection) -> None:
     signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _stop_with_campaign(conn)
     try:
         conn.send(("ok", evaluate_config(job)))
     except RtlboError as exc:
@@ -247,8 +271,11 @@ def _check_reachable(address: str | None) -> None:
                          "or fix executor.address") from None
 
 
+Executor = LocalExecutor | RayExecutor
+
+
 def make_executor(kind: str, workers: int, retries: int, address: str | None = None,
-                  resources: dict[str, float] | None = None) -> LocalExecutor | RayExecutor:
+                  resources: dict[str, float] | None = None) -> Executor:
     """Return the executor a campaign's ``executor`` section names."""
     if kind == "ray":
         return RayExecutor(workers, address, resources or {}, retries)

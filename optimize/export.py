@@ -23,7 +23,7 @@ from typing import Any
 import yaml
 
 from objectives.errors import RtlboError
-from objectives.files import load_yaml
+from objectives.files import load_yaml, path_problem, shown
 from objectives.generate import DEFAULT_KNOBS, GENERATION_KNOBS, PROMPTS
 from objectives.recipe import Recipe
 from objectives.results import Evaluation
@@ -40,14 +40,22 @@ def export(run: Run, trial: Trial, selection: str, out: Path) -> Path:
     """Write the package of ``trial`` into ``out``; return the config file's path."""
     if trial.status != "completed" or not trial.per_task:
         raise RtlboError(f"trial {trial.id} has no measurements to export ({trial.reason or trial.status})")
+    problem = path_problem(out, "directory")
+    if problem:
+        raise RtlboError(f"--out {shown(out)}: {problem}")
     if out.exists() and any(out.iterdir()):
         raise RtlboError(f"{out} exists and is not empty; choose another --out or remove it")
     recipe = recipe_of(trial.config)
     tech = Technology.from_env()
     tasks = {t.name: t for t in load_suite(run.campaign.tasks.suite).select(list(trial.per_task))}
+    sources = {name: artifact_dir(run.root, trial.measured_by, name, trial.per_task[name].get("sample"))
+               for name in tasks}
+    for source in sources.values():
+        if not all((source / f).is_file() for f in ("evaluation.json", "rtl.v", "netlist.v")):
+            raise RtlboError(f"{source}: the artifacts of trial {trial.id} are missing; select another trial")
     versions: dict[str, str] = {}
     for name, task in tasks.items():
-        source = artifact_dir(run.root, trial.id, name, trial.per_task[name].get("sample"))
+        source = sources[name]
         folder = out / name
         folder.mkdir(parents=True)
         evaluation = Evaluation.from_dict({**json.loads((source / "evaluation.json").read_text()), "artifacts": {}})
@@ -143,8 +151,10 @@ def load_export(path: Path) -> tuple[dict[str, Any], Path]:
     path = Path(path)
     config_file = path / "config.yaml" if path.is_dir() else path
     config = load_yaml(config_file)
-    if not isinstance(config, dict) or "knobs" not in config or "tasks" not in config:
-        raise RtlboError(f"{config_file} is not an rtlbo export (no 'knobs'/'tasks'); "
+    tasks = config.get("tasks") if isinstance(config, dict) else None
+    if (not isinstance(config, dict) or not isinstance(config.get("knobs"), dict) or not isinstance(tasks, dict)
+            or not isinstance(tasks.get("suite"), str) or not isinstance(tasks.get("select"), list)):
+        raise RtlboError(f"{config_file} is not an rtlbo export (no 'knobs', 'tasks.suite' and 'tasks.select'); "
                          "give a folder made by rtlbo export")
     return config, config_file.parent
 

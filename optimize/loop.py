@@ -3,13 +3,18 @@
 The loop is asynchronous: a new proposal is asked for as soon as a worker is free and nothing is
 queued, with the still-running trials pending in the optimizer. Every result is durable in the
 trial table before the optimizer hears of it, so a campaign killed at any moment resumes from the
-table: completed trials are replayed into a fresh optimizer, pending ones are evaluated again.
+table: completed trials are replayed into a fresh optimizer (each proposal as the optimizer made
+it), pending ones are evaluated again. A configuration is never evaluated twice: a proposal of one
+already measured (or being measured) is a repeat that shares the first trial's outcome.
 """
 
 from __future__ import annotations
 
+import json
 import shutil
-from dataclasses import dataclass, replace
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from rich.console import Console
@@ -17,40 +22,54 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from objectives.cache import EvalCache, default_cache_path
 from objectives.errors import RtlboError
+from objectives.files import path_problem, shown
 from objectives.results import Metrics
 from objectives.scoring import Score
+from objectives.scratch import sweep
 from objectives.suites import load_suite
 from objectives.tasks import Task
-from objectives.trial import TrialJob, TrialResult, check_knobs, evaluate_config
+from objectives.trial import TrialJob, TrialResult, check_knobs
 from optimize.campaign import Campaign, load_campaign
-from optimize.executors import make_executor
+from optimize.executors import Executor, make_executor
 from optimize.optimizers import Optimizer, Outcome, OutcomeConstraint, Problem, make_optimizer
 from optimize.pama import rank
 from optimize.pareto import hypervolume, pareto_front
-from optimize.store import BASELINE, PENDING, PROPOSED, Store, Trial
+from optimize.store import BASELINE, COMPLETED, DB, FAILED, PENDING, PROPOSED, Store, Trial
 from search_spaces.space import SearchSpace, load_space
 
 
 def create_run(campaign_file: Path, output: Path | None = None) -> Path:
     """Create the run directory of a campaign file: the campaign as run and its space files.
 
-    Raises RtlboError when the directory already holds a campaign (resume it instead).
+    Everything is checked before anything is written. Raises RtlboError when the campaign, its
+    space or tasks are invalid, or when the directory already holds a campaign (resume it instead).
     """
     campaign, base = load_campaign(campaign_file)
     if output is not None:
         campaign.output = str(output)
     run_dir = campaign.run_dir()
-    if (run_dir / "trials.sqlite").exists():
+    problem = path_problem(run_dir, "directory")
+    if problem:
+        where = "--output" if output is not None else f"{campaign_file}: run directory"
+        raise RtlboError(f"{where} {shown(run_dir)}: {problem}")
+    if (run_dir / DB).exists():
         raise RtlboError(f"{run_dir} already holds a campaign; continue it with "
                          f"'rtlbo run {run_dir} --resume' or set another 'output'")
-    # Validate everything before anything is written.
-    spaces = campaign.space_paths(base)
-    check_knobs(load_space(spaces).names, campaign.generator)
-    if not load_suite(campaign.tasks.suite).select(campaign.tasks.select):
-        raise RtlboError(f"suite {campaign.tasks.suite} has no tasks; check 'tasks'")
+    with _about(campaign_file, "space"):
+        spaces = campaign.space_paths(base)
+    names = [path.name for path in spaces]
+    if len(set(names)) != len(names):
+        raise RtlboError(f"{campaign_file}: two files of 'space' share a name ({', '.join(names)}); rename one")
+    check_space(load_space(spaces), campaign, campaign_file)
+    with _about(campaign_file, "tasks"):
+        if not load_suite(campaign.tasks.suite).select(campaign.tasks.select):
+            raise RtlboError(f"suite {campaign.tasks.suite} has no tasks; check 'tasks'")
     if campaign.generator.replay_file:
         replay = (base / campaign.generator.replay_file).resolve()
-        campaign.generator = replace(campaign.generator, replay_file=str(replay))
+        if not replay.is_file():
+            raise RtlboError(f"{campaign_file}: bad value for 'generator.replay_file': {replay} is not a file; "
+                             "give a run's completions.jsonl")
+        campaign.generator = campaign.generator.model_copy(update={"replay_file": str(replay)})
     (run_dir / "space").mkdir(parents=True, exist_ok=True)
     local = []
     for path in spaces:
@@ -58,8 +77,33 @@ def create_run(campaign_file: Path, output: Path | None = None) -> Path:
         local.append(f"space/{path.name}")
     campaign.space = local
     campaign.dump(run_dir / "campaign.yaml")
-    Store(run_dir, create=True).close()
+    Store.create(run_dir)
     return run_dir
+
+
+@contextmanager
+def _about(source: Path, key: str) -> Iterator[None]:
+    """Name the file and key an RtlboError raised inside is about."""
+    try:
+        yield
+    except RtlboError as exc:
+        raise RtlboError(f"{source}: bad value for '{key}': {exc}") from None
+
+
+def check_space(space: SearchSpace, campaign: Campaign, source: Path) -> None:
+    """Raise RtlboError unless the evaluator understands every knob of ``space`` over its whole
+    domain, and the torch device the campaign file ``source`` names exists."""
+    check_knobs({k.name: k.probes() for k in space.knobs}, {k.name: k.source for k in space.knobs},
+                campaign.generator)
+    if campaign.torch_device is not None and campaign.optimizer == "ax":
+        import torch
+
+        try:
+            device = torch.device(campaign.torch_device)
+            torch.empty(0, device=device)
+        except (RuntimeError, AssertionError) as exc:
+            raise RtlboError(f"{source}: bad value for 'torch_device': {campaign.torch_device!r} cannot be used "
+                             f"({str(exc).splitlines()[0][:120]}); give cpu or an available cuda device") from None
 
 
 def outcome_constraints(campaign: Campaign) -> tuple[OutcomeConstraint, ...]:
@@ -95,10 +139,9 @@ class Setup:
     def open(cls, run_dir: Path) -> Setup:
         campaign, base = load_campaign(run_dir / "campaign.yaml")
         space = load_space(campaign.space_paths(base))
-        check_knobs(space.names, campaign.generator)
+        check_space(space, campaign, run_dir / "campaign.yaml")
         suite = load_suite(campaign.tasks.suite)
-        return cls(run_dir, campaign, space, suite.select(campaign.tasks.select), suite.tasks,
-                   Store(run_dir, create=False))
+        return cls(run_dir, campaign, space, suite.select(campaign.tasks.select), suite.tasks, Store(run_dir))
 
     def problem(self) -> Problem:
         return Problem(self.space, tuple(self.campaign.objectives), outcome_constraints(self.campaign),
@@ -116,24 +159,28 @@ class CampaignLoop:
         self.campaign, self.store = setup.campaign, setup.store
         self.optimizer: Optimizer = make_optimizer(self.campaign.optimizer, setup.problem(), self.campaign.torch_device)
         self.constraints = outcome_constraints(self.campaign)
+        self._evaluated: dict[str, int] = {}  # configuration -> the completed trial that measured it
+        self._running: dict[str, int] = {}  # configuration -> the trial evaluating it now
+        self._repeats: dict[int, list[int]] = {}  # trial -> trials of the same configuration waiting on it
 
     # -- the baseline and the replay ------------------------------------------------------------
 
     def _replay(self) -> list[Trial]:
-        """Rebuild the optimizer from the trial table; return the trials still pending."""
+        """Rebuild the optimizer from the trial table (each proposal as the optimizer made it);
+        return the trials still pending."""
         pending = []
         for trial in self.store.trials():
-            trial_id = self.optimizer.attach(trial.config, proposed=trial.kind == PROPOSED)
+            trial_id = self.optimizer.attach(trial.proposal or trial.config, proposed=trial.kind == PROPOSED)
             if trial_id != trial.id:
                 raise RtlboError(f"{self.setup.run_dir}: trial table out of step with the optimizer "
                                  f"(trial {trial.id} replayed as {trial_id}); the table may be damaged")
             if trial.status == PENDING:
                 pending.append(trial)
             else:
-                self.optimizer.tell(trial.id, outcome_of(trial))
+                self._tell(trial)
         return pending
 
-    def _baseline(self) -> dict[str, Metrics]:
+    def _baseline(self, executor: Executor) -> dict[str, Metrics]:
         """Return the baseline flow's metrics per task, evaluating the baseline first if needed."""
         baseline = next((t for t in self.store.trials() if t.kind == BASELINE), None)
         if baseline is None:
@@ -143,11 +190,14 @@ class CampaignLoop:
             baseline = next(t for t in self.store.trials() if t.id == trial_id)
         if baseline.status == PENDING:
             self.console.print(f"evaluating the baseline flow on {len(self.setup.tasks)} tasks")
-            baseline = self._finish(baseline.id, evaluate_config(self._job(baseline.config, {})), None)
+            executor.submit(baseline.id, self._job(baseline.config, {}))
+            while executor.outstanding:
+                for completed in executor.wait(timeout=1.0):
+                    baseline = self._finish(completed.trial_id, completed.result, completed.error)[0]
         # Every task must be measurable under the baseline flow; missing timing is allowed (closing
         # timing may be the campaign's very purpose).
         unmeasured = {task: s["failure"] for task, s in baseline.per_task.items() if s["metrics"] is None}
-        if unmeasured or baseline.status != "completed":
+        if unmeasured or baseline.status != COMPLETED:
             task, reason = next(iter(unmeasured.items())) if unmeasured else ("(all)", baseline.reason)
             raise RtlboError(f"the baseline flow fails on task {task} ({reason}); drop it from 'tasks.select'")
         late = [task for task, s in baseline.per_task.items() if s["metrics"]["slack_ns"] < 0]
@@ -155,13 +205,29 @@ class CampaignLoop:
             self.console.print(f"[yellow]the baseline flow misses timing on {', '.join(late)}[/]")
         return {task: Metrics(**s["metrics"]) for task, s in baseline.per_task.items()}
 
+    def _start(self, executor: Executor, trial: Trial, baseline: dict[str, Metrics]) -> int:
+        """Evaluate a pending trial, unless its configuration was evaluated already or is being
+        evaluated: then it is a repeat that shares that trial's outcome (now, or when it is done)
+        and is never evaluated twice. Return how many trials this finished (0 or 1)."""
+        key = _key(trial.config)
+        if key in self._evaluated:
+            self._finish_repeat(trial.id, self._evaluated[key])
+            return 1
+        if key in self._running:
+            self._repeats.setdefault(self._running[key], []).append(trial.id)
+            return 0
+        self._running[key] = trial.id
+        executor.submit(trial.id, self._job(trial.config, baseline))
+        return 0
+
     def _job(self, config: dict, baseline: dict[str, Metrics]) -> TrialJob:
         return TrialJob(config, self.setup.tasks, baseline, self.setup.cache_path(), self.campaign.generator,
                         self.setup.exemplar_pool)
 
-    def _finish(self, trial_id: int, result: TrialResult | None, error: str | None) -> Trial:
+    def _finish(self, trial_id: int, result: TrialResult | None, error: str | None) -> list[Trial]:
         """Store a trial's result durably (its evaluations into the driver's cache too, for
-        workers on other machines), then tell the optimizer."""
+        workers on other machines), then tell the optimizer; the same for the repeats waiting on
+        it. Return the trials finished, this one first."""
         if result is not None and self.campaign.executor.kind == "ray":
             cache = EvalCache(self.setup.cache_path())
             for evaluation in result.evaluations:
@@ -173,8 +239,25 @@ class CampaignLoop:
                               per_task={}, failed=True, seconds=0.0)
         else:
             self._store_score(trial_id, result.score, result.seconds, result.evaluations, result.completions)
-        trial = next(t for t in self.store.trials() if t.id == trial_id)
-        self.optimizer.tell(trial_id, outcome_of(trial))
+        trial = self._tell(next(t for t in self.store.trials() if t.id == trial_id))
+        self._running = {k: v for k, v in self._running.items() if v != trial_id}
+        return [trial] + [self._finish_repeat(repeat, trial_id) for repeat in self._repeats.pop(trial_id, [])]
+
+    def _finish_repeat(self, trial_id: int, original_id: int) -> Trial:
+        """Give a repeated configuration the outcome of its first trial, without evaluating it."""
+        original = next(t for t in self.store.trials() if t.id == original_id)
+        self.store.finish(trial_id, objectives=original.objectives, constraints=original.constraints,
+                          feasible=original.feasible, reason=original.reason, per_task=original.per_task,
+                          failed=original.status == FAILED, seconds=0.0,
+                          extra={**original.extra, "repeat_of": original_id})
+        return self._tell(next(t for t in self.store.trials() if t.id == trial_id))
+
+    def _tell(self, trial: Trial) -> Trial:
+        """Tell the optimizer a finished trial's outcome, and remember a completed configuration
+        (it is not evaluated again); return the trial."""
+        self.optimizer.tell(trial.id, outcome_of(trial))
+        if trial.status == COMPLETED:
+            self._evaluated.setdefault(_key(trial.config), trial.id)
         return trial
 
     def _store_score(self, trial_id: int, s: Score, seconds: float, evaluations: list = (),
@@ -191,54 +274,58 @@ class CampaignLoop:
         trial_id = self.optimizer.attach(config, proposed=False)
         self.store.add_pending(trial_id, kind, config, source)
         self._store_score(trial_id, s, 0.0)
-        trial = next(t for t in self.store.trials() if t.id == trial_id)
-        self.optimizer.tell(trial_id, outcome_of(trial))
-        return trial
+        return self._tell(next(t for t in self.store.trials() if t.id == trial_id))
 
     # -- the loop -------------------------------------------------------------------------------
 
     def run(self) -> list[Trial]:
         """Run until the budget is spent; return every trial. Ctrl-C leaves pending trials pending."""
         pending = [t for t in self._replay() if t.kind != BASELINE]
-        baseline = self._baseline()
-        if self.warm_start:
-            from optimize.warmstart import import_runs
-
-            import_runs(self, self.warm_start, baseline, self.console)
         budget = self.campaign.budget.trials
         spec = self.campaign.executor
         executor = make_executor(spec.kind, spec.workers, spec.retries, spec.address, spec.resources_per_trial)
-        for trial in pending:
-            executor.submit(trial.id, self._job(trial.config, baseline))
-        asked = self.store.count(PROPOSED)
-        columns = (TextColumn("[bold]trials"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                   TextColumn("{task.fields[status]}"))
         try:
-            with Progress(*columns, console=self.console, transient=False) as progress:
-                done = asked - len(pending)
-                bar = progress.add_task("campaign", total=budget, completed=done, status=self._status())
-                while True:
-                    if executor.outstanding < spec.workers and asked < budget:
-                        proposals = self.optimizer.ask(min(self.campaign.batch_size, budget - asked))
-                        for trial_id, proposal in proposals:
-                            config = self.setup.space.effective(proposal)  # idle knobs at their defaults
-                            self.store.add_pending(trial_id, PROPOSED, config, self.optimizer.name)
-                            executor.submit(trial_id, self._job(config, baseline))
-                        asked += len(proposals)
-                    if executor.outstanding == 0:
-                        break
-                    for completed in executor.wait(timeout=1.0):
-                        self._finish(completed.trial_id, completed.result, completed.error)
-                        progress.update(bar, advance=1, status=self._status())
-        except KeyboardInterrupt:
-            executor.cancel()
-            raise
+            baseline = self._baseline(executor)
+            if self.warm_start:
+                from optimize.warmstart import import_runs
+
+                import_runs(self, self.warm_start, baseline, self.console)
+            asked = self._loop(executor, pending, baseline, budget)
         finally:
             executor.cancel()
         self.optimizer.save(str(self.setup.run_dir / "optimizer"))
         if asked < budget:
             self.console.print(f"[yellow]the optimizer proposed {asked} of {budget} trials and then stopped[/]")
         return self.store.trials()
+
+    def _loop(self, executor: Executor, pending: list[Trial], baseline: dict[str, Metrics], budget: int) -> int:
+        """Evaluate the pending trials and ask for more until the budget is spent or the optimizer
+        stops proposing; return how many trials the optimizer has proposed."""
+        workers = self.campaign.executor.workers
+        asked = self.store.count(PROPOSED)
+        columns = (TextColumn("[bold]trials"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                   TextColumn("{task.fields[status]}"))
+        with Progress(*columns, console=self.console, transient=False) as progress:
+            bar = progress.add_task("campaign", total=budget, completed=asked - len(pending), status=self._status())
+            done = sum(self._start(executor, trial, baseline) for trial in pending)
+            while True:
+                stopped = False
+                if executor.outstanding < workers and asked < budget:
+                    proposals = self.optimizer.ask(min(self.campaign.batch_size, budget - asked))
+                    stopped = not proposals
+                    for trial_id, proposal in proposals:
+                        config = self.setup.space.effective(proposal)  # idle knobs at their defaults
+                        self.store.add_pending(trial_id, PROPOSED, config, self.optimizer.name, proposal)
+                        done += self._start(executor, next(t for t in self.store.trials() if t.id == trial_id),
+                                            baseline)
+                    asked += len(proposals)
+                for completed in executor.wait(timeout=1.0):
+                    done += len(self._finish(completed.trial_id, completed.result, completed.error))
+                if done:
+                    progress.update(bar, advance=done, status=self._status())
+                    done = 0
+                if executor.outstanding == 0 and (asked >= budget or stopped):
+                    return asked
 
     def _status(self) -> str:
         """One line for the progress bar: failures, hypervolume, and the best point so far (PAMA)."""
@@ -259,11 +346,20 @@ def _infeasible_reason(per_task: dict, values: dict[str, float], constraints: tu
     return "; ".join(filter(None, ["violates " + ", ".join(broken) if broken else "", first]))
 
 
+def _key(config: dict) -> str:
+    """Return a configuration's identity: equal for configurations that run the same flow."""
+    return json.dumps(config, sort_keys=True)
+
+
 def run(target: Path, resume: bool, output: Path | None, console: Console,
         warm_start: list[Path] = ()) -> tuple[Setup, list[Trial]]:
     """Run the campaign file ``target`` in a new run directory (importing the runs in
     ``warm_start`` first), or resume the run directory ``target``; return the opened setup (store
-    closed) and every trial."""
+    closed) and every trial.
+
+    Scratch directories that killed campaigns left behind are swept first and last. Ctrl-C
+    raises KeyboardInterrupt carrying the one line to print.
+    """
     if warm_start and resume:
         raise RtlboError("--warm-start applies to a new campaign; a resumed one already has its imports")
     for source in warm_start:
@@ -277,13 +373,15 @@ def run(target: Path, resume: bool, output: Path | None, console: Console,
         if resume:
             raise RtlboError(f"--resume takes a run directory, and {target} is not one")
         run_dir = create_run(target, output)
-    console.print(f"run directory: [bold]{run_dir}[/]   (resume with: rtlbo run {run_dir} --resume)")
     setup = Setup.open(run_dir)
+    console.print(f"run directory: [bold]{run_dir}[/]   (resume with: rtlbo run {run_dir} --resume)")
+    sweep()
     try:
         trials = CampaignLoop(setup, console, warm_start).run()
     except KeyboardInterrupt:
-        console.print(f"[yellow]stopped: completed trials are saved; resume with: rtlbo run {run_dir} --resume[/]")
-        raise
+        raise KeyboardInterrupt(f"stopped: completed trials are saved; resume with: rtlbo run {run_dir} "
+                                "--resume") from None
     finally:
         setup.store.close()
+        sweep()
     return setup, trials

@@ -9,15 +9,33 @@ template and temperature. Matplotlib PNGs of the main plots are written beside i
 
 from __future__ import annotations
 
+import contextlib
 import html
 import math
+import time
 from dataclasses import dataclass
 from itertools import combinations
 from pathlib import Path
 
 import matplotlib
 
+FONT_LOCK_AGE_S = 60.0
+
+
+def _drop_stale_font_lock() -> None:
+    """Remove a matplotlib cache lock left by a killed process.
+
+    Matplotlib writes its font list under a lock file that records no owner and is held for well
+    under a second; one left behind makes every later import of pyplot fail after 5 s, so a lock
+    older than ``FONT_LOCK_AGE_S`` is taken as its holder's death."""
+    for lock in Path(matplotlib.get_cachedir()).glob("*.matplotlib-lock"):
+        with contextlib.suppress(FileNotFoundError):
+            if time.time() - lock.stat().st_mtime > FONT_LOCK_AGE_S:
+                lock.unlink()
+
+
 matplotlib.use("Agg")
+_drop_stale_font_lock()
 import matplotlib.pyplot as plt  # noqa: E402
 import plotly.graph_objects as go  # noqa: E402
 from plotly.subplots import make_subplots  # noqa: E402
@@ -221,7 +239,7 @@ def _pareto_table(run: Run, p: Points) -> str:
         cells = "".join(f"<td>{t.objectives[n]:.4f}</td>" for n in run.objectives)
         values = "".join(f"<td class='{'changed' if baseline.get(k) != t.config.get(k) else ''}'>"
                          f"{html.escape(_fmt(t.config.get(k)))}</td>" for k in knobs)
-        link = f"<a href='../trials/{t.id:06d}/'>trial {t.id}</a>"
+        link = f"<a href='../trials/{t.measured_by:06d}/'>trial {t.id}</a>"
         tag = " (PAMA pick)" if p.pama is not None and t.id == p.pama.id else ""
         rows.append(f"<tr><td>{link}{tag}</td>{cells}<td>{score.s:+.4f}</td>{values}</tr>")
     return f"<table><tr><th>trial</th>{head}</tr>{''.join(rows)}</table>"

@@ -7,11 +7,11 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from optimize.campaign import Campaign, load_campaign
+from optimize.campaign import Campaign
 from optimize.pareto import hypervolume, hypervolume_history, pareto_front
-from optimize.store import BASELINE, COMPLETED, FAILED, PENDING, PROPOSED, Store, Trial
+from optimize.store import BASELINE, COMPLETED, FAILED, PENDING, PROPOSED, Trial
 from optimize.tables import trial_table
-from search_spaces.space import SearchSpace, load_space
+from search_spaces.space import SearchSpace
 
 
 def print_summary(campaign: Campaign, space: SearchSpace, trials: list[Trial], console: Console) -> None:
@@ -44,14 +44,10 @@ def print_summary(campaign: Campaign, space: SearchSpace, trials: list[Trial], c
 
 def print_status(run_dir: Path, console: Console) -> None:
     """Print a run directory's progress without disturbing a campaign that is running in it."""
-    campaign, base = load_campaign(run_dir / "campaign.yaml")
-    space = load_space(campaign.space_paths(base))
-    store = Store(run_dir, readonly=True)
-    try:
-        trials = store.trials()
-    finally:
-        store.close()
-    print_summary(campaign, space, trials, console)
+    from optimize.runs import Run
+
+    run = Run.load(run_dir)
+    print_summary(run.campaign, run.space, run.trials, console)
 
 
 def print_pareto(run_dir: Path, console: Console, prefer: str | None = None, task: str | None = None,

@@ -3,6 +3,7 @@ configuration from its Pareto set."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -67,7 +68,10 @@ class Run:
         """Return the trial chosen by ``how``: ``pama`` (highest s*), ``knee``, ``trial:N`` or
         ``prefer:power=1,delay=3,area=1``."""
         if how.startswith("trial:"):
-            return self.trial(int(how.removeprefix("trial:")))
+            number = how.removeprefix("trial:")
+            if not number.isdigit():
+                raise RtlboError(f"bad selection '{how}'; write trial:N with N a trial number")
+            return self.trial(int(number))
         front = self.front()
         if not front:
             raise RtlboError(f"{self.root} has no feasible configuration to select from")
@@ -95,6 +99,6 @@ def parse_weights(text: str, names: list[str]) -> dict[str, float]:
             weights[name.strip()] = float(value)
         except ValueError:
             raise RtlboError(f"bad preference weight '{value}' for {name}; give a positive number") from None
-        if weights[name.strip()] <= 0:
-            raise RtlboError(f"preference weight for {name} must be positive")
+        if not 0 < weights[name.strip()] < math.inf:
+            raise RtlboError(f"preference weight for {name} must be a positive finite number")
     return weights

@@ -43,7 +43,7 @@ Config = dict[str, Value]
 class Knob(BaseModel):
     """One tunable dimension."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     name: str = ""
     type: Literal["float", "int", "choice", "bool", "fixed"]
@@ -56,6 +56,7 @@ class Knob(BaseModel):
     default: Value | None = None
     active_when: dict[str, list[Value]] = Field(default_factory=dict)
     description: str = ""
+    source: str = Field("", exclude=True)  # the file that declares the knob, for messages
 
     @model_validator(mode="after")
     def _check(self) -> Knob:
@@ -101,6 +102,15 @@ class Knob(BaseModel):
         if self.type == "int" and value != int(value):
             return False
         return self.low <= value <= self.high
+
+    def probes(self) -> list[Value]:
+        """Return values that cover the knob's domain for a consumer's range check: every choice,
+        or both bounds."""
+        if self.type == "fixed":
+            return [self.value]
+        if self.type in ("choice", "bool"):
+            return self.choices
+        return [int(self.low), int(self.high)] if self.type == "int" else [self.low, self.high]
 
     def acts_in(self, config: Config) -> bool:
         """Whether this knob changes the flow of ``config`` (see ``active_when``)."""
@@ -370,7 +380,7 @@ def load_space(paths: str | Path | Sequence[str | Path]) -> SearchSpace:
                 raise RtlboError(f"{where}: knob '{name}' is declared twice; keep one")
             if not isinstance(fields, dict):
                 raise RtlboError(f"{where}: knob '{name}' must be a mapping like {{type: bool}}")
-            knobs[name] = parse_model(Knob, {**fields, "name": name}, f"{where}: knob '{name}'")
+            knobs[name] = parse_model(Knob, {**fields, "name": name, "source": where}, f"{where}: knob '{name}'")
         pending += [(c, where) for c in data.constraints]
     for knob in knobs.values():
         _check_conditions(knob, knobs, str(paths[0]))

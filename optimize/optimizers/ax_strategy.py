@@ -40,6 +40,7 @@ from ax.generators.torch.botorch_modular.acquisition import Acquisition
 from ax.generators.torch.botorch_modular.surrogate import ModelConfig, SurrogateSpec
 from ax.storage.botorch_modular_registry import register_acquisition, register_model
 from botorch.acquisition.acquisition import AcquisitionFunction
+from botorch.acquisition.multi_objective import logei
 from botorch.acquisition.multi_objective.logei import (
     qLogExpectedHypervolumeImprovement,
     qLogNoisyExpectedHypervolumeImprovement,
@@ -56,6 +57,13 @@ from botorch.utils.multi_objective.pareto import is_non_dominated
 from gpytorch import settings as gpytorch_settings
 
 from optimize.optimizers.gp_model import WarmStartSingleTaskGP
+
+# BoTorch JIT-compiles a fused C++ log-EI kernel (torch.utils.cpp_extension, under a file lock in
+# the torch extensions cache) the first time a log-EI acquisition is built; a campaign killed
+# meanwhile leaves the lock and every later one waits on it forever. Marking the load as already
+# attempted keeps BoTorch on its pure-PyTorch path: no compiler, no lock (benchmarks/bo_overhead.py
+# --fused-kernel measures what the kernel would save).
+logei._load_attempted = True
 
 # -- settings measured with benchmarks/bo_overhead.py -----------------------------------------------
 MC_SAMPLES = 8

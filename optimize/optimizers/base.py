@@ -82,7 +82,8 @@ class Optimizer(ABC):
     def attach(self, config: Config, proposed: bool) -> int:
         """Register a configuration the optimizer did not just propose and return its trial id:
         the baseline, an imported trial (``proposed=False``), or, when replaying the trial table,
-        one of its own earlier proposals (``proposed=True``). Tell its outcome separately."""
+        one of its own earlier proposals exactly as ``ask`` returned it (``proposed=True``). Tell
+        its outcome separately."""
 
     def save(self, folder: str) -> None:  # noqa: B027 - optional export
         """Write the optimizer's own state export into ``folder`` (optional)."""

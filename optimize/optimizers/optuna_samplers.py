@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 
+import numpy as np
 import optuna
 from optuna.trial import TrialState
 
@@ -23,13 +24,16 @@ class OptunaOptimizer(Optimizer):
         super().__init__(problem)
         optuna.logging.set_verbosity(logging.WARNING)
         self.name = f"optuna-{sampler}"
-        if sampler == "nsga2":
-            made = optuna.samplers.NSGAIISampler(seed=problem.seed)
-        else:
-            made = optuna.samplers.TPESampler(seed=problem.seed, multivariate=True, constant_liar=True)
-        self.study = optuna.create_study(directions=["minimize"] * len(problem.objectives), sampler=made)
+        self.study = optuna.create_study(directions=["minimize"] * len(problem.objectives),
+                                         sampler=self._sampler(problem.seed))
         self.distributions = self.space.optuna_distributions()
         self.trials: dict[int, optuna.trial.Trial] = {}
+        self.replayed = 0  # own earlier proposals attached since the last ask
+
+    def _sampler(self, seed: int) -> optuna.samplers.BaseSampler:
+        if self.name == "optuna-nsga2":
+            return optuna.samplers.NSGAIISampler(seed=seed)
+        return optuna.samplers.TPESampler(seed=seed, multivariate=True, constant_liar=True)
 
     def _ask_one(self) -> tuple[optuna.trial.Trial, Config]:
         for _ in range(MAX_REJECTIONS):
@@ -41,6 +45,11 @@ class OptunaOptimizer(Optimizer):
         raise RtlboError("the space's constraints reject almost every point; loosen them")
 
     def ask(self, n: int) -> list[tuple[int, Config]]:
+        if self.replayed:
+            # A resumed campaign: a sampler drawing from its seed again would propose the replayed
+            # trials again; it continues from a random stream of its own, fixed by the table.
+            seed = int(np.random.SeedSequence([self.problem.seed, self.replayed]).generate_state(1)[0])
+            self.study.sampler, self.replayed = self._sampler(seed), 0
         proposals = []
         for trial_id in self._take_ids(n):
             trial, config = self._ask_one()
@@ -60,6 +69,7 @@ class OptunaOptimizer(Optimizer):
             self.study.tell(trial, [outcome.objectives[o] for o in self.problem.objectives])
 
     def attach(self, config: Config, proposed: bool) -> int:
+        self.replayed += proposed
         self.study.enqueue_trial({k.name: config[k.name] for k in self.space.tunable})
         trial_id = self._take_ids(1)[0]
         self.trials[trial_id] = self.study.ask(self.distributions)
