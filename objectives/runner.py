@@ -162,8 +162,13 @@ def run_tool(argv: list[str], cwd: Path, limits: Limits = Limits(), sandbox: San
     start = time.monotonic()
     timed_out = False
     with tempfile.TemporaryFile() as log:
-        proc = subprocess.Popen(_command(argv, cwd, limits, sandbox), cwd=cwd, stdin=subprocess.DEVNULL,
-                                stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+        command = _command(argv, cwd, limits, sandbox)
+        try:
+            proc = subprocess.Popen(command, cwd=cwd, stdin=subprocess.DEVNULL, stdout=log,
+                                    stderr=subprocess.STDOUT, env=env, start_new_session=True)
+        except FileNotFoundError:
+            raise RtlboError(f"{command[0]} not found on PATH; install it (util-linux has setpriv and prlimit, "
+                             "bubblewrap has bwrap)") from None
         served = threading.Event()
         server = _serve(fifo, sandbox.read_once[1], served) if fifo else None
         try:

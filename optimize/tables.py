@@ -8,8 +8,9 @@ from objectives.results import STAGES, Evaluation
 from objectives.suites import Suite
 from optimize.store import Trial
 
-MARKS = {"passed": "[green]✓[/]", "failed": "[red]✗[/]", "skipped": "[dim]–[/]"}
-STAGE_HEADERS = {"syntax": "lint", "simulation": "sim", "synthesis": "syn", "gatesim": "gls", "sta": "sta"}
+MARKS = {"passed": "[green]✓[/]", "failed": "[red]✗[/]", "skipped": "[dim]–[/]", "n/a": "[dim]n/a[/]"}
+STAGE_HEADERS = {"syntax": "lint", "simulation": "sim", "synthesis": "syn", "equivalence": "eqv", "gatesim": "gls",
+                 "sta": "sta"}
 
 
 def evaluation_table(evaluations: list[Evaluation]) -> Table:
@@ -31,7 +32,7 @@ def evaluation_table(evaluations: list[Evaluation]) -> Table:
 
 
 _STAGE_CAPTION = ("lint = screen, iverilog and Yosys's lint, sim = RTL simulation, syn = Yosys/ABC, "
-                  "gls = gate-level simulation, sta = OpenSTA")
+                  "eqv = formal equivalence, gls = gate-level simulation, sta = OpenSTA")
 
 
 def _slack(slack: float) -> str:

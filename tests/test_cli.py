@@ -23,7 +23,8 @@ def test_eval_json_documents_every_stage(tmp_path: Path):
     assert done.returncode == 0, done.stderr
     record = json.loads(done.stdout)
     assert record["task"] == "mac8" and record["feasible"] is True
-    assert [s["name"] for s in record["stages"]] == ["syntax", "simulation", "synthesis", "gatesim", "sta"]
+    assert [s["name"] for s in record["stages"]] == ["syntax", "simulation", "synthesis", "equivalence", "gatesim",
+                                                    "sta"]
     assert set(record["metrics"]) >= {"area_um2", "delay_ns", "slack_ns", "power_mw", "period_ns"}
 
 

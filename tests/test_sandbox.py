@@ -89,7 +89,7 @@ def test_without_the_sandbox_evaluation_stops_with_one_line(tmp_path: Path):
     """Fail closed: no bubblewrap on PATH, no evaluation; the opt-out is printed on every run."""
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
-    for tool in ("iverilog", "vvp", "sta", "prlimit"):
+    for tool in ("iverilog", "vvp", "sta", "prlimit", "setpriv"):
         (bin_dir / tool).symlink_to(subprocess.check_output(["which", tool], text=True).strip())
     env = {**os.environ, "PATH": str(bin_dir)}
     done = subprocess.run([RTLBO, "eval", "--task", "adder32", "--no-cache"], capture_output=True, text=True,
