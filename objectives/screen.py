@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from objectives.verilog import Token, design_units, tokens, words
 
-MAX_CANDIDATE_BYTES = 1_000_000
+MAX_CANDIDATE_BYTES = 16 << 20  # a design of some 100 000 cells; more is no RTL a person or an LLM wrote
 
 # Functions of their arguments, prints, simulation control, timing checks: harmless in the sandbox
 # once the testbench's verdict is sealed.
@@ -75,7 +75,7 @@ class Screen:
     def source(self, text: str) -> str | None:
         """Return why the raw candidate ``text`` is refused before preprocessing, or None."""
         if len(text.encode()) > MAX_CANDIDATE_BYTES:
-            return f"refused: candidate RTL is larger than {MAX_CANDIDATE_BYTES // 1000} kB"
+            return f"refused: candidate RTL is larger than {MAX_CANDIDATE_BYTES >> 20} MiB"
         for token in tokens(text):
             if token.kind == "unterminated":
                 return _refusal("an unterminated string or comment", token)

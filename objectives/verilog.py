@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 
 
 def words(text: str) -> frozenset[str]:
@@ -65,13 +66,20 @@ class Token:
 
 def tokens(text: str, comments: bool = False) -> Iterator[Token]:
     """Yield the tokens of ``text`` in order (comments only when ``comments``; never whitespace)."""
-    line, position = 1, 0
+    return iter(_lexed(text) if comments else [t for t in _lexed(text) if t.kind != "comment"])
+
+
+@lru_cache(maxsize=2)
+def _lexed(text: str) -> tuple[Token, ...]:
+    """The tokens of ``text``, comments included: a design is read by several checks in a row."""
+    found, line, position = [], 1, 0
     for match in _TOKEN.finditer(text):
         kind = match.lastgroup
-        if kind != "space" and (kind != "comment" or comments):
+        if kind != "space":
             line += text.count("\n", position, match.start())
             position = match.start()
-            yield Token(kind, match.group(), match.start(), line)
+            found.append(Token(kind, match.group(), match.start(), line))
+    return tuple(found)
 
 
 def uses_defines(text: str, names: set[str]) -> bool:

@@ -1,0 +1,80 @@
+"""Outside designs with no testbench, from about a hundred to over twenty thousand cells: time per
+stage and the equivalence outcome per design.
+
+The designs are arithmetic circuits that the ``ariths-gen`` package (PyPI) generates as hierarchical
+Verilog: array and Dadda multipliers and parallel-prefix adders no one here wrote. Each becomes a
+task folder with only ``task.toml`` (its top) and ``reference.v``, so the cascade relies on the
+equivalence stage and derives the clock period from the baseline flow.
+
+    .venv/bin/python benchmarks/designs.py [--largest 64]
+
+Target (2-core machine): a design of 20 000 cells or more evaluated in <= 30 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from pathlib import Path
+
+from ariths_gen.multi_bit_circuits.adders import UnsignedCarryLookaheadAdder, UnsignedRippleCarryAdder
+from ariths_gen.multi_bit_circuits.multipliers import UnsignedArrayMultiplier, UnsignedDaddaMultiplier
+from ariths_gen.wire_components import Bus
+
+from objectives.evaluate import derive_periods, evaluate
+from objectives.results import STAGES
+from objectives.suites import load_suite
+
+# (generator, operand width), smallest first.
+DESIGNS = [(UnsignedRippleCarryAdder, 16), (UnsignedCarryLookaheadAdder, 32), (UnsignedArrayMultiplier, 8),
+           (UnsignedCarryLookaheadAdder, 128), (UnsignedArrayMultiplier, 16), (UnsignedDaddaMultiplier, 24),
+           (UnsignedArrayMultiplier, 32), (UnsignedArrayMultiplier, 48), (UnsignedArrayMultiplier, 64)]
+TARGET_CELLS, TARGET_S = 20_000, 30.0
+
+
+def write_tasks(root: Path, largest: int) -> None:
+    """Write one task folder per design of ``DESIGNS`` with operands up to ``largest`` bits."""
+    for generator, width in DESIGNS:
+        if width > largest:
+            continue
+        name = f"{generator.__name__.removeprefix('Unsigned').lower()}{width}"
+        circuit = generator(Bus(N=width, prefix="a"), Bus(N=width, prefix="b"), name=name)
+        folder = root / name
+        folder.mkdir()
+        (folder / "task.toml").write_text(f'top = "{name}"\n')
+        with open(folder / "reference.v", "w") as rtl:
+            circuit.get_v_code_hier(rtl)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--largest", type=int, default=64, help="widest operands to generate")
+    largest = parser.parse_args().largest
+    shown = [s for s in STAGES if s not in ("simulation", "gatesim")]  # n/a without a testbench
+    print(f"{'design':24s}{'cells':>7s}{'period':>8s}" + "".join(f"{s:>12s}" for s in shown)
+          + f"{'total s':>9s}  equivalence")
+    with tempfile.TemporaryDirectory() as tmp:
+        write_tasks(Path(tmp), largest)
+        tasks = derive_periods(load_suite(f"tasks:{tmp}").tasks)
+        largest_done = None
+        for task in sorted(tasks, key=lambda t: Path(tmp, t.name, "reference.v").stat().st_size):
+            start = time.perf_counter()
+            evaluation = evaluate(task)
+            total = time.perf_counter() - start
+            cells = evaluation.metrics.cells if evaluation.metrics else 0
+            proof = evaluation.stage("equivalence").details
+            outcome = f"{proof.get('outcome', evaluation.failure)} ({proof.get('method', '')})"
+            print(f"{task.name:24s}{cells:7d}{task.period_ns:8.1f}"
+                  + "".join(f"{evaluation.stage(s).seconds:12.2f}" for s in shown) + f"{total:9.2f}  {outcome}")
+            if cells >= TARGET_CELLS and largest_done is None:
+                largest_done = (task.name, cells, total)
+    if largest_done:
+        name, cells, total = largest_done
+        verdict = "ok" if total <= TARGET_S else "MISSED"
+        print(f"\n{name}: {cells} cells in {total:.1f} s (target <= {TARGET_S:g} s for >= {TARGET_CELLS} cells) "
+              f"{verdict}")
+
+
+if __name__ == "__main__":
+    main()
