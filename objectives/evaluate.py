@@ -202,7 +202,8 @@ def derive_periods(tasks: list[Task], tech: Technology | None = None, cache: Eva
         period = derived_period(evaluation.metrics.delay_ns)
         note = (f"{period:g} ns derived: {PERIOD_MARGIN:g} x the baseline flow's delay of "
                 f"{evaluation.metrics.delay_ns:.3f} ns")
-        derived.append(replace(task, period_ns=period, clock_note=note, derive_period=False))
+        extra = tuple((port, period) for port, _ in task.extra_clocks)  # placeholders too
+        derived.append(replace(task, period_ns=period, extra_clocks=extra, clock_note=note, derive_period=False))
     return derived
 
 
@@ -549,11 +550,15 @@ def _sta_netlist(netlist: str, top: str) -> tuple[str, list[str]]:
 
 def _sta_script(task: Task, tech: Technology, ties: list[str]) -> str:
     """Return the OpenSTA script: one clock constraint per clock of the task (a virtual clock for a
-    combinational one), inputs and outputs constrained against the first, then slack and power."""
+    combinational one), the clocks asynchronous to each other (no path between their domains is
+    timed: a design that crosses them synchronizes), inputs and outputs constrained against the
+    first, then slack and power."""
     period = task.period_ns
     if task.clocks:
         ports = " ".join(port for port, _ in task.clocks)
         clocks = [f"create_clock -name {port} -period {p} [get_ports {{{port}}}]" for port, p in task.clocks]
+        if len(task.clocks) > 1:
+            clocks.append("set_clock_groups -asynchronous " + " ".join(f"-group {p}" for p, _ in task.clocks))
         reference = task.clocks[0][0]
         inputs = f"[delete_from_list [all_inputs] [get_ports {{{ports}}}]]"
     else:

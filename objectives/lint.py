@@ -14,6 +14,8 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from objectives.errors import RtlboError
+
 FindingKind = Literal["latch", "undriven", "multiple-drivers", "comb-loop", "unsynthesizable"]
 FINDING_KINDS: tuple[FindingKind, ...] = ("latch", "undriven", "multiple-drivers", "comb-loop", "unsynthesizable")
 DEFAULT_FORBIDDEN: tuple[FindingKind, ...] = ("comb-loop", "multiple-drivers")
@@ -47,6 +49,15 @@ class LintPolicy:
     def violation(self, findings: list[Finding]) -> Finding | None:
         """Return the first finding this policy forbids, or None."""
         return next((f for f in findings if f.kind in self.forbidden), None)
+
+
+def lint_policy(forbid: list[str], allow: list[str]) -> LintPolicy:
+    """Return the default policy with the kinds ``forbid`` added and ``allow`` removed; raises
+    RtlboError naming the kinds there are for an unknown one."""
+    for kind in (*forbid, *allow):
+        if kind not in FINDING_KINDS:
+            raise RtlboError(f"unknown lint finding '{kind}'; the kinds are {', '.join(FINDING_KINDS)}")
+    return LintPolicy(tuple(k for k in FINDING_KINDS if (k in DEFAULT_FORBIDDEN or k in forbid) and k not in allow))
 
 
 def lint_script(source: str, top: str) -> str:

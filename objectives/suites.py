@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from objectives.design import with_inferred_timing
 from objectives.errors import RtlboError
 from objectives.tasks import BUILTIN_DIR, DEFAULT_PERIOD_NS, Task, load_builtin_task
 from objectives.testbench import (
@@ -72,7 +73,7 @@ def _task_folders(name: str, root: Path) -> Suite:
     suite = Suite(name)
     for folder in sorted(p for p in root.iterdir() if p.is_dir()):
         try:
-            suite.tasks.append(load_builtin_task(folder, name))
+            suite.tasks.append(with_inferred_timing(load_builtin_task(folder, name)))
         except RtlboError as exc:
             suite.skipped.append((folder.name, str(exc)))
     return suite

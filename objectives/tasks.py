@@ -9,12 +9,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, PositiveFloat
 
 from objectives.errors import RtlboError
-from objectives.files import content_hash, file_digest, load_toml
+from objectives.files import content_hash, file_digest, load_toml, parse_model
 
 BUILTIN_DIR = Path(__file__).parent / "tasks"
-VERDICTS = ("result-line", "rtllm", "verilogeval", "auto")
+VerdictRule = Literal["result-line", "rtllm", "verilogeval", "auto"]  # see parse_verdict
 DEFAULT_PERIOD_NS = 10.0  # where a task gives no period and none is derived yet
 
 
@@ -41,7 +44,7 @@ class Task:
     goal: str = "area"
     summary: str = ""
     suite: str = "builtin"
-    verdict: str = "result-line"
+    verdict: VerdictRule = "result-line"
     support_files: tuple[Path, ...] = field(default=())
     extra_clocks: tuple[tuple[str, float], ...] = ()
     clock_note: str = ""
@@ -156,31 +159,48 @@ def _verilogeval(output: str, compiler_log: str) -> Verdict:
     return Verdict(False, mismatches, samples, f"testbench reported {mismatches} mismatches in {samples} samples")
 
 
+class TaskFile(BaseModel):
+    """A task folder's ``task.toml``: the top module, its clock(s) (a list: a multi-clock design,
+    all at ``period_ns``), the period (absent: derived), the reset and its active level, and how
+    the testbench's output is read (``verdict``)."""
+
+    model_config = ConfigDict(extra="forbid")
+    top: str
+    clock: str | list[str] | None = None
+    period_ns: PositiveFloat | None = None
+    reset: str | None = None
+    reset_active: Literal["high", "low"] = "high"
+    goal: Literal["area", "delay", "power", "throughput"] = "area"
+    summary: str = ""
+    verdict: VerdictRule = "result-line"
+
+
 def load_builtin_task(folder: Path, suite: str = "builtin") -> Task:
     """Return the task stored in ``folder`` (``task.toml`` and ``reference.v``; ``spec.md``, which
     generation prompts need, and ``testbench.v`` may be absent); raises RtlboError naming a missing
     or bad file."""
-    meta = load_toml(folder / "task.toml")
-    if "top" not in meta:
-        raise RtlboError(f"{folder / 'task.toml'}: missing key 'top'; add it")
+    meta = parse_model(TaskFile, load_toml(folder / "task.toml"), str(folder / "task.toml"))
     if not (folder / "reference.v").is_file():
         raise RtlboError(f"{folder}: missing reference.v; every task needs task.toml and reference.v")
     spec, testbench = folder / "spec.md", folder / "testbench.v"
+    clocks = [meta.clock] if isinstance(meta.clock, str) else meta.clock or []
+    period = meta.period_ns or DEFAULT_PERIOD_NS
     return Task(
         name=folder.name,
-        top=meta["top"],
+        top=meta.top,
         spec=spec.read_text() if spec.is_file() else "",
         reference_rtl=(folder / "reference.v").read_text(),
         harness=(testbench,) if testbench.is_file() else (),
-        clock=meta.get("clock"),
-        period_ns=float(meta.get("period_ns", DEFAULT_PERIOD_NS)),
-        derive_period="period_ns" not in meta,
-        reset=meta.get("reset"),
-        reset_active=meta.get("reset_active", "high"),
-        goal=meta.get("goal", "area"),
-        summary=meta.get("summary", ""),
+        clock=clocks[0] if clocks else None,
+        extra_clocks=tuple((c, period) for c in clocks[1:]),
+        period_ns=period,
+        derive_period=meta.period_ns is None,
+        reset=meta.reset,
+        reset_active=meta.reset_active,
+        goal=meta.goal,
+        summary=meta.summary,
         suite=suite,
-        verdict="result-line",
+        verdict=meta.verdict,
     )
 
 

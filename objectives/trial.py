@@ -14,8 +14,9 @@ from pydantic import ValidationError
 
 from objectives.cache import EvalCache
 from objectives.errors import RtlboError
-from objectives.evaluate import evaluate, rejected
+from objectives.evaluate import DEFAULT_LINT, evaluate, rejected
 from objectives.generate import GENERATION_KNOBS, Candidate, GenerationKnobs, Generator, GeneratorSettings
+from objectives.lint import LintPolicy
 from objectives.recipe import Recipe
 from objectives.results import Evaluation, Metrics
 from objectives.scoring import PPA_CAP, Score, score
@@ -70,6 +71,8 @@ class TrialJob:
     cache_path: str | None
     generator: GeneratorSettings = field(default_factory=GeneratorSettings)
     exemplar_pool: list[Task] = field(default_factory=list)
+    lint: LintPolicy = DEFAULT_LINT
+    gate_level: bool = True
 
 
 @dataclass
@@ -96,7 +99,7 @@ def evaluate_config(job: TrialJob) -> TrialResult:
     for task in job.tasks:
         for candidate in generator.candidates(task, knobs, job.exemplar_pool or job.tasks):
             origin = f"{candidate.template} sample {candidate.sample}" if generating else "reference"
-            evaluation = evaluate_candidate(task, recipe, candidate, origin, cache)
+            evaluation = evaluate_candidate(task, recipe, candidate, origin, cache, job.lint, job.gate_level)
             if candidate.completion is not None:
                 completions.append({"task": task.name, "sample": candidate.sample, "notes": candidate.notes,
                                     **candidate.completion.record(), "cached": candidate.completion.cached})
@@ -109,14 +112,15 @@ def evaluate_config(job: TrialJob) -> TrialResult:
     return TrialResult(evaluations, result, time.monotonic() - start, completions)
 
 
-def evaluate_candidate(task: Task, recipe: Recipe, candidate: Candidate, origin: str,
-                       cache: EvalCache | None) -> Evaluation:
+def evaluate_candidate(task: Task, recipe: Recipe, candidate: Candidate, origin: str, cache: EvalCache | None,
+                       lint: LintPolicy = DEFAULT_LINT, gate_level: bool = True) -> Evaluation:
     """Return the cascade's record of one candidate: refused before any tool when no design could
-    be read from the answer, else evaluated; the answer itself is kept as ``answer.txt``."""
+    be read from the answer, else evaluated (``lint`` and ``gate_level`` as for ``evaluate``); the
+    answer itself is kept as ``answer.txt``."""
     text = candidate.completion.text if candidate.completion else ""
     if candidate.rtl is None:
         return rejected(task, recipe, candidate.reason, rtl_origin=origin, text=text)
-    evaluation = evaluate(task, recipe, candidate.rtl, rtl_origin=origin, cache=cache)
+    evaluation = evaluate(task, recipe, candidate.rtl, rtl_origin=origin, cache=cache, lint=lint, gate_level=gate_level)
     if candidate.completion is not None:
         evaluation.artifacts["answer.txt"] = text
     return evaluation

@@ -12,9 +12,11 @@ from typing import Annotated, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
+from objectives.cache import default_cache_path
 from objectives.errors import RtlboError
 from objectives.files import load_yaml, parse_model, path_problem
 from objectives.generate import GeneratorSettings
+from objectives.lint import DEFAULT_FORBIDDEN, FindingKind, LintPolicy
 from objectives.scoring import OBJECTIVES
 
 OPTIMIZERS = ("ax", "sobol", "random", "optuna-nsga2", "optuna-tpe", "pymoo-nsga2")
@@ -32,8 +34,16 @@ class TaskSelection(_Strict):
 
 class Constraints(_Strict):
     pass_rate: float = Field(1.0, ge=0.0, le=1.0, description="minimum share of tasks whose RTL passes")
-    gate_level: bool = Field(True, description="every netlist must pass gate-level simulation")
+    gate_level: bool = Field(True, description="every netlist must be verified: not refuted by the equivalence "
+                             "check, and passing gate-level simulation where it runs")
     timing_met: bool = Field(True, description="every task must meet timing at its clock period")
+    lint: list[FindingKind] = Field(default_factory=lambda: list(DEFAULT_FORBIDDEN),
+                                    description="lint findings that make a design infeasible")
+    gate_level_simulation: Literal["always", "unproved"] = Field(
+        "always", description="simulate every netlist at gate level, or only those not proved equivalent")
+
+    def lint_policy(self) -> LintPolicy:
+        return LintPolicy(tuple(self.lint))
 
 
 class ExecutorSpec(_Strict):
@@ -96,6 +106,10 @@ class Campaign(_Strict):
         if not value or len(set(value)) != len(value):
             raise ValueError("list each of power, delay, area at most once, and at least one")
         return value
+
+    def cache_path(self) -> Path:
+        """Return the evaluation cache file: ``cache``, else the default one."""
+        return Path(self.cache).expanduser() if self.cache else default_cache_path()
 
     def run_dir(self) -> Path:
         return Path(self.output or f"runs/{self.name}")

@@ -24,7 +24,7 @@ app = typer.Typer(
     "rtlbo pareto runs/quickstart --explain  ·  rtlbo export runs/quickstart --out best/  ·  "
     "rtlbo report runs/quickstart.  Docs: docs/*.md",
 )
-tasks_app = typer.Typer(help="Inspect task suites.", no_args_is_help=True)
+tasks_app = typer.Typer(help="Inspect task suites; turn your design into a task.", no_args_is_help=True)
 app.add_typer(tasks_app, name="tasks")
 TASK_HELP = "Task name (repeatable); default: the whole suite."
 SUITE_HELP = "builtin, tasks:/path, rtllm:/path or verilogeval:/path."
@@ -56,11 +56,22 @@ def _global(
 def eval_command(
     task: Annotated[list[str] | None, typer.Option("--task", "-t", help=TASK_HELP)] = None,
     suite: Annotated[str, typer.Option(help=SUITE_HELP)] = "builtin",
-    rtl: Annotated[Path | None, typer.Option(help="Candidate Verilog instead of the task's reference.")] = None,
-    testbench: Annotated[Path | None, typer.Option(help="With --rtl and no --task: a self-checking testbench.")] = None,
-    top: Annotated[str | None, typer.Option(help="With --testbench: the design's top module.")] = None,
-    clock: Annotated[str | None, typer.Option(help="With --testbench: the clock port (none: combinational).")] = None,
-    period: Annotated[float, typer.Option(help="With --testbench: clock period in ns.")] = 10.0,
+    rtl: Annotated[list[Path] | None, typer.Option(
+        help="Verilog files (repeatable): your design (no --task), or a candidate for the --task.")] = None,
+    testbench: Annotated[Path | None, typer.Option(help="With your design: a self-checking testbench.")] = None,
+    top: Annotated[str | None, typer.Option(help="Your design's top module (default: the one no module "
+                                                  "instantiates).")] = None,
+    clock: Annotated[list[str] | None, typer.Option(
+        help="Your design's clock port (repeatable; default: the inputs it uses only as edges).")] = None,
+    reset: Annotated[str | None, typer.Option(help="Your design's reset port (default: inferred).")] = None,
+    period: Annotated[float | None, typer.Option(
+        help="Clock period in ns (default: 1.25 x the baseline flow's delay).")] = None,
+    forbid: Annotated[list[str] | None, typer.Option(
+        help="Lint finding that makes a design infeasible, besides comb-loop and multiple-drivers (repeatable).")
+    ] = None,
+    allow: Annotated[list[str] | None, typer.Option(help="Lint finding to allow (repeatable).")] = None,
+    skip_proved_gatesim: Annotated[bool, typer.Option(
+        "--skip-proved-gatesim", help="No gate-level simulation for netlists proved equivalent.")] = False,
     recipe: Annotated[Path | None, typer.Option(help="Synthesis recipe (YAML); default: Yosys's default flow.")] = None,
     config: Annotated[Path | None, typer.Option(help="An export of rtlbo export: reproduce its metrics.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the evaluation records as JSON.")] = False,
@@ -70,12 +81,14 @@ def eval_command(
     artifacts: Annotated[Path | None, typer.Option(help="Write each task's RTL, scripts, netlist, logs here.")] = None,
 ) -> None:
     """Run designs through the feasibility cascade and report PPA stage by stage."""
+    from objectives.lint import lint_policy
     from optimize.evaluation import EvalRequest, run_eval
 
     request = EvalRequest(
-        tasks=task or [], suite=suite, rtl=rtl, testbench=testbench, top=top, clock=clock,
+        tasks=task or [], suite=suite, rtl=rtl or [], testbench=testbench, top=top, clocks=clock, reset=reset,
         period=period, recipe=recipe, config=config, use_cache=not no_cache, cache=cache,
-        workers=workers, artifacts=artifacts,
+        workers=workers, artifacts=artifacts, lint=lint_policy(forbid or [], allow or []),
+        gate_level=not skip_proved_gatesim,
     )
     evaluations = run_eval(request, console=err)
     if as_json:
@@ -246,6 +259,29 @@ def tasks_list(
     out.print(suite_table(loaded))
     for name, reason in loaded.skipped:
         out.print(f"[yellow]skipped[/] {name}: {reason}")
+
+
+@tasks_app.command("init")
+def tasks_init(
+    folder: Annotated[Path, typer.Argument(help="The suite folder (created if needed); use it as tasks:FOLDER.")],
+    rtl: Annotated[list[Path], typer.Option(help="The design's Verilog files (repeatable).")],
+    name: Annotated[str | None, typer.Option(help="The task's name (default: the top module).")] = None,
+    top: Annotated[str | None, typer.Option(help="Top module (default: the one no module instantiates).")] = None,
+    clock: Annotated[list[str] | None, typer.Option(
+        help="Clock port (repeatable; default: the inputs the design uses only as edges).")] = None,
+    reset: Annotated[str | None, typer.Option(help="Reset port (default: inferred).")] = None,
+    period: Annotated[float | None, typer.Option(
+        min=0.001, help="Clock period in ns (default: 1.25 x the baseline flow's delay).")] = None,
+    testbench: Annotated[Path | None, typer.Option(help="A self-checking testbench, if the design has one.")] = None,
+) -> None:
+    """Write a task folder for your design: top, clocks and reset inferred where unambiguous."""
+    from objectives.design import design_task, write_task_folder
+
+    task = design_task(rtl, top, clock, reset, period, testbench, name)
+    written = write_task_folder(task, folder)
+    clocks = ", ".join(port for port, _ in task.clocks) or "none (combinational)"
+    out.print(f"wrote {written}: top {task.top}, clocks {clocks}, reset {task.reset or 'none'}; "
+              f"evaluate with: rtlbo eval --suite tasks:{folder}", highlight=False, soft_wrap=True)
 
 
 def main() -> None:

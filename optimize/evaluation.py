@@ -1,4 +1,5 @@
-"""``rtlbo eval``: resolve what to evaluate (suite tasks or an ad-hoc design) and run it in parallel."""
+"""``rtlbo eval``: resolve what to evaluate (suite tasks, or a user's design with or without a
+testbench) and run it in parallel."""
 
 from __future__ import annotations
 
@@ -12,15 +13,16 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from objectives.cache import EvalCache
+from objectives.design import design_task
 from objectives.errors import RtlboError
-from objectives.evaluate import evaluate
+from objectives.evaluate import DEFAULT_LINT, derive_periods, evaluate
 from objectives.files import path_problem, read_text, shown
+from objectives.lint import LintPolicy
 from objectives.recipe import Recipe
 from objectives.results import Evaluation
 from objectives.suites import load_suite
 from objectives.tasks import Task
 from objectives.trial import recipe_of
-from objectives.verilog import module_names
 from optimize.export import RTL, check_technology, load_export
 
 MAX_RTL_BYTES = 16 << 20  # a design or testbench; more is not RTL a person or an LLM wrote
@@ -33,45 +35,35 @@ class EvalRequest:
 
     tasks: list[str] = field(default_factory=list)
     suite: str = "builtin"
-    rtl: Path | None = None
+    rtl: list[Path] = field(default_factory=list)
     testbench: Path | None = None
     top: str | None = None
-    clock: str | None = None
-    period: float = 10.0
+    clocks: list[str] | None = None
+    reset: str | None = None
+    period: float | None = None
     recipe: Path | None = None
     config: Path | None = None
     use_cache: bool = True
     cache: Path | None = None
     workers: int = 2
     artifacts: Path | None = None
+    lint: LintPolicy = DEFAULT_LINT
+    gate_level: bool = True
 
 
 def check(request: EvalRequest) -> None:
     """Raise RtlboError for a request that names a bad clock period, top module or clock port, or
     a cache or artifacts path rtlbo cannot write (nothing is read or written first)."""
-    if not (math.isfinite(request.period) and 0 < request.period <= 1e6):
+    if request.period is not None and not (math.isfinite(request.period) and 0 < request.period <= 1e6):
         raise RtlboError(f"--period {request.period}: give the clock period in ns, a finite number above 0")
-    for option, name in (("--top", request.top), ("--clock", request.clock)):
+    names = [("--top", request.top), ("--reset", request.reset), *(("--clock", c) for c in request.clocks or [])]
+    for option, name in names:
         if name is not None and not IDENTIFIER.fullmatch(name):
             raise RtlboError(f"{option} {name[:60]!r} is not a Verilog identifier; give a module or port name")
     for option, path, kind in (("--cache", request.cache, "file"), ("--artifacts", request.artifacts, "directory")):
         problem = path is not None and path_problem(path, kind)
         if problem:
             raise RtlboError(f"{option} {shown(path)}: {problem}")
-
-
-def adhoc_task(rtl: Path, testbench: Path, top: str | None, clock: str | None, period: float) -> Task:
-    """Return a task made of a user's design and testbench (verdict parsed automatically)."""
-    text = read_text(rtl, "RTL file", MAX_RTL_BYTES)
-    tb_modules = module_names(read_text(testbench, "testbench", MAX_RTL_BYTES))
-    if not tb_modules:
-        raise RtlboError(f"testbench {testbench} defines no module; give a Verilog testbench")
-    modules = module_names(text)
-    top = top or (modules[0] if len(modules) == 1 else None)
-    if top is None:
-        raise RtlboError(f"{rtl} defines {len(modules)} modules; name the top one with --top")
-    return Task(name=rtl.stem, top=top, spec="", reference_rtl=text, harness=(testbench,),
-                harness_top=tb_modules[0], clock=clock, period_ns=period, suite="adhoc", verdict="auto")
 
 
 def resolve(request: EvalRequest) -> list[tuple[Task, str, str]]:
@@ -86,18 +78,20 @@ def resolve(request: EvalRequest) -> list[tuple[Task, str, str]]:
                              f"{', '.join(config['tasks']['select'])}")
         return [(t, read_text(folder / t.name / RTL, "exported RTL file", MAX_RTL_BYTES), str(folder / t.name / RTL))
                 for t in chosen]
+    if request.rtl and not request.tasks:
+        task = design_task(request.rtl, request.top, request.clocks, request.reset, request.period,
+                           request.testbench)
+        return [(task, task.reference_rtl, ", ".join(map(str, request.rtl)))]
     if request.testbench is not None:
-        if request.rtl is None:
-            raise RtlboError("--testbench needs --rtl (the design it tests)")
-        task = adhoc_task(request.rtl, request.testbench, request.top, request.clock, request.period)
-        return [(task, task.reference_rtl, str(request.rtl))]
+        raise RtlboError("--testbench goes with --rtl and no --task (the design it tests)")
     tasks = load_suite(request.suite).select(request.tasks)
     if not tasks:
         raise RtlboError(f"suite {request.suite} has no tasks; run 'rtlbo tasks list --suite {request.suite}'")
-    if request.rtl is not None:
+    if request.rtl:
         if len(tasks) != 1:
-            raise RtlboError("--rtl replaces one task's reference; name that task with --task")
-        return [(tasks[0], read_text(request.rtl, "RTL file", MAX_RTL_BYTES), str(request.rtl))]
+            raise RtlboError("--rtl with --task replaces one task's reference; name one task")
+        text = "\n".join(read_text(path, "RTL file", MAX_RTL_BYTES) for path in request.rtl)
+        return [(tasks[0], text, ", ".join(map(str, request.rtl)))]
     return [(t, t.reference_rtl, "reference") for t in tasks]
 
 
@@ -113,10 +107,13 @@ def run_eval(request: EvalRequest, console: Console) -> list[Evaluation]:
         check_technology(config)
         recipe = recipe_of(config["knobs"])
     cache = EvalCache(request.cache) if request.use_cache else None
+    periods = {t.name: t for t in derive_periods([task for task, _, _ in jobs], cache=cache)}
+    jobs = [(periods[task.name], rtl, origin) for task, rtl, origin in jobs]
 
     def one(job: tuple[Task, str, str]) -> Evaluation:
         task, rtl, origin = job
-        return evaluate(task, recipe, rtl, rtl_origin=origin, cache=cache)
+        return evaluate(task, recipe, rtl, rtl_origin=origin, cache=cache, lint=request.lint,
+                        gate_level=request.gate_level)
 
     results: list[Evaluation] = []
     columns = (TextColumn("[bold]evaluating"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())

@@ -62,8 +62,9 @@ def export(run: Run, trial: Trial, selection: str, out: Path) -> Path:
         versions = evaluation.tool_versions
         shutil.copy(source / "rtl.v", folder / RTL)
         shutil.copy(source / "netlist.v", folder / "netlist.v")
-        (folder / "synth.ys").write_text(recipe.yosys_script([RTL], task.top, str(tech.liberty), task.period_ns))
-        if (abc := recipe.abc_script(task.period_ns)) is not None:
+        period = evaluation.metrics.period_ns if evaluation.metrics else task.period_ns
+        (folder / "synth.ys").write_text(recipe.yosys_script([RTL], task.top, str(tech.liberty), period))
+        if (abc := recipe.abc_script(period)) is not None:
             (folder / "abc.script").write_text(abc + "\n")
         if recipe.gate_sizing:
             (folder / "abc.constr").write_text(recipe.abc_constraints(tech.driving_cell, tech.output_load_pf))

@@ -20,8 +20,9 @@ from pathlib import Path
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from objectives.cache import EvalCache, default_cache_path
+from objectives.cache import EvalCache
 from objectives.errors import RtlboError
+from objectives.evaluate import derive_periods
 from objectives.files import path_problem, shown
 from objectives.results import Metrics
 from objectives.scoring import Score
@@ -62,8 +63,13 @@ def create_run(campaign_file: Path, output: Path | None = None) -> Path:
         raise RtlboError(f"{campaign_file}: two files of 'space' share a name ({', '.join(names)}); rename one")
     check_space(load_space(spaces), campaign, campaign_file)
     with _about(campaign_file, "tasks"):
-        if not load_suite(campaign.tasks.suite).select(campaign.tasks.select):
+        tasks = load_suite(campaign.tasks.suite).select(campaign.tasks.select)
+        if not tasks:
             raise RtlboError(f"suite {campaign.tasks.suite} has no tasks; check 'tasks'")
+        untested = [t.name for t in tasks if not t.harness]
+        if untested and campaign.generator.uses_llm:
+            raise RtlboError(f"task(s) {', '.join(untested[:5])} have no testbench, which an LLM's RTL needs to be "
+                             "judged; give them a testbench.v or drop them from 'tasks.select'")
     if campaign.generator.replay_file:
         replay = (base / campaign.generator.replay_file).resolve()
         if not replay.is_file():
@@ -141,14 +147,16 @@ class Setup:
         space = load_space(campaign.space_paths(base))
         check_space(space, campaign, run_dir / "campaign.yaml")
         suite = load_suite(campaign.tasks.suite)
-        return cls(run_dir, campaign, space, suite.select(campaign.tasks.select), suite.tasks, Store(run_dir))
+        store = Store(run_dir)
+        tasks = derive_periods(suite.select(campaign.tasks.select), cache=EvalCache(campaign.cache_path()))
+        return cls(run_dir, campaign, space, tasks, suite.tasks, store)
 
     def problem(self) -> Problem:
         return Problem(self.space, tuple(self.campaign.objectives), outcome_constraints(self.campaign),
                        self.campaign.seed, self.campaign.reference_point, self.campaign.budget.trials)
 
     def cache_path(self) -> str:
-        return str(Path(self.campaign.cache).expanduser()) if self.campaign.cache else str(default_cache_path())
+        return str(self.campaign.cache_path())
 
 
 class CampaignLoop:
@@ -221,8 +229,10 @@ class CampaignLoop:
         return 0
 
     def _job(self, config: dict, baseline: dict[str, Metrics]) -> TrialJob:
+        constraints = self.campaign.constraints
         return TrialJob(config, self.setup.tasks, baseline, self.setup.cache_path(), self.campaign.generator,
-                        self.setup.exemplar_pool)
+                        self.setup.exemplar_pool, constraints.lint_policy(),
+                        constraints.gate_level_simulation == "always")
 
     def _finish(self, trial_id: int, result: TrialResult | None, error: str | None) -> list[Trial]:
         """Store a trial's result durably (its evaluations into the driver's cache too, for

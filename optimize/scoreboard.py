@@ -12,6 +12,7 @@ from rich.table import Table
 
 from objectives.cache import EvalCache
 from objectives.errors import RtlboError
+from objectives.evaluate import derive_periods
 from objectives.recipe import Recipe
 from objectives.samples import DEFAULT_KS, FUNNEL, score_models
 from objectives.scoring import OBJECTIVES
@@ -34,7 +35,7 @@ def run_score(suite: str, samples: list[Path], tasks: list[str] | None = None, k
     """Return the JSON report of ``samples`` (one path per model) scored on ``suite``."""
     if not samples:
         raise RtlboError("give at least one --samples folder or JSONL file")
-    chosen = load_suite(suite).select(tasks)
+    chosen = derive_periods(load_suite(suite).select(tasks), cache=cache)
     if not chosen:
         raise RtlboError(f"suite {suite} has no tasks; run 'rtlbo tasks list --suite {suite}'")
     used = Recipe.load(recipe) if recipe else Recipe()

@@ -55,7 +55,8 @@ def suite_table(suite: Suite) -> Table:
         table.add_column(column, no_wrap=True)
     table.add_column("summary", overflow="ellipsis", no_wrap=True, max_width=60)
     for t in suite.tasks:
-        clocks = ", ".join(f"{port} {period:g}" for port, period in t.clocks) or "(comb.)"
+        clocks = ", ".join(f"{port} {'derived' if t.derive_period else f'{period:g}'}"
+                           for port, period in t.clocks) or "(comb.)"
         reset = f"{t.reset} (active {t.reset_active})" if t.reset else "–"
         table.add_row(t.name, t.top, clocks, reset, t.goal, t.summary or t.clock_note)
     return table

@@ -102,3 +102,35 @@ def test_doctor_reports_missing_tools(tmp_path: Path):
     done = rtlbo("doctor", env={"PATH": str(tmp_path), "RTLBO_LIBERTY": str(tmp_path / "none.lib")})
     assert done.returncode == 1
     assert "apt-get install -y opensta" in done.stdout and "qflow-tech-osu018" in done.stdout
+
+
+def test_your_own_design_in_several_files_needs_no_testbench(tmp_path: Path):
+    """Two files, no testbench: top, clocks and reset inferred; equivalence checks the netlist; the
+    period is derived; a second clock domain gets its own constraint."""
+    (tmp_path / "sub.v").write_text("module sub(input clk, input rst_n, input [7:0] d, output reg [7:0] q);\n"
+                                    "  always @(posedge clk or negedge rst_n) if (!rst_n) q <= 0; else q <= q + d;\n"
+                                    "endmodule\n")
+    (tmp_path / "top.v").write_text("module top(input clk, input slow_clk, input rst_n, input [7:0] d,\n"
+                                    "           output [7:0] q, output reg [7:0] s);\n"
+                                    "  sub a(.clk(clk), .rst_n(rst_n), .d(d), .q(q));\n"
+                                    "  always @(posedge slow_clk) s <= q;\nendmodule\n")
+    done = rtlbo("eval", "--rtl", str(tmp_path / "sub.v"), "--rtl", str(tmp_path / "top.v"), "--json", "--no-cache",
+                 "--artifacts", str(tmp_path / "out"))
+    assert done.returncode == 0, done.stderr
+    record = json.loads(done.stdout)
+    statuses = {s["name"]: s["status"] for s in record["stages"]}
+    assert statuses["simulation"] == "n/a" and statuses["equivalence"] == "passed", record
+    sta = (tmp_path / "out" / "top" / "sta.tcl").read_text()
+    assert sta.count("create_clock") == 2 and "[get_ports {clk}]" in sta and "[get_ports {slow_clk}]" in sta
+    assert record["metrics"]["slack_ns"] >= 0
+
+
+def test_the_lint_policy_is_chosen_on_the_command_line(tmp_path: Path):
+    rtl = tmp_path / "latch.v"
+    rtl.write_text("module latch(input en, input d, output reg q);\n  always @* if (en) q = d;\nendmodule\n")
+    allowed = rtlbo("eval", "--rtl", str(rtl), "--no-cache")
+    assert allowed.returncode == 0 and "lint: latch: latch inferred for q" in allowed.stdout
+    forbidden = rtlbo("eval", "--rtl", str(rtl), "--no-cache", "--forbid", "latch")
+    assert forbidden.returncode == 1 and "the lint policy forbids latch" in forbidden.stdout
+    unknown = rtlbo("eval", "--rtl", str(rtl), "--forbid", "latches")
+    assert unknown.returncode == 2 and "unknown lint finding 'latches'" in unknown.stderr

@@ -231,7 +231,7 @@ command("rtl-utf16", ["eval", "-t", "mul8", "--rtl", "u.v"], "UTF-16",
 command("rtl-huge", ["eval", "-t", "mul8", "--rtl", "big.v"], "larger than", prepare=_sparse("big.v", 17 << 20))
 command("testbench-dev-zero", ["eval", "--rtl", "d.v", "--testbench", "/dev/zero"], "/dev/zero",
         prepare=_write("d.v", b"module d; endmodule\n"))
-command("testbench-without-rtl", ["eval", "--testbench", "tb.v"], "--testbench needs --rtl")
+command("testbench-without-rtl", ["eval", "--testbench", "tb.v"], "--testbench goes with --rtl")
 for period in ("nan", "inf", "-inf", "-1", "0", "1e309"):
     command(f"period-{period}", ["eval", "--rtl", "d.v", "--testbench", "d.v", "--period", period], "--period",
             prepare=_write("d.v", b"module d; endmodule\n"))

@@ -1,0 +1,141 @@
+"""A user's own design as a task: its files, top module, clocks and reset, inferred where the RTL
+leaves no doubt.
+
+A design needs no testbench: the cascade then relies on the equivalence stage. The top module is
+the one module no other instantiates; the clocks are the top's inputs the design uses only as
+edges (``posedge clk``), and the reset the one that is also tested in a condition
+(``always @(posedge clk or negedge rst_n) if (!rst_n)``), or, for a synchronous reset, the one
+input named like a reset. A period not given is derived from the baseline flow
+(:func:`objectives.evaluate.derive_periods`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+from objectives.errors import RtlboError
+from objectives.files import read_text
+from objectives.tasks import DEFAULT_PERIOD_NS, Task
+from objectives.testbench import instances_of, looks_like_reset, reset_level_by_name
+from objectives.verilog import module_blocks, module_names, port_names, tokens
+
+MAX_DESIGN_BYTES = 16 << 20  # all of a design's files
+
+
+def design_task(files: list[Path], top: str | None = None, clocks: list[str] | None = None,
+                reset: str | None = None, period_ns: float | None = None, testbench: Path | None = None,
+                name: str | None = None) -> Task:
+    """Return the task of the design in ``files`` (read in order, as one text). What is not given
+    is inferred: the top module, the clocks (several: a multi-clock design), the reset and its
+    active level; a period not given is derived later (``derive_period``). With ``testbench``, its
+    verdict line is parsed whatever its format ("auto"). Raises RtlboError naming the option to
+    give where the RTL is ambiguous."""
+    text = "\n".join(read_text(path, "RTL file", MAX_DESIGN_BYTES) for path in files)
+    modules = module_names(text)
+    top = top or infer_top(text, modules, files[0])
+    if top not in modules:
+        raise RtlboError(f"{files[0]}: no module '{top}' (found: {', '.join(modules) or 'none'}); check --top")
+    block = module_blocks(text).get(top, text)
+    ports = port_names(block)
+    found_clocks, found_reset, level = infer_timing(text, ports)
+    clocks = clocks if clocks is not None else found_clocks
+    reset = reset or found_reset
+    harness: tuple[Path, ...] = ()
+    harness_top = ""
+    if testbench is not None:
+        harness_top = next(iter(module_names(read_text(testbench, "testbench", MAX_DESIGN_BYTES))), "")
+        if not harness_top:
+            raise RtlboError(f"testbench {testbench} defines no module; give a Verilog testbench")
+        harness = (testbench,)
+    period = period_ns or DEFAULT_PERIOD_NS
+    return Task(
+        name=name or top, top=top, spec="", reference_rtl=text, harness=harness, harness_top=harness_top,
+        clock=clocks[0] if clocks else None, period_ns=period, reset=reset,
+        reset_active=level if reset == found_reset and level else reset_level_by_name(reset or ""),
+        suite="design", verdict="auto", extra_clocks=tuple((c, period) for c in clocks[1:]),
+        clock_note=_note(clocks, found_clocks), derive_period=period_ns is None,
+    )
+
+
+def write_task_folder(task: Task, root: Path) -> Path:
+    """Write ``task`` as the folder ``root/<name>`` of a ``tasks:root`` suite (task.toml with what
+    was given or inferred, reference.v, and testbench.v when it has one); return the folder.
+    Raises RtlboError when the folder exists (nothing is overwritten)."""
+    folder = root / task.name
+    if folder.exists():
+        raise RtlboError(f"{folder} exists; choose another --name or remove it")
+    lines = [f"# {task.clock_note}" if task.clock_note else "", f"top = {_toml(task.top)}"]
+    if task.clock:
+        lines.append(f"clock = [{', '.join(_toml(port) for port, _ in task.clocks)}]")
+        lines.append("# period_ns absent: derived from the baseline flow's delay" if task.derive_period
+                     else f"period_ns = {task.period_ns:g}")
+    if task.reset:
+        lines += [f"reset = {_toml(task.reset)}", f"reset_active = {_toml(task.reset_active)}"]
+    if task.harness:
+        lines.append(f"verdict = {_toml(task.verdict)}")
+    folder.mkdir(parents=True)
+    (folder / "task.toml").write_text("\n".join(line for line in lines if line) + "\n")
+    (folder / "reference.v").write_text(task.reference_rtl)
+    for testbench in task.harness:
+        (folder / "testbench.v").write_text(testbench.read_text())
+    return folder
+
+
+def _toml(text: str) -> str:
+    """Return ``text`` as a TOML basic string."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def with_inferred_timing(task: Task) -> Task:
+    """Return ``task`` with the clocks and reset its reference RTL uses when its task.toml names no
+    clock (a task folder of a user's own sequential design); unchanged otherwise."""
+    if task.clock is not None:
+        return task
+    ports = port_names(module_blocks(task.reference_rtl).get(task.top, task.reference_rtl))
+    clocks, reset, level = infer_timing(task.reference_rtl, ports)
+    if not clocks:
+        return task
+    return replace(task, clock=clocks[0], extra_clocks=tuple((c, task.period_ns) for c in clocks[1:]),
+                   reset=task.reset or reset,
+                   reset_active=level if task.reset in (None, reset) and level else task.reset_active,
+                   clock_note=_note(clocks, clocks))
+
+
+def infer_top(text: str, modules: list[str], where: Path) -> str:
+    """Return the one module of ``text`` that no other instantiates; raises RtlboError otherwise."""
+    roots = [m for m in modules if not instances_of(text, m)]
+    if len(roots) != 1:
+        raise RtlboError(f"{where}: {len(roots)} modules are instantiated by no other ({', '.join(roots[:6])}); "
+                         "name the top one with --top")
+    return roots[0]
+
+
+def infer_timing(text: str, ports: list[str]) -> tuple[list[str], str | None, str | None]:
+    """Return (clocks, reset, its active level or None) of a design whose top has ``ports``: the
+    inputs used as edges, split into clocks (used only as edges) and the reset (also tested in a
+    condition); a reset used in no edge is the one port named like one."""
+    toks = list(tokens(text))
+    edges: dict[str, str] = {}
+    tested: set[str] = set()
+    for i, token in enumerate(toks[:-1]):
+        if token.text in ("posedge", "negedge") and toks[i + 1].name in ports:
+            edges.setdefault(toks[i + 1].name, token.text)
+        elif token.text == "if" and toks[i + 1].text == "(":
+            for later in toks[i + 2 : i + 8]:
+                if later.text == ")":
+                    break
+                tested.add(later.name)
+    clocks = [p for p in ports if p in edges and p not in tested]
+    resets = [p for p in ports if p in edges and p in tested]
+    if len(resets) == 1:
+        return clocks, resets[0], "high" if edges[resets[0]] == "posedge" else "low"
+    named = [p for p in ports if p not in edges and looks_like_reset(p)]
+    return clocks, (named[0] if len(named) == 1 and clocks else None), None
+
+
+def _note(clocks: list[str], found: list[str]) -> str:
+    if not clocks:
+        return "combinational: no input is used as a clock edge"
+    origin = "given" if clocks != found else "inferred from the edges the design uses"
+    return f"clock(s) {', '.join(clocks)} {origin}"

@@ -1,0 +1,99 @@
+"""A user's own design, no testbench, no clock nor period given: a campaign, an export, a reproduction."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+from objectives.recipe import Recipe
+from optimize.runs import Run
+
+from .conftest import make_suite
+
+RTLBO = str(Path(sys.executable).parent / "rtlbo")
+ACCUMULATOR = """module acc (input clk, input rst_n, input [7:0] d, input en, output reg [15:0] sum);
+  always @(posedge clk or negedge rst_n)
+    if (!rst_n) sum <= 16'd0;
+    else if (en) sum <= sum + {8'd0, d} * {8'd0, d};
+endmodule
+"""
+
+
+def rtlbo(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([RTLBO, *args], capture_output=True, text=True, timeout=600, cwd=cwd)
+
+
+def test_campaign_on_own_design_exports_a_config_that_reproduces(tmp_path: Path):
+    (tmp_path / "tasks").mkdir()
+    suite = make_suite(tmp_path / "tasks", {"acc": (ACCUMULATOR, "", "# only the top module")})
+    (task,) = suite.tasks
+    assert (task.clock, task.reset, task.reset_active, task.derive_period) == ("clk", "rst_n", "low", True)
+    campaign = tmp_path / "own.yaml"
+    campaign.write_text(yaml.safe_dump({
+        "name": "own", "tasks": {"suite": f"tasks:{tmp_path / 'tasks'}"}, "budget": {"trials": 6},
+        "batch_size": 3, "optimizer": "sobol", "output": str(tmp_path / "run")}))
+    done = rtlbo("run", str(campaign))
+    assert done.returncode == 0, done.stderr
+    trials = [t for t in Run.load(tmp_path / "run").trials if t.per_task]
+    # A trial whose ABC script has a delay target: the target is a fraction of the derived period.
+    trial = next(t for t in trials if Recipe(**{k: v for k, v in t.config.items() if k in Recipe.model_fields})
+                 .delay_target_ps(10.0))
+    out = tmp_path / "best"
+    assert rtlbo("export", str(tmp_path / "run"), "--select", f"trial:{trial.id}", "--out", str(out)).returncode == 0
+    exported_record = json.loads((out / "acc" / "metrics.json").read_text())
+    assert exported_record["stages"]["simulation"] == "n/a" and exported_record["stages"]["equivalence"] == "passed"
+    metrics = exported_record["metrics"]
+    assert metrics["period_ns"] != 10.0, "the period is derived from the baseline flow's delay"
+    recipe = Recipe(**yaml.safe_load((out / "config.yaml").read_text())["recipe"])
+    assert (out / "acc" / "abc.script").read_text().strip() == recipe.abc_script(metrics["period_ns"])
+    reproduced = rtlbo("eval", "--config", str(out), "--no-cache")
+    assert reproduced.returncode == 0, reproduced.stdout + reproduced.stderr
+    assert "reproduced every exported metric of 1 task(s) exactly" in reproduced.stderr
+    exported = (out / "acc" / "netlist.v").read_text()
+    script = "from pyosys import libyosys as y; y.run_pass('script synth.ys', y.Design())"
+    subprocess.run([sys.executable, "-c", script], cwd=out / "acc", check=True, capture_output=True)
+    assert (out / "acc" / "netlist.v").read_text() == exported
+
+
+TWO_CLOCKS = """module sync2 (input clk_a, input clk_b, input arst, input d, output reg q);
+  reg meta;
+  always @(posedge clk_a or posedge arst) if (arst) meta <= 1'b0; else meta <= d;
+  always @(posedge clk_b or posedge arst) if (arst) q <= 1'b0; else q <= meta;
+endmodule
+"""
+ADDER = "module add4 (input [3:0] a, b, output [4:0] s);\n  assign s = a + b;\nendmodule\n"
+
+
+def test_tasks_init_writes_folders_the_suite_loader_reads_back(tmp_path: Path):
+    (tmp_path / "two.v").write_text(TWO_CLOCKS)
+    (tmp_path / "add.v").write_text(ADDER)
+    suite = tmp_path / "mine"
+    assert rtlbo("tasks", "init", str(suite), "--rtl", str(tmp_path / "two.v")).returncode == 0
+    done = rtlbo("tasks", "init", str(suite), "--rtl", str(tmp_path / "add.v"), "--name", "adder", "--period", "2.5")
+    assert done.returncode == 0 and "clocks none (combinational)" in done.stdout, done.stdout + done.stderr
+    again = rtlbo("tasks", "init", str(suite), "--rtl", str(tmp_path / "add.v"), "--name", "adder")
+    assert again.returncode == 2 and "exists; choose another --name" in again.stderr
+    from objectives.suites import load_suite
+
+    loaded = {t.name: t for t in load_suite(f"tasks:{suite}").tasks}
+    assert loaded["sync2"].clocks == (("clk_a", 10.0), ("clk_b", 10.0)) and loaded["sync2"].derive_period
+    assert (loaded["sync2"].reset, loaded["sync2"].reset_active) == ("arst", "high")
+    assert loaded["adder"].clock is None and loaded["adder"].top == "add4"
+    listed = rtlbo("tasks", "list", "--suite", f"tasks:{suite}")
+    assert "clk_a derived, clk_b derived" in listed.stdout, listed.stdout
+
+
+def test_a_bad_task_toml_is_one_line_naming_the_key(tmp_path: Path):
+    folder = tmp_path / "bad"
+    folder.mkdir()
+    (folder / "reference.v").write_text(ADDER)
+    (folder / "task.toml").write_text('top = "add4"\nperiod = 3.0\n')
+    listed = rtlbo("tasks", "list", "--suite", f"tasks:{tmp_path}")
+    assert "unknown key 'period'; did you mean 'period_ns'?" in listed.stdout, listed.stdout
+    (folder / "task.toml").write_text('top = "add4"\nperiod_ns = -1.0\n')
+    listed = rtlbo("tasks", "list", "--suite", f"tasks:{tmp_path}")
+    assert "bad value for 'period_ns'" in listed.stdout, listed.stdout
