@@ -17,8 +17,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from objectives.cascade import Cascade, StageLimits
 from objectives.equivalence import prove
-from objectives.evaluate import Cascade, StageLimits
 from objectives.recipe import Recipe
 from objectives.runner import Limits
 from objectives.suites import load_suite

@@ -19,7 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from objectives.cache import EvalCache
-from objectives.evaluate import evaluate
+from objectives.cascade import evaluate
 from objectives.results import STAGES
 from objectives.runner import SANDBOX_ENV
 from objectives.suites import load_suite

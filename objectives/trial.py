@@ -13,8 +13,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from objectives.cache import EvalCache
+from objectives.cascade import evaluate, rejected
 from objectives.errors import RtlboError
-from objectives.evaluate import evaluate, rejected
 from objectives.generate import GENERATION_KNOBS, Candidate, GenerationKnobs, Generator, GeneratorSettings
 from objectives.recipe import Recipe
 from objectives.results import Evaluation, Metrics

@@ -70,7 +70,7 @@ def eval_command(
     artifacts: Annotated[Path | None, typer.Option(help="Write each task's RTL, scripts, netlist, logs here.")] = None,
 ) -> None:
     """Run designs through the feasibility cascade and report PPA stage by stage."""
-    from optimize.evaluation import EvalRequest, run_eval
+    from optimize.eval_command import EvalRequest, run_eval
 
     request = EvalRequest(
         tasks=task or [], suite=suite, rtl=rtl, testbench=testbench, top=top, clock=clock,

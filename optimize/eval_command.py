@@ -12,8 +12,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from objectives.cache import EvalCache
+from objectives.cascade import evaluate
 from objectives.errors import RtlboError
-from objectives.evaluate import evaluate
 from objectives.files import path_problem, read_text, shown
 from objectives.recipe import Recipe
 from objectives.results import Evaluation

@@ -16,7 +16,7 @@ from pathlib import Path
 from rich.console import Console
 
 from objectives.cache import EvalCache
-from objectives.evaluate import evaluation_key
+from objectives.cascade import evaluation_key
 from objectives.results import Metrics
 from objectives.scoring import Score, score
 from objectives.technology import Technology

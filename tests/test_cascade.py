@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from objectives.cascade import Cascade, StageLimits, evaluate
 from objectives.equivalence import COUNTEREXAMPLE
-from objectives.evaluate import Cascade, StageLimits, evaluate
 from objectives.recipe import Recipe
 from objectives.results import STAGES
 from objectives.suites import load_suite

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from objectives.cascade import Cascade, StageLimits
 from objectives.equivalence import COUNTEREXAMPLE, prove, replay
 from objectives.errors import RtlboError
-from objectives.evaluate import Cascade, StageLimits
 from objectives.recipe import Recipe
 from objectives.runner import Limits
 from objectives.tasks import Task
