@@ -4,35 +4,30 @@ from __future__ import annotations
 
 from rich.table import Table
 
-from objectives.results import STAGES, Evaluation
+from objectives.results import STAGES, Evaluation, Status
 from objectives.suites import Suite
 from optimize.store import Trial
 
-MARKS = {"passed": "[green]✓[/]", "failed": "[red]✗[/]", "skipped": "[dim]–[/]", "n/a": "[dim]n/a[/]"}
-STAGE_HEADERS = {"syntax": "lint", "simulation": "sim", "synthesis": "syn", "equivalence": "eqv", "gatesim": "gls",
-                 "sta": "sta"}
+MARKS = {Status.PASSED: "[green]✓[/]", Status.FAILED: "[red]✗[/]", Status.SKIPPED: "[dim]–[/]",
+         Status.NOT_APPLICABLE: "[dim]n/a[/]"}
 
 
 def evaluation_table(evaluations: list[Evaluation]) -> Table:
     """Return one row per evaluation: stage marks, PPA and wall time."""
-    table = Table(title="rtlbo evaluation", title_justify="left", caption=_STAGE_CAPTION,
-                  caption_justify="left")
+    caption = ", ".join(f"{stage.label} = {stage.about}" for stage in STAGES)
+    table = Table(title="rtlbo evaluation", title_justify="left", caption=caption, caption_justify="left")
     table.add_column("task", no_wrap=True)
     for stage in STAGES:
-        table.add_column(STAGE_HEADERS[stage], justify="center")
+        table.add_column(stage.label, justify="center")
     for column in ("area µm²", "delay ns", "slack ns", "power mW", "time s"):
         table.add_column(column, justify="right", no_wrap=True)
     for e in evaluations:
-        marks = [MARKS[e.stage(s).status] for s in STAGES]
+        marks = [MARKS[e.stage(stage.name).status] for stage in STAGES]
         m = e.metrics
         ppa = [f"{m.area_um2:,.0f}", f"{m.delay_ns:.3f}", _slack(m.slack_ns), f"{m.power_mw:.4f}"] if m else ["–"] * 4
         seconds = "cached" if e.cached else f"{e.seconds:.2f}"
         table.add_row(e.task, *marks, *ppa, seconds)
     return table
-
-
-_STAGE_CAPTION = ("lint = screen, iverilog and Yosys's lint, sim = RTL simulation, syn = Yosys/ABC, "
-                  "eqv = formal equivalence, gls = gate-level simulation, sta = OpenSTA")
 
 
 def _slack(slack: float) -> str:

@@ -23,7 +23,7 @@ def _synthesize(task: Task, recipe: Recipe, tmp_path: Path) -> tuple[str, str]:
     """Return (the RTL as synthesis reads it, the mapped netlist) of ``task`` under ``recipe``."""
     cascade = Cascade(task, task.reference_rtl, tmp_path / "synthesis", StageLimits(), {}, TECH)
     (tmp_path / "synthesis").mkdir()
-    result = cascade.synthesis(recipe)
+    (result,) = cascade.synthesize(recipe)
     assert result.passed, result.reason
     return cascade.views["synthesis"], cascade.netlist
 
