@@ -6,8 +6,10 @@ returns the identical record.
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
+from pathlib import Path
 from typing import Any
 
 from objectives.lint import Finding
@@ -166,6 +168,14 @@ class Evaluation:
             data.pop("artifacts")
         data["feasible"] = self.feasible
         return data
+
+    def write_artifacts(self, folder: Path) -> None:
+        """Write the artifacts (RTL, scripts, netlist, logs) and the record (``evaluation.json``)
+        into ``folder``, creating it."""
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, text in self.artifacts.items():
+            (folder / name).write_text(text)
+        (folder / "evaluation.json").write_text(json.dumps(self.to_dict(), indent=2))
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Evaluation:

@@ -128,15 +128,5 @@ def run_eval(request: EvalRequest, console: Console) -> list[Evaluation]:
             progress.advance(bar)
     if request.artifacts is not None:
         for evaluation in results:
-            write_artifacts(evaluation, request.artifacts / evaluation.task)
+            evaluation.write_artifacts(request.artifacts / evaluation.task)
     return results
-
-
-def write_artifacts(evaluation: Evaluation, folder: Path) -> None:
-    """Write an evaluation's RTL, scripts, netlist, logs and record (JSON) into ``folder``."""
-    import json
-
-    folder.mkdir(parents=True, exist_ok=True)
-    for name, text in evaluation.artifacts.items():
-        (folder / name).write_text(text)
-    (folder / "evaluation.json").write_text(json.dumps(evaluation.to_dict(), indent=2))

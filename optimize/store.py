@@ -185,7 +185,7 @@ class Store:
         """Write the trial's artifacts (and LLM completions), then mark it completed (or failed)
         durably, and refresh the last good copy."""
         for evaluation in evaluations:
-            self._write_artifacts(trial_id, evaluation)
+            evaluation.write_artifacts(artifact_dir(self.root, trial_id, evaluation.task, evaluation.sample))
         if completions:
             with open(self.root / "completions.jsonl", "a") as log:
                 for record in completions:
@@ -199,16 +199,6 @@ class Store:
                  trial_id),
             )
         _back_up(self.db, self.root / BACKUP)
-
-    def trial_dir(self, trial_id: int) -> Path:
-        return self.root / "trials" / f"{trial_id:06d}"
-
-    def _write_artifacts(self, trial_id: int, evaluation: Evaluation) -> None:
-        folder = artifact_dir(self.root, trial_id, evaluation.task, evaluation.sample)
-        folder.mkdir(parents=True, exist_ok=True)
-        for name, text in evaluation.artifacts.items():
-            (folder / name).write_text(text)
-        (folder / "evaluation.json").write_text(json.dumps(evaluation.to_dict(), indent=1))
 
     # -- reading -------------------------------------------------------------------------------
 
