@@ -18,7 +18,7 @@ from objectives.errors import RtlboError
 from objectives.generate import GENERATION_KNOBS, Candidate, GenerationKnobs, Generator, GeneratorSettings
 from objectives.recipe import Recipe
 from objectives.results import Evaluation, Metrics
-from objectives.scoring import PPA_CAP, Score, score
+from objectives.scoring import Score, ScoreMode, score
 from objectives.tasks import Task
 
 SYNTHESIS_KNOBS = frozenset(Recipe.model_fields)
@@ -103,7 +103,7 @@ def evaluate_config(job: TrialJob) -> TrialResult:
             evaluation.sample = candidate.sample if generating else None
             evaluations.append(evaluation)
     baseline = job.baseline or {e.task: e.metrics for e in evaluations if e.metrics is not None}
-    result = score(evaluations, baseline, PPA_CAP if generating else None)
+    result = score(evaluations, baseline, ScoreMode.SAMPLES if generating else ScoreMode.FLOW)
     if generating:
         result.extra.update(_usage(completions, job.generator))
     return TrialResult(evaluations, result, time.monotonic() - start, completions)

@@ -31,14 +31,14 @@ from objectives.suites import load_suite
 from objectives.technology import Technology
 from objectives.trial import recipe_of
 from optimize.runs import Run
-from optimize.store import Trial, artifact_dir
+from optimize.store import Trial, TrialStatus, artifact_dir
 
 RTL = "rtl.v"
 
 
 def export(run: Run, trial: Trial, selection: str, out: Path) -> Path:
     """Write the package of ``trial`` into ``out``; return the config file's path."""
-    if trial.status != "completed" or not trial.per_task:
+    if trial.status != TrialStatus.COMPLETED or not trial.per_task:
         raise RtlboError(f"trial {trial.id} has no measurements to export ({trial.reason or trial.status})")
     problem = path_problem(out, "directory")
     if problem:
@@ -48,7 +48,7 @@ def export(run: Run, trial: Trial, selection: str, out: Path) -> Path:
     recipe = recipe_of(trial.config)
     tech = Technology.from_env()
     tasks = {t.name: t for t in load_suite(run.campaign.tasks.suite).select(list(trial.per_task))}
-    sources = {name: artifact_dir(run.root, trial.measured_by, name, trial.per_task[name].get("sample"))
+    sources = {name: artifact_dir(run.root, trial.measured_by, name, trial.per_task[name].sample)
                for name in tasks}
     for source in sources.values():
         if not all((source / f).is_file() for f in ("evaluation.json", "rtl.v", "netlist.v")):
@@ -68,7 +68,7 @@ def export(run: Run, trial: Trial, selection: str, out: Path) -> Path:
         if recipe.gate_sizing:
             (folder / "abc.constr").write_text(recipe.abc_constraints(tech.driving_cell, tech.output_load_pf))
         metrics = {"metrics": evaluation.to_dict()["metrics"], "feasible": evaluation.feasible,
-                   "sample": trial.per_task[name].get("sample"), "rtl_origin": evaluation.rtl_origin,
+                   "sample": trial.per_task[name].sample, "rtl_origin": evaluation.rtl_origin,
                    "stages": {s.name: s.status for s in evaluation.stages}, "key": evaluation.key}
         (folder / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
     config = {

@@ -13,7 +13,7 @@ import torch
 from botorch.utils.multi_objective.hypervolume import Hypervolume
 from botorch.utils.multi_objective.pareto import is_non_dominated
 
-from optimize.store import COMPLETED, PROPOSED, Trial
+from optimize.store import Trial, TrialKind, TrialStatus
 
 
 def objective_matrix(trials: list[Trial], objectives: list[str]) -> np.ndarray:
@@ -23,7 +23,7 @@ def objective_matrix(trials: list[Trial], objectives: list[str]) -> np.ndarray:
 
 def feasible(trials: list[Trial]) -> list[Trial]:
     """Return the completed, feasible trials with measured objectives."""
-    return [t for t in trials if t.status == COMPLETED and t.feasible and t.objectives]
+    return [t for t in trials if t.status == TrialStatus.COMPLETED and t.feasible and t.objectives]
 
 
 def pareto_front(trials: list[Trial], objectives: list[str]) -> list[Trial]:
@@ -59,6 +59,6 @@ def hypervolume_by_evaluation(trials: list[Trial], objectives: list[str], refere
     """Return the hypervolume before the campaign's first own (proposed) evaluation — the baseline
     and imported trials only — and after each proposed evaluation, in trial-id order."""
     ordered = sorted(trials, key=lambda t: t.id)
-    given = [t for t in ordered if t.kind != PROPOSED]
-    proposed = [t for t in ordered if t.kind == PROPOSED]
+    given = [t for t in ordered if t.kind != TrialKind.PROPOSED]
+    proposed = [t for t in ordered if t.kind == TrialKind.PROPOSED]
     return [hypervolume(given + proposed[:i], objectives, reference) for i in range(len(proposed) + 1)]

@@ -43,7 +43,7 @@ from plotly.subplots import make_subplots  # noqa: E402
 from optimize.pama import rank  # noqa: E402
 from optimize.pareto import hypervolume_history  # noqa: E402
 from optimize.runs import Run  # noqa: E402
-from optimize.store import BASELINE, COMPLETED, Trial  # noqa: E402
+from optimize.store import Trial, TrialKind, TrialStatus  # noqa: E402
 
 COLORS = {"feasible": "#1f77b4", "pareto": "#d62728", "infeasible": "#b0b0b0", "baseline": "#2ca02c",
           "pama": "#ff7f0e"}
@@ -61,14 +61,14 @@ class Points:
     def group(self, name: str) -> list[Trial]:
         front = {t.id for t in self.front}
         if name == "pareto":
-            return [t for t in self.front if t.kind != BASELINE]
+            return [t for t in self.front if t.kind != TrialKind.BASELINE]
         if name == "feasible":
-            return [t for t in self.measured if t.feasible and t.id not in front and t.kind != BASELINE]
+            return [t for t in self.measured if t.feasible and t.id not in front and t.kind != TrialKind.BASELINE]
         return [t for t in self.measured if not t.feasible]
 
 
 def _points(run: Run) -> Points:
-    measured = [t for t in run.trials if t.status == COMPLETED and t.objectives]
+    measured = [t for t in run.trials if t.status == TrialStatus.COMPLETED and t.objectives]
     front = run.front()
     pama = rank(front, run.objectives)[0].trial if front else None
     return Points(measured, front, run.baseline, pama)
@@ -265,7 +265,8 @@ def build_report(run_dir: Path) -> Path:
     for i, (title, fig) in enumerate(figures):
         body = fig.to_html(full_html=False, include_plotlyjs=i == 0, div_id=f"plot{i}")
         sections.append(f"<h2>{title}</h2>\n{body}")
-    failed = [t for t in run.trials if t.status == "failed"]
+    failed = [t for t in run.trials if t.status == TrialStatus.FAILED]
+    proposed = [t for t in run.trials if t.kind == TrialKind.PROPOSED]
     failures = "".join(f"<li>trial {t.id}: {html.escape(t.reason[:300])}</li>" for t in failed)
     page = (folder.parent / "report" / "index.html")
     page.write_text(f"""<!DOCTYPE html>
@@ -274,7 +275,7 @@ def build_report(run_dir: Path) -> Path:
 td,th{{border:1px solid #ccc;padding:3px 6px;text-align:right}}td.changed{{background:#fff3d6}}
 .plot-png{{max-width:100%}}</style></head><body>
 <h1>rtlbo campaign <code>{html.escape(run.campaign.name)}</code></h1>
-<p>{len(run.trials)} trials ({sum(t.kind == 'proposed' for t in run.trials)} proposed by {run.campaign.optimizer}),
+<p>{len(run.trials)} trials ({len(proposed)} proposed by {run.campaign.optimizer}),
 {len(p.measured)} measured, {sum(t.feasible for t in p.measured)} feasible, {len(failed)} failed;
 {len(p.front)} configurations on the Pareto front. Objectives are ratios to the baseline flow (lower is better);
 the hypervolume's reference point is the baseline × {run.campaign.reference_point:g}.</p>

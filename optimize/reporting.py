@@ -9,7 +9,7 @@ from rich.table import Table
 
 from optimize.campaign import Campaign
 from optimize.pareto import hypervolume, hypervolume_history, pareto_front
-from optimize.store import BASELINE, COMPLETED, FAILED, PENDING, PROPOSED, Trial
+from optimize.store import Trial, TrialKind, TrialStatus
 from optimize.tables import trial_table
 from search_spaces.space import SearchSpace
 
@@ -17,11 +17,11 @@ from search_spaces.space import SearchSpace
 def print_summary(campaign: Campaign, space: SearchSpace, trials: list[Trial], console: Console) -> None:
     """Print the counts, the hypervolume and the Pareto set of a campaign's trials."""
     objectives = list(campaign.objectives)
-    proposed = [t for t in trials if t.kind == PROPOSED]
-    completed = [t for t in proposed if t.status == COMPLETED]
+    proposed = [t for t in trials if t.kind == TrialKind.PROPOSED]
+    completed = [t for t in proposed if t.status == TrialStatus.COMPLETED]
     feasible = [t for t in completed if t.feasible]
-    failed = [t for t in proposed if t.status == FAILED]
-    pending = [t for t in proposed if t.status == PENDING]
+    failed = [t for t in proposed if t.status == TrialStatus.FAILED]
+    pending = [t for t in proposed if t.status == TrialStatus.PENDING]
     hv = hypervolume(trials, objectives, campaign.reference_point)
     console.print(
         f"[bold]{campaign.name}[/]: {len(proposed)}/{campaign.budget.trials} trials proposed by "
@@ -36,9 +36,9 @@ def print_summary(campaign: Campaign, space: SearchSpace, trials: list[Trial], c
             console.print(f"  - {reason}")
         return
     front.sort(key=lambda t: tuple(t.objectives[o] for o in objectives))
-    baseline = [t for t in trials if t.kind == BASELINE]
+    baseline = [t for t in trials if t.kind == TrialKind.BASELINE]
     title = "Pareto set (ratios to the baseline flow; lower is better)"
-    console.print(trial_table(baseline + [t for t in front if t.kind != BASELINE], objectives,
+    console.print(trial_table(baseline + [t for t in front if t.kind != TrialKind.BASELINE], objectives,
                               space.baseline(), title))
 
 

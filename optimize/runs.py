@@ -4,14 +4,14 @@ configuration from its Pareto set."""
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from objectives.errors import RtlboError
 from optimize.campaign import Campaign, load_campaign
 from optimize.pama import knee, prefer, rank
 from optimize.pareto import pareto_front
-from optimize.store import BASELINE, Store, Trial
+from optimize.store import Store, Trial, TrialKind
 from search_spaces.space import SearchSpace, load_space
 
 
@@ -42,7 +42,7 @@ class Run:
 
     @property
     def baseline(self) -> Trial:
-        return next(t for t in self.trials if t.kind == BASELINE)
+        return next(t for t in self.trials if t.kind == TrialKind.BASELINE)
 
     def front(self, task: str | None = None) -> list[Trial]:
         """Return the feasible Pareto set, overall or on one task's own ratios."""
@@ -50,13 +50,9 @@ class Run:
             return pareto_front(self.trials, self.objectives)
         if task not in self.baseline.per_task:
             raise RtlboError(f"task {task} is not part of this campaign; it has {', '.join(self.baseline.per_task)}")
-        per_task = []
-        for t in self.trials:
-            summary = t.per_task.get(task)
-            if summary and summary.get("ratio") and summary["feasible"]:
-                per_task.append(Trial(t.id, t.kind, t.status, t.config, summary["ratio"], t.constraints, True,
-                                      t.reason, {task: summary}, t.source, t.seconds))
-        return pareto_front(per_task, self.objectives)
+        on_task = [replace(t, objectives=s.ratio, feasible=True, per_task={task: s}) for t in self.trials
+                   if (s := t.per_task.get(task)) and s.ratio and s.feasible]
+        return pareto_front(on_task, self.objectives)
 
     def trial(self, trial_id: int) -> Trial:
         for t in self.trials:

@@ -22,7 +22,7 @@ from objectives.scoring import Score, score
 from objectives.technology import Technology
 from objectives.trial import recipe_of
 from optimize.runs import Run
-from optimize.store import BASELINE, IMPORTED, PENDING, Trial
+from optimize.store import Trial, TrialKind, TrialStatus
 
 
 def rescore(config: dict, tasks: list, baseline: dict[str, Metrics], cache: EvalCache) -> tuple[Score | None, str]:
@@ -50,7 +50,7 @@ def import_runs(loop, sources: list[Path], baseline: dict[str, Metrics], console
         dropped_knobs: Counter[str] = Counter()
         outcomes: Counter[str] = Counter()
         for trial in prior.trials:
-            if trial.kind == BASELINE or trial.status == PENDING:
+            if trial.kind == TrialKind.BASELINE or trial.status == TrialStatus.PENDING:
                 continue
             dropped_knobs.update(k for k in trial.config if k not in space.names)
             config = {k.name: trial.config.get(k.name, k.baseline()) for k in space.knobs}
@@ -61,7 +61,7 @@ def import_runs(loop, sources: list[Path], baseline: dict[str, Metrics], console
             if result is None and not same:
                 outcomes[f"skipped: {why}"] += 1
                 continue
-            loop.record(IMPORTED, config, f"{source}#{trial.id}", result or _as_score(trial))
+            loop.record(TrialKind.IMPORTED, config, f"{source}#{trial.id}", result or _as_score(trial))
             outcomes["imported"] += 1
         total += outcomes["imported"]
         details = ", ".join(f"{n} {what}" for what, n in outcomes.items() if what != "imported")
@@ -72,5 +72,5 @@ def import_runs(loop, sources: list[Path], baseline: dict[str, Metrics], console
 
 
 def _as_score(trial: Trial) -> Score:
-    return Score(trial.objectives, trial.constraints, trial.reason if trial.status == "failed" else None,
+    return Score(trial.objectives, trial.constraints, trial.reason if trial.status == TrialStatus.FAILED else None,
                  trial.per_task)

@@ -14,7 +14,7 @@ from rich.console import Console
 
 from optimize.loop import run
 from optimize.runs import Run
-from optimize.store import IMPORTED, PROPOSED
+from optimize.store import TrialKind
 
 RTLBO = str(Path(sys.executable).parent / "rtlbo")
 QUIET = Console(file=open(os.devnull, "w"))  # noqa: SIM115 - lives as long as the tests
@@ -109,11 +109,11 @@ def test_warm_start_imports_trials_as_data_not_budget(campaign: Path, tmp_path: 
                           text=True, timeout=600)
     assert done.returncode == 0, done.stderr
     run_q1 = Run.load(tmp_path / "q1")
-    imported = [t for t in run_q1.trials if t.kind == IMPORTED]
-    outside = sum(t.config["abc_delay_target"] > 0.5 for t in Run.load(campaign).trials if t.kind == PROPOSED)
+    imported = [t for t in run_q1.trials if t.kind == TrialKind.IMPORTED]
+    outside = sum(t.config["abc_delay_target"] > 0.5 for t in Run.load(campaign).trials if t.kind == TrialKind.PROPOSED)
     assert len(imported) == 8 - outside and len(imported) > 0
     assert "dropped: values outside this space" in done.stderr or outside == 0
-    assert sum(t.kind == PROPOSED for t in run_q1.trials) == 2
+    assert sum(t.kind == TrialKind.PROPOSED for t in run_q1.trials) == 2
     assert all(t.source.startswith(str(campaign)) for t in imported)
     assert all(t.objectives for t in imported)
 

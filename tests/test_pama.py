@@ -9,14 +9,14 @@ import numpy as np
 import pytest
 
 from optimize.pama import improvements, knee, min_norm_weights, prefer, rank, s_star
-from optimize.store import Trial
+from optimize.store import Trial, TrialKind, TrialStatus
 
 NAMES = ["power", "delay", "area"]
 
 
 def trial(i: int, power: float, delay: float, area: float) -> Trial:
-    return Trial(i, "proposed", "completed", {}, {"power": power, "delay": delay, "area": area}, {}, True, "",
-                 {}, "", 0.0)
+    return Trial(i, TrialKind.PROPOSED, TrialStatus.COMPLETED, {}, {"power": power, "delay": delay, "area": area}, {},
+                 True, "", {}, "", 0.0)
 
 
 def test_s_star_is_the_projection_of_zero():
