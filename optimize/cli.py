@@ -88,7 +88,7 @@ def eval_command(
         for line in failure_lines(evaluations):
             out.print(line)
     if config is not None:
-        from optimize.export import compare, load_export
+        from optimize.package import compare, load_export
 
         folder = load_export(config)[1]
         differences = [d for e in evaluations for d in compare(e, folder)]

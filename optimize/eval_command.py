@@ -21,7 +21,7 @@ from objectives.suites import load_suite
 from objectives.tasks import Task
 from objectives.trial import recipe_of
 from objectives.verilog import module_names
-from optimize.export import RTL, check_technology, load_export
+from optimize.package import RTL, check_technology, load_export
 
 MAX_RTL_BYTES = 16 << 20  # a design or testbench; more is not RTL a person or an LLM wrote
 IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_$]{0,1023}")
