@@ -16,6 +16,8 @@ from optimize.loop import run
 from optimize.runs import Run
 from optimize.store import TrialKind
 
+from .conftest import optimizer_libraries_imported
+
 RTLBO = str(Path(sys.executable).parent / "rtlbo")
 QUIET = Console(file=open(os.devnull, "w"))  # noqa: SIM115 - lives as long as the tests
 TASKS = ["mul8", "seqdet"]
@@ -50,6 +52,12 @@ def test_pareto_lists_the_front_with_scores(campaign: Path):
     assert front and all(f"│ {t.id:>5} │" in done.stdout for t in front)
     per_task = rtlbo("pareto", str(campaign), "--task", "mul8")
     assert per_task.returncode == 0 and "Pareto set over task mul8" in per_task.stdout
+
+
+def test_reading_a_campaign_imports_no_optimizer_library(campaign: Path, tmp_path: Path):
+    for command in (["status", str(campaign)], ["pareto", str(campaign), "--task", "mul8"], ["report", str(campaign)],
+                    ["export", str(campaign), "--out", str(tmp_path / "best")]):
+        assert optimizer_libraries_imported(command) == set(), command
 
 
 def test_pareto_explain_prints_implied_weights(campaign: Path):
