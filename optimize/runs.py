@@ -9,8 +9,8 @@ from pathlib import Path
 
 from objectives.errors import RtlboError
 from optimize.campaign import Campaign, load_campaign
-from optimize.pama import knee, prefer, rank
-from optimize.pareto import pareto_front
+from optimize.pama import PamaScore, knee, prefer, rank
+from optimize.pareto import hypervolume, hypervolume_history, pareto_front
 from optimize.store import Store, Trial, TrialKind
 from search_spaces.space import SearchSpace, load_space
 
@@ -54,6 +54,28 @@ class Run:
                    if (s := t.per_task.get(task)) and s.ratio and s.feasible]
         return pareto_front(on_task, self.objectives)
 
+    def hypervolume(self) -> float:
+        """Return the hypervolume of the feasible trials (reference: the baseline flow times the
+        campaign's ``reference_point``)."""
+        return hypervolume(self.trials, self.objectives, self.campaign.reference_point)
+
+    def hypervolume_history(self) -> list[float]:
+        """Return the hypervolume after each trial, in trial-id order."""
+        return hypervolume_history(self.trials, self.objectives, self.campaign.reference_point)
+
+    def ranked(self, task: str | None = None) -> list[PamaScore]:
+        """Return the Pareto set (overall or on one task) ranked by PAMA's s*, best first."""
+        return rank(self.front(task), self.objectives)
+
+    def knee(self, task: str | None = None) -> Trial | None:
+        """Return the knee of the Pareto set (overall or on one task), or None when it has none."""
+        return knee(self.front(task), self.objectives)
+
+    def preferred(self, weights: str, task: str | None = None) -> Trial:
+        """Return the Pareto point (overall or on one task) that best fits ``weights`` such as
+        ``power=1,delay=3,area=1``. Raises RtlboError for bad weights."""
+        return prefer(self.front(task), self.objectives, parse_weights(weights, self.objectives))
+
     def trial(self, trial_id: int) -> Trial:
         for t in self.trials:
             if t.id == trial_id:
@@ -68,18 +90,17 @@ class Run:
             if not number.isdigit():
                 raise RtlboError(f"bad selection '{how}'; write trial:N with N a trial number")
             return self.trial(int(number))
-        front = self.front()
-        if not front:
+        if not self.front():
             raise RtlboError(f"{self.root} has no feasible configuration to select from")
         if how == "pama":
-            return rank(front, self.objectives)[0].trial
+            return self.ranked()[0].trial
         if how == "knee":
-            chosen = knee(front, self.objectives)
+            chosen = self.knee()
             if chosen is None:
                 raise RtlboError("the Pareto set has no knee point (too few points); use --select pama")
             return chosen
         if how.startswith("prefer:"):
-            return prefer(front, self.objectives, parse_weights(how.removeprefix("prefer:"), self.objectives))
+            return self.preferred(how.removeprefix("prefer:"))
         raise RtlboError(f"unknown selection '{how}'; use pama, knee, trial:N or prefer:power=1,delay=3,area=1")
 
 

@@ -212,7 +212,7 @@ def test_mixed_campaign_end_to_end_then_replay_offline_and_no_secret_anywhere(tm
     # The report shows the TuRTLe-style funnel per template and temperature.
     from optimize.report import build_report
 
-    assert "Generation funnel (TuRTLe-style)" in build_report(tmp_path / "gen").read_text()
+    assert "Generation funnel (TuRTLe-style)" in build_report(Run.load(tmp_path / "gen")).read_text()
 
     # Replay: the same campaign offline, from the recorded completions (the server is gone).
     replay = {"backend": "replay", "base_url": generator["base_url"], "model": "double", "samples_per_task": 2,
