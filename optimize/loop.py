@@ -34,6 +34,7 @@ from optimize.executors import Executor, make_executor
 from optimize.optimizers import Optimizer, Outcome, OutcomeConstraint, Problem, make_optimizer
 from optimize.pama import rank
 from optimize.pareto import hypervolume, pareto_front
+from optimize.runs import read_campaign
 from optimize.store import DB, Store, Trial, TrialKind, TrialStatus
 from search_spaces.space import SearchSpace, load_space
 
@@ -137,8 +138,9 @@ class Setup:
 
     @classmethod
     def open(cls, run_dir: Path) -> Setup:
-        campaign, base = load_campaign(run_dir / "campaign.yaml")
-        space = load_space(campaign.space_paths(base))
+        """Return the run directory opened for work (holding its lock until ``store`` is closed).
+        Raises RtlboError when it is not a run directory, is in use or is damaged."""
+        campaign, space = read_campaign(run_dir)
         check_space(space, campaign, run_dir / "campaign.yaml")
         suite = load_suite(campaign.tasks.suite)
         return cls(run_dir, campaign, space, suite.select(campaign.tasks.select), suite.tasks, Store(run_dir))

@@ -26,15 +26,11 @@ class Run:
 
     @classmethod
     def load(cls, root: Path) -> Run:
-        if not (root / "campaign.yaml").is_file():
-            raise RtlboError(f"{root} is not a run directory (no campaign.yaml); check the path")
-        campaign, base = load_campaign(root / "campaign.yaml")
-        store = Store(root, readonly=True)
-        try:
-            trials = store.trials()
-        finally:
-            store.close()
-        return cls(root, campaign, load_space(campaign.space_paths(base)), trials)
+        """Return the run in ``root``. Raises RtlboError when it is not a run directory or its
+        trial table is damaged."""
+        campaign, space = read_campaign(root)
+        with Store(root, readonly=True) as store:
+            return cls(root, campaign, space, store.trials())
 
     @property
     def objectives(self) -> list[str]:
@@ -102,6 +98,15 @@ class Run:
         if how.startswith("prefer:"):
             return self.preferred(how.removeprefix("prefer:"))
         raise RtlboError(f"unknown selection '{how}'; use pama, knee, trial:N or prefer:power=1,delay=3,area=1")
+
+
+def read_campaign(root: Path) -> tuple[Campaign, SearchSpace]:
+    """Return the campaign a run directory runs (every default filled in) and its search space.
+    Raises RtlboError when ``root`` is not a run directory."""
+    if not (root / "campaign.yaml").is_file():
+        raise RtlboError(f"{root} is not a run directory (no campaign.yaml); check the path")
+    campaign, base = load_campaign(root / "campaign.yaml")
+    return campaign, load_space(campaign.space_paths(base))
 
 
 def parse_weights(text: str, names: list[str]) -> dict[str, float]:
