@@ -192,7 +192,7 @@ class CampaignLoop:
             baseline = self.store.get(trial_id)
         if baseline.status == TrialStatus.PENDING:
             self.console.print(f"evaluating the baseline flow on {len(self.setup.tasks)} tasks")
-            executor.submit(baseline.id, self._job(baseline.config, {}))
+            executor.submit(baseline.id, self.job(baseline.config, {}))
             while executor.outstanding:
                 for completed in executor.wait(timeout=1.0):
                     baseline = self._finish(completed.trial_id, completed.result, completed.error)[0]
@@ -219,10 +219,11 @@ class CampaignLoop:
             self._repeats.setdefault(self._running[key], []).append(trial.id)
             return 0
         self._running[key] = trial.id
-        executor.submit(trial.id, self._job(trial.config, baseline))
+        executor.submit(trial.id, self.job(trial.config, baseline))
         return 0
 
-    def _job(self, config: dict, baseline: dict[str, Metrics]) -> TrialJob:
+    def job(self, config: dict, baseline: dict[str, Metrics]) -> TrialJob:
+        """Return the work of evaluating ``config`` against ``baseline`` in this campaign."""
         return TrialJob(config, self.setup.tasks, baseline, self.setup.cache_path(), self.campaign.generator,
                         self.setup.exemplar_pool)
 
