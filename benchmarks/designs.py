@@ -22,7 +22,7 @@ from ariths_gen.multi_bit_circuits.adders import UnsignedCarryLookaheadAdder, Un
 from ariths_gen.multi_bit_circuits.multipliers import UnsignedArrayMultiplier, UnsignedDaddaMultiplier
 from ariths_gen.wire_components import Bus
 
-from objectives.evaluate import derive_periods, evaluate
+from objectives.cascade import derive_periods, evaluate
 from objectives.results import STAGES
 from objectives.suites import load_suite
 

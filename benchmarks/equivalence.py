@@ -17,8 +17,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from objectives.cascade import Cascade, StageLimits
 from objectives.equivalence import prove
-from objectives.evaluate import Cascade, StageLimits
 from objectives.recipe import Recipe
 from objectives.runner import Limits
 from objectives.suites import load_suite
@@ -51,7 +51,7 @@ def main() -> None:
         for task in tasks:
             with tempfile.TemporaryDirectory(prefix="rtlbo-bench-") as tmp:
                 cascade = Cascade(task, task.reference_rtl, Path(tmp), StageLimits(), {}, tech)
-                synthesis = cascade.synthesis(RECIPES[name])
+                (synthesis,) = cascade.synthesize(RECIPES[name])
                 assert synthesis.passed, synthesis.reason
                 options = dict(clocks=tuple(port for port, _ in task.clocks), reset=task.reset,
                                reset_active=task.reset_active, retimed=RECIPES[name].retime,

@@ -28,7 +28,7 @@ import yaml
 from rich.console import Console
 
 from objectives.cache import EvalCache
-from objectives.evaluate import evaluate
+from objectives.cascade import evaluate
 from objectives.recipe import Recipe
 from objectives.scoring import geometric_mean
 from objectives.suites import load_suite

@@ -19,8 +19,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from objectives.cache import EvalCache
-from objectives.evaluate import evaluate
-from objectives.results import STAGES
+from objectives.cascade import evaluate
+from objectives.results import STAGE_NAMES
 from objectives.runner import SANDBOX_ENV
 from objectives.suites import load_suite
 from objectives.tasks import Task
@@ -50,7 +50,7 @@ def main() -> None:
     tasks = load_suite("builtin").tasks
     with tempfile.TemporaryDirectory() as tmp:
         cache = EvalCache(Path(tmp) / "cold.sqlite")
-        header = f"{'task':10s}" + "".join(f"{s:>11s}" for s in STAGES) + f"{'total':>9s}{'cached ms':>11s}"
+        header = f"{'task':10s}" + "".join(f"{s:>11s}" for s in STAGE_NAMES) + f"{'total':>9s}{'cached ms':>11s}"
         print(header)
         totals, hits = [], []
         for task in tasks:
@@ -63,7 +63,7 @@ def main() -> None:
             assert again.cached and evaluation.feasible, evaluation.failure
             totals.append(total)
             hits.append(hit)
-            stages = "".join(f"{evaluation.stage(s).seconds:11.3f}" for s in STAGES)
+            stages = "".join(f"{evaluation.stage(s).seconds:11.3f}" for s in STAGE_NAMES)
             print(f"{task.name:10s}{stages}{total:9.3f}{hit * 1000:11.2f}")
 
         suite_cache = EvalCache(Path(tmp) / "suite.sqlite")

@@ -1,6 +1,6 @@
 """The content-addressed evaluation cache: an SQLite file of JSON records keyed by content hash.
 
-Keys are built by :func:`objectives.evaluate.evaluation_key` from the RTL, the testbench, the
+Keys are built by :func:`objectives.cascade.evaluation_key` from the RTL, the testbench, the
 recipe, the liberty and the tool versions, so a hit is always the answer the tools would give.
 Records are zlib-compressed JSON; a hit returns the identical record.
 """

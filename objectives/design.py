@@ -6,7 +6,7 @@ the one module no other instantiates; the clocks are the top's inputs the design
 edges (``posedge clk``), and the reset the one that is also tested in a condition
 (``always @(posedge clk or negedge rst_n) if (!rst_n)``), or, for a synchronous reset, the one
 input named like a reset. A period not given is derived from the baseline flow
-(:func:`objectives.evaluate.derive_periods`).
+(:func:`objectives.cascade.derive_periods`).
 """
 
 from __future__ import annotations

@@ -6,13 +6,48 @@ returns the identical record.
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
+from pathlib import Path
 from typing import Any
 
 from objectives.lint import Finding
 
-STAGES = ("syntax", "simulation", "synthesis", "equivalence", "gatesim", "sta")
+
+class Part(StrEnum):
+    """What a stage's result depends on, which decides where it is cached: ``front`` stages on the
+    RTL and the task (cached by the front key), ``synthesis`` on the recipe and the technology too,
+    ``measure`` stages on the RTL and the mapped netlist (cached with the netlist, so that a recipe
+    giving the same netlist reuses them)."""
+
+    FRONT = "front"
+    SYNTHESIS = "synthesis"
+    MEASURE = "measure"
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One stage of the cascade: its ``name`` in the records (the
+    :class:`~objectives.cascade.Cascade` method of that name runs it), the short ``label`` and the
+    ``about`` text of the ``rtlbo eval`` table, and the ``part`` of the cascade it belongs to."""
+
+    name: str
+    label: str
+    about: str
+    part: Part
+
+
+# The cascade, in order. A stage runs only if every stage before it passed or does not apply.
+STAGES = (
+    Stage("syntax", "lint", "screen, iverilog and Yosys's lint", Part.FRONT),
+    Stage("simulation", "sim", "RTL simulation", Part.FRONT),
+    Stage("synthesis", "syn", "Yosys/ABC", Part.SYNTHESIS),
+    Stage("equivalence", "eqv", "formal equivalence", Part.MEASURE),
+    Stage("gatesim", "gls", "gate-level simulation", Part.MEASURE),
+    Stage("sta", "sta", "OpenSTA", Part.MEASURE),
+)
+STAGE_NAMES = tuple(stage.name for stage in STAGES)
 
 
 class Status(StrEnum):
@@ -133,6 +168,14 @@ class Evaluation:
             data.pop("artifacts")
         data["feasible"] = self.feasible
         return data
+
+    def write_artifacts(self, folder: Path) -> None:
+        """Write the artifacts (RTL, scripts, netlist, logs) and the record (``evaluation.json``)
+        into ``folder``, creating it."""
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, text in self.artifacts.items():
+            (folder / name).write_text(text)
+        (folder / "evaluation.json").write_text(json.dumps(self.to_dict(), indent=2))
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Evaluation:

@@ -32,7 +32,7 @@ from objectives.generate import Candidate, candidate_from
 from objectives.llm import Completion
 from objectives.recipe import Recipe
 from objectives.results import Evaluation
-from objectives.scoring import PPA_CAP, pass_at_k, score, stage_counts
+from objectives.scoring import ScoreMode, pass_at_k, score, stage_counts
 from objectives.tasks import Task
 from objectives.trial import evaluate_candidate
 
@@ -150,7 +150,7 @@ class ModelScore:
         ks = [k for k in self.ks if k <= fewest]
         baseline = {t: e.metrics for t, e in self.references.items() if e.metrics is not None}
         measured = [e for t, samples in self.evaluations.items() if t in baseline for _, e in samples]
-        ppa = score(measured, baseline, PPA_CAP) if measured else None
+        ppa = score(measured, baseline, ScoreMode.SAMPLES) if measured else None
         funnel = {name: _mean(c[key] / c["samples"] for c in counts.values()) for key, name in FUNNEL}
         tasks = {}
         for task, samples in self.evaluations.items():
@@ -159,7 +159,7 @@ class ModelScore:
             tasks[task] = {
                 "samples": c["samples"], "counts": {name: c[key] for key, name in FUNNEL},
                 "pass_at_k": {str(k): pass_at_k(c["samples"], c["functional"], k) for k in ks},
-                "ppa": ppa.per_task[task]["ppa"] if ppa and task in ppa.per_task else None,
+                "ppa": ppa.per_task[task].ppa if ppa and task in ppa.per_task else None,
                 "reference": "measured" if task in baseline else reference.failure,
                 "answers": [{"sample": label, "passed": e.functional, "failure": e.failure, "key": e.key}
                             for label, e in samples],

@@ -3,9 +3,9 @@ feasibility metrics that campaigns constrain.
 
 Objectives (lower is better): for each of power, delay and area, the geometric mean over tasks of
 the task's value divided by the same task's value under the baseline flow. With generated RTL
-(several samples per task) a task's value follows TuRTLe's PPA score: the mean over functionally
-passing samples of the ratio, each capped at ``cap`` (2x), a passing sample without PPA and a task
-with no passing sample counted at the cap.
+(several samples per task, :attr:`ScoreMode.SAMPLES`) a task's value follows TuRTLe's PPA score:
+the mean over functionally passing samples of the ratio, each capped at ``PPA_CAP`` (2x), a passing
+sample without PPA and a task with no passing sample counted at the cap.
 
 Constraint metrics: ``pass_rate`` (share of samples whose RTL passes its testbench),
 ``gatesim_rate`` (share of those whose netlist passes it too) and ``worst_slack`` (the smallest
@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+from typing import Any
 
 from objectives.results import Evaluation, Metrics, Status
 
@@ -39,6 +41,62 @@ def ppa_ratio(metrics: Metrics, base: Metrics) -> dict[str, float]:
             for (k, v), b in zip(ppa(metrics).items(), ppa(base).values(), strict=True)}
 
 
+class ScoreMode(StrEnum):
+    """How the evaluations of a suite are scored, and what a tool failure does to the score.
+
+    ``flow``: one design per task (the reference RTL, or a design given as is) through the flow. A
+    task's ratio is its design's; a task without PPA leaves the objectives unset. A tool failure
+    (synthesis or STA failing: the tools gave no answer, which says nothing about the design) is
+    the score's ``failure``: the trial is a failed one, not an infeasible one.
+
+    ``samples``: samples an LLM generated, scored TuRTLe-style with ratios capped at ``PPA_CAP``. A
+    tool failure fails only its sample, which counts at the cap like any passing sample without
+    PPA; the score has no ``failure``. The generation funnel goes into ``extra``.
+    """
+
+    FLOW = "flow"
+    SAMPLES = "samples"
+
+
+@dataclass
+class TaskSummary:
+    """What a trial keeps per task, from the task's representative sample: its verdict, first
+    failure, cache key, sample number, metrics and netlist digest (and whether that netlist's
+    measurement was reused), its PPA ``ratio`` to the baseline flow when both are measured; with
+    generated samples also the task's TuRTLe-style ``ppa`` and its ``funnel`` (:func:`stage_counts`).
+
+    Round-trips through the trial table's JSON (:meth:`to_dict`, :meth:`from_dict`); a summary
+    written before a field existed reads with that field's default."""
+
+    feasible: bool
+    failure: str
+    key: str
+    sample: int | None = None
+    metrics: Metrics | None = None
+    netlist: str = ""
+    measurement_reused: bool = False
+    ratio: dict[str, float] | None = None
+    ppa: dict[str, float] | None = None
+    funnel: dict[str, int] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the summary as JSON data (``ratio``, ``ppa`` and ``funnel`` only when set)."""
+        data = asdict(self)
+        for optional in ("ratio", "ppa", "funnel"):
+            if data[optional] is None:
+                del data[optional]
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TaskSummary:
+        """Return the summary :meth:`to_dict` wrote. Raises TypeError, KeyError or ValueError when
+        ``data`` is not one."""
+        if not isinstance(data, dict) or not isinstance(data.get("metrics") or {}, dict):
+            raise TypeError("a task summary is a JSON object, its metrics one too")
+        metrics = Metrics(**data["metrics"]) if data.get("metrics") else None
+        return cls(**{**data, "metrics": metrics})
+
+
 @dataclass
 class Score:
     """A configuration's aggregate over the suite: objectives (None when some task has no PPA),
@@ -48,13 +106,13 @@ class Score:
     objectives: dict[str, float] | None
     constraints: dict[str, float]
     failure: str | None = None
-    per_task: dict[str, dict] = field(default_factory=dict)
+    per_task: dict[str, TaskSummary] = field(default_factory=dict)
     extra: dict[str, float] = field(default_factory=dict)
 
 
-def score(evaluations: list[Evaluation], baseline: dict[str, Metrics], cap: float | None = None) -> Score:
+def score(evaluations: list[Evaluation], baseline: dict[str, Metrics], mode: ScoreMode = ScoreMode.FLOW) -> Score:
     """Return the Score of the evaluations (one or more samples per task) against the baseline
-    flow's metrics per task. ``cap`` switches on TuRTLe-style scoring of generated samples."""
+    flow's metrics per task, scored as ``mode`` says (which decides what a tool failure does)."""
     by_task: dict[str, list[Evaluation]] = {}
     for e in evaluations:
         by_task.setdefault(e.task, []).append(e)
@@ -66,29 +124,29 @@ def score(evaluations: list[Evaluation], baseline: dict[str, Metrics], cap: floa
     }
     if measured:
         constraints["worst_slack"] = min(e.metrics.slack_ns / e.metrics.period_ns for e in measured)
-    failure = None if cap is not None else next(
+    failure = None if mode == ScoreMode.SAMPLES else next(
         (f"{e.task}: {s.name}: {s.reason}" for e in evaluations for s in e.stages
          if s.status == Status.FAILED and s.name in TOOL_STAGES), None)
-    ratios = {task: _task_ratio(samples, baseline[task], cap) for task, samples in by_task.items()}
+    ratios = {task: _task_ratio(samples, baseline[task], mode) for task, samples in by_task.items()}
     objectives = None
     if all(r is not None for r in ratios.values()):
         objectives = {k: geometric_mean([r[k] for r in ratios.values()]) for k in OBJECTIVES}
     per_task = {task: _task_summary(samples, baseline.get(task), ratios[task]) for task, samples in by_task.items()}
-    return Score(objectives, constraints, failure, per_task, _funnel(by_task) if cap is not None else {})
+    return Score(objectives, constraints, failure, per_task, _funnel(by_task) if mode == ScoreMode.SAMPLES else {})
 
 
-def _task_ratio(samples: list[Evaluation], base: Metrics, cap: float | None) -> dict[str, float] | None:
+def _task_ratio(samples: list[Evaluation], base: Metrics, mode: ScoreMode) -> dict[str, float] | None:
     def ratio(e: Evaluation) -> dict[str, float]:
         return ppa_ratio(e.metrics, base)
 
-    if cap is None:
+    if mode == ScoreMode.FLOW:
         if any(e.metrics is None for e in samples):
             return None
         return {k: sum(ratio(e)[k] for e in samples) / len(samples) for k in OBJECTIVES}
     passing = [e for e in samples if e.functional]
     if not passing:
-        return dict.fromkeys(OBJECTIVES, cap)
-    values = [{k: min(v, cap) for k, v in ratio(e).items()} if e.metrics else dict.fromkeys(OBJECTIVES, cap)
+        return dict.fromkeys(OBJECTIVES, PPA_CAP)
+    values = [{k: min(v, PPA_CAP) for k, v in ratio(e).items()} if e.metrics else dict.fromkeys(OBJECTIVES, PPA_CAP)
               for e in passing]
     return {k: sum(v[k] for v in values) / len(values) for k in OBJECTIVES}
 
@@ -116,18 +174,17 @@ def _best(samples: list[Evaluation]) -> Evaluation:
     return min(samples, key=rank)
 
 
-def _task_summary(samples: list[Evaluation], base: Metrics | None, ratio: dict | None) -> dict:
+def _task_summary(samples: list[Evaluation], base: Metrics | None, ratio: dict | None) -> TaskSummary:
     """Return what the trial table keeps per task: verdict, metrics and ratio of the representative
     sample, and the funnel when there are several samples."""
     best = _best(samples)
-    summary: dict = {"feasible": best.feasible, "failure": best.failure, "key": best.key, "sample": best.sample,
-                     "metrics": asdict(best.metrics) if best.metrics else None, "netlist": best.netlist_sha256,
-                     "measurement_reused": best.measurement_reused}
+    summary = TaskSummary(best.feasible, best.failure, best.key, best.sample, best.metrics, best.netlist_sha256,
+                          best.measurement_reused)
     if best.metrics is not None and base is not None:
-        summary["ratio"] = ppa_ratio(best.metrics, base)
+        summary.ratio = ppa_ratio(best.metrics, base)
     if len(samples) > 1 or best.sample is not None:
-        summary["ppa"] = ratio
-        summary["funnel"] = stage_counts(samples)
+        summary.ppa = ratio
+        summary.funnel = stage_counts(samples)
     return summary
 
 

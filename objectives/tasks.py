@@ -28,7 +28,7 @@ class Task:
     ``clock`` is the clock port (None: combinational) and ``period_ns`` its period; a design with
     several clocks lists the others in ``extra_clocks``. ``clock_note`` says where they came from.
     ``derive_period`` marks a period the task does not give (a placeholder until
-    :func:`objectives.evaluate.derive_periods` sets it from the baseline flow's delay).
+    :func:`objectives.cascade.derive_periods` sets it from the baseline flow's delay).
     """
 
     name: str

@@ -1,26 +1,29 @@
 """Evaluating one configuration (knob -> value) over a task suite: the unit of work of a campaign.
 
 ``evaluate_config`` is what an executor's worker runs; it returns everything the driver needs to
-store the trial (per-task evaluations with artifacts, and the aggregate score).
+store the trial (per-task evaluations with artifacts, and the aggregate score). ``cached_score``
+scores a configuration from the evaluation cache alone (a warm start's imports).
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import ValidationError
 
 from objectives.cache import EvalCache
+from objectives.cascade import DEFAULT_LINT, evaluate, evaluation_key, rejected
 from objectives.errors import RtlboError
-from objectives.evaluate import DEFAULT_LINT, evaluate, rejected
 from objectives.generate import GENERATION_KNOBS, Candidate, GenerationKnobs, Generator, GeneratorSettings
 from objectives.lint import LintPolicy
 from objectives.recipe import Recipe
 from objectives.results import Evaluation, Metrics
-from objectives.scoring import PPA_CAP, Score, score
+from objectives.scoring import Score, ScoreMode, score
 from objectives.tasks import Task
+from objectives.technology import Technology
 
 SYNTHESIS_KNOBS = frozenset(Recipe.model_fields)
 
@@ -74,6 +77,16 @@ class TrialJob:
     lint: LintPolicy = DEFAULT_LINT
     gate_level: bool = True
 
+    @property
+    def generating(self) -> bool:
+        """Whether an LLM writes the RTL (the baseline flow is always the reference RTL)."""
+        return self.generator.uses_llm and bool(self.baseline)
+
+    @property
+    def mode(self) -> ScoreMode:
+        """How the evaluations are scored: generated samples, or one design per task."""
+        return ScoreMode.SAMPLES if self.generating else ScoreMode.FLOW
+
 
 @dataclass
 class TrialResult:
@@ -91,25 +104,51 @@ def evaluate_config(job: TrialJob) -> TrialResult:
     start = time.monotonic()
     recipe = recipe_of(job.config)
     cache = EvalCache(job.cache_path) if job.cache_path else None
-    generating = job.generator.uses_llm and bool(job.baseline)
-    generator = Generator(job.generator if generating else GeneratorSettings(), cache)
-    knobs = {k: v for k, v in job.config.items() if k in GENERATION_KNOBS}
     evaluations: list[Evaluation] = []
     completions: list[dict] = []
-    for task in job.tasks:
-        for candidate in generator.candidates(task, knobs, job.exemplar_pool or job.tasks):
-            origin = f"{candidate.template} sample {candidate.sample}" if generating else "reference"
-            evaluation = evaluate_candidate(task, recipe, candidate, origin, cache, job.lint, job.gate_level)
-            if candidate.completion is not None:
-                completions.append({"task": task.name, "sample": candidate.sample, "notes": candidate.notes,
-                                    **candidate.completion.record(), "cached": candidate.completion.cached})
-            evaluation.sample = candidate.sample if generating else None
-            evaluations.append(evaluation)
+    for task, candidate, origin in _candidates(job, cache):
+        evaluation = evaluate_candidate(task, recipe, candidate, origin, cache, job.lint, job.gate_level)
+        if candidate.completion is not None:
+            completions.append({"task": task.name, "sample": candidate.sample, "notes": candidate.notes,
+                                **candidate.completion.record(), "cached": candidate.completion.cached})
+        evaluations.append(_numbered(evaluation, candidate, job))
     baseline = job.baseline or {e.task: e.metrics for e in evaluations if e.metrics is not None}
-    result = score(evaluations, baseline, PPA_CAP if generating else None)
-    if generating:
+    result = score(evaluations, baseline, job.mode)
+    if job.generating:
         result.extra.update(_usage(completions, job.generator))
     return TrialResult(evaluations, result, time.monotonic() - start, completions)
+
+
+def cached_score(job: TrialJob) -> tuple[Score | None, str]:
+    """Return the score of ``job.config`` against ``job.baseline`` from the evaluation cache alone,
+    or (None, why not). No tool runs; the candidates are what ``job.generator`` answers (the task's
+    reference RTL without an LLM). Raises RtlboError when the generator cannot answer a prompt
+    (e.g. a replay of recorded completions that lacks it)."""
+    recipe, tech = recipe_of(job.config), Technology.from_env()
+    cache = EvalCache(job.cache_path)
+    evaluations = []
+    for task, candidate, origin in _candidates(job, cache):
+        evaluation = (_refused(task, recipe, candidate, origin) if candidate.rtl is None
+                      else cache.get(evaluation_key(task, recipe, candidate.rtl, tech, job.lint, job.gate_level)[1]))
+        if evaluation is None:
+            return None, f"not in the evaluation cache (task {task.name})"
+        evaluations.append(_numbered(evaluation, candidate, job))
+    return score(evaluations, job.baseline, job.mode), ""
+
+
+def _candidates(job: TrialJob, cache: EvalCache | None) -> Iterator[tuple[Task, Candidate, str]]:
+    """Yield every task's candidates (the LLM's samples, or the reference RTL) with their origin."""
+    generator = Generator(job.generator if job.generating else GeneratorSettings(), cache)
+    knobs = {k: v for k, v in job.config.items() if k in GENERATION_KNOBS}
+    for task in job.tasks:
+        for candidate in generator.candidates(task, knobs, job.exemplar_pool or job.tasks):
+            yield task, candidate, f"{candidate.template} sample {candidate.sample}" if job.generating else "reference"
+
+
+def _numbered(evaluation: Evaluation, candidate: Candidate, job: TrialJob) -> Evaluation:
+    """Return ``evaluation`` with its sample number (generated samples only)."""
+    evaluation.sample = candidate.sample if job.generating else None
+    return evaluation
 
 
 def evaluate_candidate(task: Task, recipe: Recipe, candidate: Candidate, origin: str, cache: EvalCache | None,
@@ -117,13 +156,18 @@ def evaluate_candidate(task: Task, recipe: Recipe, candidate: Candidate, origin:
     """Return the cascade's record of one candidate: refused before any tool when no design could
     be read from the answer, else evaluated (``lint`` and ``gate_level`` as for ``evaluate``); the
     answer itself is kept as ``answer.txt``."""
-    text = candidate.completion.text if candidate.completion else ""
     if candidate.rtl is None:
-        return rejected(task, recipe, candidate.reason, rtl_origin=origin, text=text)
+        return _refused(task, recipe, candidate, origin)
     evaluation = evaluate(task, recipe, candidate.rtl, rtl_origin=origin, cache=cache, lint=lint, gate_level=gate_level)
     if candidate.completion is not None:
-        evaluation.artifacts["answer.txt"] = text
+        evaluation.artifacts["answer.txt"] = candidate.completion.text
     return evaluation
+
+
+def _refused(task: Task, recipe: Recipe, candidate: Candidate, origin: str) -> Evaluation:
+    """Return the record of a candidate no design could be read from (refused before any tool)."""
+    text = candidate.completion.text if candidate.completion else ""
+    return rejected(task, recipe, candidate.reason, rtl_origin=origin, text=text)
 
 
 def _usage(completions: list[dict], settings: GeneratorSettings) -> dict[str, float]:

@@ -82,7 +82,7 @@ def eval_command(
 ) -> None:
     """Run designs through the feasibility cascade and report PPA stage by stage."""
     from objectives.lint import lint_policy
-    from optimize.evaluation import EvalRequest, run_eval
+    from optimize.eval_command import EvalRequest, run_eval
 
     request = EvalRequest(
         tasks=task or [], suite=suite, rtl=rtl or [], testbench=testbench, top=top, clocks=clock, reset=reset,
@@ -95,13 +95,13 @@ def eval_command(
         data = [e.to_dict() for e in evaluations]
         out.print_json(json.dumps(data[0] if len(data) == 1 else data))
     else:
-        from optimize.tables import evaluation_table, failure_lines
+        from optimize.console import evaluation_failures, evaluation_table
 
         out.print(evaluation_table(evaluations))
-        for line in failure_lines(evaluations):
+        for line in evaluation_failures(evaluations):
             out.print(line)
     if config is not None:
-        from optimize.export import compare, load_export
+        from optimize.package import compare, load_export
 
         folder = load_export(config)[1]
         differences = [d for e in evaluations for d in compare(e, folder)]
@@ -123,23 +123,25 @@ def run_command(
         "--warm-start", help="Import an earlier run's trials first (repeatable).")] = None,
 ) -> None:
     """Run a multi-objective campaign; print its Pareto set against the baseline flow."""
+    from optimize.console import print_summary
     from optimize.loop import run
-    from optimize.reporting import print_summary
+    from optimize.runs import Run
 
     try:
         setup, trials = run(target, resume, output, err, warm_start or [])
     except KeyboardInterrupt as exc:  # one line, then the shell's convention for SIGINT
         err.print(f"[yellow]interrupted{': ' + str(exc) if str(exc) else ''}[/]", highlight=False, soft_wrap=True)
         raise typer.Exit(130) from None
-    print_summary(setup.campaign, setup.space, trials, out)
+    print_summary(Run(setup.run_dir, setup.campaign, setup.space, trials), out)
 
 
 @app.command()
 def status(run_dir: Annotated[Path, typer.Argument(help="A run directory.")]) -> None:
     """Trials done, failed and pending; the best points and the hypervolume so far."""
-    from optimize.reporting import print_status
+    from optimize.console import print_summary
+    from optimize.runs import Run
 
-    print_status(run_dir, out)
+    print_summary(Run.load(run_dir), out)
 
 
 @app.command()
@@ -164,9 +166,15 @@ def pareto(
     explain: Annotated[bool, typer.Option("--explain", help="Implied trade-off weights of each point.")] = False,
 ) -> None:
     """The feasible Pareto set, its hypervolume (and history), PAMA scores, knee and preference picks."""
-    from optimize.reporting import print_pareto
+    from optimize.console import print_pareto, weights_table
+    from optimize.runs import Run
 
-    print_pareto(run_dir, out, prefer=prefer, task=task, explain=explain)
+    run = Run.load(run_dir)
+    print_pareto(run, out, prefer=prefer, task=task)
+    if explain and (front := run.front(task)):
+        from optimize.surrogate import explain as implied  # fits a GP: the one reading that loads torch
+
+        out.print(weights_table(implied(run.space, run.trials, front, run.objectives), run.objectives))
 
 
 @app.command("export")
@@ -194,10 +202,10 @@ def report(
     """Write an HTML report with plots (RUN/report/index.html, PNGs beside it) and print its path."""
     from optimize.runs import Run
 
-    Run.load(run_dir)  # a bad run directory is an error before the plotting libraries set up their caches
+    run = Run.load(run_dir)  # a bad run directory is an error before the plotting libraries set up their caches
     from optimize.report import build_report
 
-    page = build_report(run_dir)
+    page = build_report(run)
     out.print(f"report: [bold]{page}[/]")
     if open_browser:
         import webbrowser
@@ -224,15 +232,16 @@ def score_command(
 ) -> None:
     """Score recorded completions of any model: the funnel, pass@k and PPA against each reference."""
     from objectives.cache import EvalCache
-    from optimize.scoreboard import failure_lines, run_score, summary_table, task_table, write_html
+    from optimize.console import score_failures, score_table, score_task_table
+    from optimize.scoreboard import run_score, write_html
 
     report = run_score(suite, samples, task, k, recipe, None if no_cache else EvalCache(cache), workers, err)
     if as_json:
         out.print_json(json.dumps(report))
     else:
-        out.print(summary_table(report))
-        out.print(task_table(report))
-        for line in failure_lines(report):
+        out.print(score_table(report))
+        out.print(score_task_table(report))
+        for line in score_failures(report):
             out.print(line, highlight=False)
     if html is not None:
         err.print(f"scores page: [bold]{write_html(report, html)}[/]")
@@ -253,7 +262,7 @@ def tasks_list(
 ) -> None:
     """List a suite's tasks, and the folders skipped with the reason."""
     from objectives.suites import load_suite
-    from optimize.tables import suite_table
+    from optimize.console import suite_table
 
     loaded = load_suite(suite)
     out.print(suite_table(loaded))

@@ -1,16 +1,5 @@
-"""``rtlbo export``: a self-contained, reproducible package of one configuration of a campaign.
-
-::
-
-    best/
-      config.yaml     knob values, recipe, tasks, liberty (with digest), tool versions, objectives
-      README.md       how to reproduce
-      <task>/rtl.v, synth.ys, abc.script, abc.constr, netlist.v, metrics.json
-      prompts/        the prompt templates, when generation knobs were tuned
-
-``synth.ys`` runs standalone in its task folder (it reads ``rtl.v`` and writes ``netlist.v``);
-``rtlbo eval --config best/`` re-evaluates every task and checks each exported metric.
-"""
+"""``rtlbo export``: write a self-contained, reproducible package of one configuration of a
+campaign (the package's layout, and how it is read back, are in :mod:`optimize.package`)."""
 
 from __future__ import annotations
 
@@ -23,22 +12,20 @@ from typing import Any
 import yaml
 
 from objectives.errors import RtlboError
-from objectives.files import load_yaml, path_problem, shown
+from objectives.files import path_problem, shown
 from objectives.generate import DEFAULT_KNOBS, GENERATION_KNOBS, PROMPTS
-from objectives.recipe import Recipe
 from objectives.results import Evaluation
 from objectives.suites import load_suite
 from objectives.technology import Technology
 from objectives.trial import recipe_of
+from optimize.package import RTL, technology_record
 from optimize.runs import Run
-from optimize.store import Trial, artifact_dir
-
-RTL = "rtl.v"
+from optimize.store import Trial, TrialStatus, artifact_dir
 
 
 def export(run: Run, trial: Trial, selection: str, out: Path) -> Path:
     """Write the package of ``trial`` into ``out``; return the config file's path."""
-    if trial.status != "completed" or not trial.per_task:
+    if trial.status != TrialStatus.COMPLETED or not trial.per_task:
         raise RtlboError(f"trial {trial.id} has no measurements to export ({trial.reason or trial.status})")
     problem = path_problem(out, "directory")
     if problem:
@@ -48,7 +35,7 @@ def export(run: Run, trial: Trial, selection: str, out: Path) -> Path:
     recipe = recipe_of(trial.config)
     tech = Technology.from_env()
     tasks = {t.name: t for t in load_suite(run.campaign.tasks.suite).select(list(trial.per_task))}
-    sources = {name: artifact_dir(run.root, trial.measured_by, name, trial.per_task[name].get("sample"))
+    sources = {name: artifact_dir(run.root, trial.measured_by, name, trial.per_task[name].sample)
                for name in tasks}
     for source in sources.values():
         if not all((source / f).is_file() for f in ("evaluation.json", "rtl.v", "netlist.v")):
@@ -69,7 +56,7 @@ def export(run: Run, trial: Trial, selection: str, out: Path) -> Path:
         if recipe.gate_sizing:
             (folder / "abc.constr").write_text(recipe.abc_constraints(tech.driving_cell, tech.output_load_pf))
         metrics = {"metrics": evaluation.to_dict()["metrics"], "feasible": evaluation.feasible,
-                   "sample": trial.per_task[name].get("sample"), "rtl_origin": evaluation.rtl_origin,
+                   "sample": trial.per_task[name].sample, "rtl_origin": evaluation.rtl_origin,
                    "stages": {s.name: s.status for s in evaluation.stages}, "key": evaluation.key}
         (folder / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
     config = {
@@ -127,53 +114,3 @@ Re-run one task's synthesis by hand, in its folder, with Yosys 0.70 (or pyosys):
     cd {tasks[0]} && yosys -s synth.ys
     cd {tasks[0]} && python -c "from pyosys import libyosys as y; y.run_pass('script synth.ys', y.Design())"
 """
-
-
-def technology_record(tech: Technology) -> dict[str, Any]:
-    """Return the technology's paths, file digests and measurement settings."""
-    digests = tech.fingerprint()
-    return {"liberty": str(tech.liberty), "liberty_sha256": digests["liberty"],
-            "cell_models": str(tech.cell_models), "cell_models_sha256": digests["cell_models"],
-            "driving_cell": digests["driving_cell"], "output_load_pf": tech.output_load_pf,
-            "input_activity": tech.input_activity}
-
-
-def check_technology(config: dict[str, Any]) -> None:
-    """Raise RtlboError when this machine's technology differs from the export's."""
-    here, there = technology_record(Technology.from_env()), config.get("technology", {})
-    for key in ("liberty_sha256", "cell_models_sha256", "driving_cell", "output_load_pf", "input_activity"):
-        if key in there and there[key] != here[key]:
-            raise RtlboError(f"the export was measured with another technology ({key} differs); "
-                             f"set RTLBO_LIBERTY to {there.get('liberty')}")
-
-
-def load_export(path: Path) -> tuple[dict[str, Any], Path]:
-    """Return an exported config and its folder, from the folder or its config.yaml."""
-    path = Path(path)
-    config_file = path / "config.yaml" if path.is_dir() else path
-    config = load_yaml(config_file)
-    tasks = config.get("tasks") if isinstance(config, dict) else None
-    if (not isinstance(config, dict) or not isinstance(config.get("knobs"), dict) or not isinstance(tasks, dict)
-            or not isinstance(tasks.get("suite"), str) or not isinstance(tasks.get("select"), list)):
-        raise RtlboError(f"{config_file} is not an rtlbo export (no 'knobs', 'tasks.suite' and 'tasks.select'); "
-                         "give a folder made by rtlbo export")
-    return config, config_file.parent
-
-
-def exported_recipe(config: dict[str, Any]) -> Recipe:
-    return recipe_of(config["knobs"])
-
-
-def compare(evaluation: Evaluation, folder: Path) -> list[str]:
-    """Return the differences between ``evaluation`` and the metrics exported for its task."""
-    exported_file = folder / evaluation.task / "metrics.json"
-    if not exported_file.is_file():
-        return [f"{evaluation.task}: no exported metrics to compare with"]
-    exported = json.loads(exported_file.read_text())["metrics"]
-    measured = evaluation.to_dict()["metrics"]
-    if exported == measured:
-        return []
-    if measured is None:
-        return [f"{evaluation.task}: exported metrics could not be measured ({evaluation.failure})"]
-    return [f"{evaluation.task}: {k} exported {exported[k]} but measured {measured[k]}"
-            for k in exported if exported[k] != measured.get(k)]

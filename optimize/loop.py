@@ -21,11 +21,11 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from objectives.cache import EvalCache
+from objectives.cascade import derive_periods
 from objectives.errors import RtlboError
-from objectives.evaluate import derive_periods
 from objectives.files import path_problem, shown
-from objectives.results import Metrics
-from objectives.scoring import Score
+from objectives.results import Metrics, Status
+from objectives.scoring import Score, TaskSummary
 from objectives.scratch import sweep
 from objectives.suites import load_suite
 from objectives.tasks import Task
@@ -35,7 +35,8 @@ from optimize.executors import Executor, make_executor
 from optimize.optimizers import Optimizer, Outcome, OutcomeConstraint, Problem, make_optimizer
 from optimize.pama import rank
 from optimize.pareto import hypervolume, pareto_front
-from optimize.store import BASELINE, COMPLETED, DB, FAILED, PENDING, PROPOSED, Store, Trial
+from optimize.runs import read_campaign
+from optimize.store import DB, Store, Trial, TrialKind, TrialStatus
 from search_spaces.space import SearchSpace, load_space
 
 
@@ -127,7 +128,7 @@ def outcome_constraints(campaign: Campaign) -> tuple[OutcomeConstraint, ...]:
 
 def outcome_of(trial: Trial) -> Outcome:
     """Return what the optimizer is told about a finished trial."""
-    return Outcome(trial.objectives, trial.constraints, trial.reason if trial.status == "failed" else None)
+    return Outcome(trial.objectives, trial.constraints, trial.reason if trial.status == TrialStatus.FAILED else None)
 
 
 @dataclass
@@ -143,8 +144,9 @@ class Setup:
 
     @classmethod
     def open(cls, run_dir: Path) -> Setup:
-        campaign, base = load_campaign(run_dir / "campaign.yaml")
-        space = load_space(campaign.space_paths(base))
+        """Return the run directory opened for work (holding its lock until ``store`` is closed).
+        Raises RtlboError when it is not a run directory, is in use or is damaged."""
+        campaign, space = read_campaign(run_dir)
         check_space(space, campaign, run_dir / "campaign.yaml")
         suite = load_suite(campaign.tasks.suite)
         store = Store(run_dir)
@@ -178,11 +180,11 @@ class CampaignLoop:
         return the trials still pending."""
         pending = []
         for trial in self.store.trials():
-            trial_id = self.optimizer.attach(trial.proposal or trial.config, proposed=trial.kind == PROPOSED)
+            trial_id = self.optimizer.attach(trial.proposal or trial.config, proposed=trial.kind == TrialKind.PROPOSED)
             if trial_id != trial.id:
                 raise RtlboError(f"{self.setup.run_dir}: trial table out of step with the optimizer "
                                  f"(trial {trial.id} replayed as {trial_id}); the table may be damaged")
-            if trial.status == PENDING:
+            if trial.status == TrialStatus.PENDING:
                 pending.append(trial)
             else:
                 self._tell(trial)
@@ -190,28 +192,28 @@ class CampaignLoop:
 
     def _baseline(self, executor: Executor) -> dict[str, Metrics]:
         """Return the baseline flow's metrics per task, evaluating the baseline first if needed."""
-        baseline = next((t for t in self.store.trials() if t.kind == BASELINE), None)
+        baseline = next((t for t in self.store.trials() if t.kind == TrialKind.BASELINE), None)
         if baseline is None:
             config = self.setup.space.baseline()
             trial_id = self.optimizer.attach(config, proposed=False)
-            self.store.add_pending(trial_id, BASELINE, config, "baseline flow")
-            baseline = next(t for t in self.store.trials() if t.id == trial_id)
-        if baseline.status == PENDING:
+            self.store.add_pending(trial_id, TrialKind.BASELINE, config, "baseline flow")
+            baseline = self.store.get(trial_id)
+        if baseline.status == TrialStatus.PENDING:
             self.console.print(f"evaluating the baseline flow on {len(self.setup.tasks)} tasks")
-            executor.submit(baseline.id, self._job(baseline.config, {}))
+            executor.submit(baseline.id, self.job(baseline.config, {}))
             while executor.outstanding:
                 for completed in executor.wait(timeout=1.0):
                     baseline = self._finish(completed.trial_id, completed.result, completed.error)[0]
         # Every task must be measurable under the baseline flow; missing timing is allowed (closing
         # timing may be the campaign's very purpose).
-        unmeasured = {task: s["failure"] for task, s in baseline.per_task.items() if s["metrics"] is None}
-        if unmeasured or baseline.status != COMPLETED:
+        unmeasured = {task: s.failure for task, s in baseline.per_task.items() if s.metrics is None}
+        if unmeasured or baseline.status != TrialStatus.COMPLETED:
             task, reason = next(iter(unmeasured.items())) if unmeasured else ("(all)", baseline.reason)
             raise RtlboError(f"the baseline flow fails on task {task} ({reason}); drop it from 'tasks.select'")
-        late = [task for task, s in baseline.per_task.items() if s["metrics"]["slack_ns"] < 0]
+        late = [task for task, s in baseline.per_task.items() if not s.metrics.timing_met]
         if late:
             self.console.print(f"[yellow]the baseline flow misses timing on {', '.join(late)}[/]")
-        return {task: Metrics(**s["metrics"]) for task, s in baseline.per_task.items()}
+        return {task: s.metrics for task, s in baseline.per_task.items()}
 
     def _start(self, executor: Executor, trial: Trial, baseline: dict[str, Metrics]) -> int:
         """Evaluate a pending trial, unless its configuration was evaluated already or is being
@@ -225,10 +227,11 @@ class CampaignLoop:
             self._repeats.setdefault(self._running[key], []).append(trial.id)
             return 0
         self._running[key] = trial.id
-        executor.submit(trial.id, self._job(trial.config, baseline))
+        executor.submit(trial.id, self.job(trial.config, baseline))
         return 0
 
-    def _job(self, config: dict, baseline: dict[str, Metrics]) -> TrialJob:
+    def job(self, config: dict, baseline: dict[str, Metrics]) -> TrialJob:
+        """Return the work of evaluating ``config`` against ``baseline`` in this campaign."""
         constraints = self.campaign.constraints
         return TrialJob(config, self.setup.tasks, baseline, self.setup.cache_path(), self.campaign.generator,
                         self.setup.exemplar_pool, constraints.lint_policy(),
@@ -242,31 +245,31 @@ class CampaignLoop:
             cache = EvalCache(self.setup.cache_path())
             for evaluation in result.evaluations:
                 fresh = evaluation.key and not evaluation.cached and evaluation.key not in cache
-                if fresh and evaluation.stage("simulation").status != "skipped":
+                if fresh and evaluation.stage("simulation").status != Status.SKIPPED:
                     cache.put(evaluation)  # a worker on another machine wrote only its own cache
         if result is None:
             self.store.finish(trial_id, objectives=None, constraints={}, feasible=False, reason=error or "",
                               per_task={}, failed=True, seconds=0.0)
         else:
             self._store_score(trial_id, result.score, result.seconds, result.evaluations, result.completions)
-        trial = self._tell(next(t for t in self.store.trials() if t.id == trial_id))
+        trial = self._tell(self.store.get(trial_id))
         self._running = {k: v for k, v in self._running.items() if v != trial_id}
         return [trial] + [self._finish_repeat(repeat, trial_id) for repeat in self._repeats.pop(trial_id, [])]
 
     def _finish_repeat(self, trial_id: int, original_id: int) -> Trial:
         """Give a repeated configuration the outcome of its first trial, without evaluating it."""
-        original = next(t for t in self.store.trials() if t.id == original_id)
+        original = self.store.get(original_id)
         self.store.finish(trial_id, objectives=original.objectives, constraints=original.constraints,
                           feasible=original.feasible, reason=original.reason, per_task=original.per_task,
-                          failed=original.status == FAILED, seconds=0.0,
+                          failed=original.status == TrialStatus.FAILED, seconds=0.0,
                           extra={**original.extra, "repeat_of": original_id})
-        return self._tell(next(t for t in self.store.trials() if t.id == trial_id))
+        return self._tell(self.store.get(trial_id))
 
     def _tell(self, trial: Trial) -> Trial:
         """Tell the optimizer a finished trial's outcome, and remember a completed configuration
         (it is not evaluated again); return the trial."""
         self.optimizer.tell(trial.id, outcome_of(trial))
-        if trial.status == COMPLETED:
+        if trial.status == TrialStatus.COMPLETED:
             self._evaluated.setdefault(_key(trial.config), trial.id)
         return trial
 
@@ -279,18 +282,18 @@ class CampaignLoop:
                           reason=reason, per_task=s.per_task, failed=s.failure is not None, seconds=seconds,
                           evaluations=evaluations, extra=s.extra, completions=completions)
 
-    def record(self, kind: str, config: dict, source: str, s: Score) -> Trial:
+    def record(self, kind: TrialKind, config: dict, source: str, s: Score) -> Trial:
         """Add an already-scored trial (an imported one) to the table and the optimizer."""
         trial_id = self.optimizer.attach(config, proposed=False)
         self.store.add_pending(trial_id, kind, config, source)
         self._store_score(trial_id, s, 0.0)
-        return self._tell(next(t for t in self.store.trials() if t.id == trial_id))
+        return self._tell(self.store.get(trial_id))
 
     # -- the loop -------------------------------------------------------------------------------
 
     def run(self) -> list[Trial]:
         """Run until the budget is spent; return every trial. Ctrl-C leaves pending trials pending."""
-        pending = [t for t in self._replay() if t.kind != BASELINE]
+        pending = [t for t in self._replay() if t.kind != TrialKind.BASELINE]
         budget = self.campaign.budget.trials
         spec = self.campaign.executor
         executor = make_executor(spec.kind, spec.workers, spec.retries, spec.address, spec.resources_per_trial)
@@ -312,7 +315,7 @@ class CampaignLoop:
         """Evaluate the pending trials and ask for more until the budget is spent or the optimizer
         stops proposing; return how many trials the optimizer has proposed."""
         workers = self.campaign.executor.workers
-        asked = self.store.count(PROPOSED)
+        asked = self.store.count(TrialKind.PROPOSED)
         columns = (TextColumn("[bold]trials"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                    TextColumn("{task.fields[status]}"))
         with Progress(*columns, console=self.console, transient=False) as progress:
@@ -325,9 +328,8 @@ class CampaignLoop:
                     stopped = not proposals
                     for trial_id, proposal in proposals:
                         config = self.setup.space.effective(proposal)  # idle knobs at their defaults
-                        self.store.add_pending(trial_id, PROPOSED, config, self.optimizer.name, proposal)
-                        done += self._start(executor, next(t for t in self.store.trials() if t.id == trial_id),
-                                            baseline)
+                        self.store.add_pending(trial_id, TrialKind.PROPOSED, config, self.optimizer.name, proposal)
+                        done += self._start(executor, self.store.get(trial_id), baseline)
                     asked += len(proposals)
                 for completed in executor.wait(timeout=1.0):
                     done += len(self._finish(completed.trial_id, completed.result, completed.error))
@@ -340,8 +342,8 @@ class CampaignLoop:
     def _status(self) -> str:
         """One line for the progress bar: failures, hypervolume, and the best point so far (PAMA)."""
         trials, names = self.store.trials(), list(self.campaign.objectives)
-        failed = sum(t.status == "failed" for t in trials)
-        infeasible = sum(t.status == "completed" and not t.feasible for t in trials)
+        failed = sum(t.status == TrialStatus.FAILED for t in trials)
+        infeasible = sum(t.status == TrialStatus.COMPLETED and not t.feasible for t in trials)
         hv = hypervolume(trials, names, self.campaign.reference_point)
         front = pareto_front(trials, names)
         best = rank(front, names)[0].trial if front else None
@@ -349,10 +351,11 @@ class CampaignLoop:
         return f"failed {failed}  infeasible {infeasible}  hypervolume {hv:.4f}{point}"
 
 
-def _infeasible_reason(per_task: dict, values: dict[str, float], constraints: tuple[OutcomeConstraint, ...]) -> str:
+def _infeasible_reason(per_task: dict[str, TaskSummary], values: dict[str, float],
+                       constraints: tuple[OutcomeConstraint, ...]) -> str:
     broken = [str(c) + f" (is {values[c.metric]:.3g})" for c in constraints
               if c.metric in values and not c.satisfied(values[c.metric])]
-    first = next((f"{task}: {s['failure']}" for task, s in per_task.items() if s["failure"]), "")
+    first = next((f"{task}: {s.failure}" for task, s in per_task.items() if s.failure), "")
     return "; ".join(filter(None, ["violates " + ", ".join(broken) if broken else "", first]))
 
 

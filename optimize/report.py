@@ -40,10 +40,9 @@ import matplotlib.pyplot as plt  # noqa: E402
 import plotly.graph_objects as go  # noqa: E402
 from plotly.subplots import make_subplots  # noqa: E402
 
-from optimize.pama import rank  # noqa: E402
-from optimize.pareto import hypervolume_history  # noqa: E402
+from optimize.console import changed_knobs, value_text  # noqa: E402
 from optimize.runs import Run  # noqa: E402
-from optimize.store import BASELINE, COMPLETED, Trial  # noqa: E402
+from optimize.store import Trial, TrialKind, TrialStatus  # noqa: E402
 
 COLORS = {"feasible": "#1f77b4", "pareto": "#d62728", "infeasible": "#b0b0b0", "baseline": "#2ca02c",
           "pama": "#ff7f0e"}
@@ -61,17 +60,16 @@ class Points:
     def group(self, name: str) -> list[Trial]:
         front = {t.id for t in self.front}
         if name == "pareto":
-            return [t for t in self.front if t.kind != BASELINE]
+            return [t for t in self.front if t.kind != TrialKind.BASELINE]
         if name == "feasible":
-            return [t for t in self.measured if t.feasible and t.id not in front and t.kind != BASELINE]
+            return [t for t in self.measured if t.feasible and t.id not in front and t.kind != TrialKind.BASELINE]
         return [t for t in self.measured if not t.feasible]
 
 
 def _points(run: Run) -> Points:
-    measured = [t for t in run.trials if t.status == COMPLETED and t.objectives]
-    front = run.front()
-    pama = rank(front, run.objectives)[0].trial if front else None
-    return Points(measured, front, run.baseline, pama)
+    measured = [t for t in run.trials if t.status == TrialStatus.COMPLETED and t.objectives]
+    ranked = run.ranked()
+    return Points(measured, run.front(), run.baseline, ranked[0].trial if ranked else None)
 
 
 def _hover(t: Trial, names: list[str]) -> str:
@@ -129,7 +127,7 @@ def _figure_2d(run: Run, p: Points) -> go.Figure:
 
 def _history(run: Run) -> tuple[list[int], list[float], list[float]]:
     ordered = sorted(run.trials, key=lambda t: t.id)
-    hv = hypervolume_history(ordered, run.objectives, run.campaign.reference_point)
+    hv = run.hypervolume_history()
     feasible = [sum(t.feasible for t in ordered[: i + 1]) / (i + 1) for i in range(len(ordered))]
     return [t.id for t in ordered], hv, feasible
 
@@ -229,30 +227,25 @@ def _pngs(run: Run, p: Points, folder: Path) -> list[str]:
 
 
 def _pareto_table(run: Run, p: Points) -> str:
-    ranked = rank(p.front, run.objectives) if p.front else []
     baseline = run.space.baseline()
     knobs = [k.name for k in run.space.tunable]
     head = "".join(f"<th>{n} ×</th>" for n in run.objectives) + "<th>s*</th>" + "".join(f"<th>{k}</th>" for k in knobs)
     rows = []
-    for score in ranked:
+    for score in run.ranked():
         t = score.trial
+        changed = changed_knobs(t.config, baseline)
         cells = "".join(f"<td>{t.objectives[n]:.4f}</td>" for n in run.objectives)
-        values = "".join(f"<td class='{'changed' if baseline.get(k) != t.config.get(k) else ''}'>"
-                         f"{html.escape(_fmt(t.config.get(k)))}</td>" for k in knobs)
+        values = "".join(f"<td class='{'changed' if k in changed else ''}'>{html.escape(value_text(t.config.get(k)))}"
+                         "</td>" for k in knobs)
         link = f"<a href='../trials/{t.measured_by:06d}/'>trial {t.id}</a>"
         tag = " (PAMA pick)" if p.pama is not None and t.id == p.pama.id else ""
         rows.append(f"<tr><td>{link}{tag}</td>{cells}<td>{score.s:+.4f}</td>{values}</tr>")
     return f"<table><tr><th>trial</th>{head}</tr>{''.join(rows)}</table>"
 
 
-def _fmt(value: object) -> str:
-    return f"{value:.3g}" if isinstance(value, float) else str(value)
-
-
-def build_report(run_dir: Path) -> Path:
-    """Write ``run_dir/report/index.html`` and its PNGs; return the page's path."""
-    run = Run.load(run_dir)
-    folder = run_dir / "report"
+def build_report(run: Run) -> Path:
+    """Write ``report/index.html`` and its PNGs into the run's directory; return the page's path."""
+    folder = run.root / "report"
     folder.mkdir(exist_ok=True)
     p = _points(run)
     pngs = _pngs(run, p, folder) if p.measured else []
@@ -265,16 +258,17 @@ def build_report(run_dir: Path) -> Path:
     for i, (title, fig) in enumerate(figures):
         body = fig.to_html(full_html=False, include_plotlyjs=i == 0, div_id=f"plot{i}")
         sections.append(f"<h2>{title}</h2>\n{body}")
-    failed = [t for t in run.trials if t.status == "failed"]
+    failed = [t for t in run.trials if t.status == TrialStatus.FAILED]
+    proposed = [t for t in run.trials if t.kind == TrialKind.PROPOSED]
     failures = "".join(f"<li>trial {t.id}: {html.escape(t.reason[:300])}</li>" for t in failed)
-    page = (folder.parent / "report" / "index.html")
+    page = folder / "index.html"
     page.write_text(f"""<!DOCTYPE html>
 <html><head><meta charset="utf-8"><title>rtlbo report: {html.escape(run.campaign.name)}</title>
 <style>body{{font-family:sans-serif;margin:2em;max-width:1400px}}table{{border-collapse:collapse;font-size:13px}}
 td,th{{border:1px solid #ccc;padding:3px 6px;text-align:right}}td.changed{{background:#fff3d6}}
 .plot-png{{max-width:100%}}</style></head><body>
 <h1>rtlbo campaign <code>{html.escape(run.campaign.name)}</code></h1>
-<p>{len(run.trials)} trials ({sum(t.kind == 'proposed' for t in run.trials)} proposed by {run.campaign.optimizer}),
+<p>{len(run.trials)} trials ({len(proposed)} proposed by {run.campaign.optimizer}),
 {len(p.measured)} measured, {sum(t.feasible for t in p.measured)} feasible, {len(failed)} failed;
 {len(p.front)} configurations on the Pareto front. Objectives are ratios to the baseline flow (lower is better);
 the hypervolume's reference point is the baseline × {run.campaign.reference_point:g}.</p>

@@ -4,14 +4,14 @@ configuration from its Pareto set."""
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from objectives.errors import RtlboError
 from optimize.campaign import Campaign, load_campaign
-from optimize.pama import knee, prefer, rank
-from optimize.pareto import pareto_front
-from optimize.store import BASELINE, Store, Trial
+from optimize.pama import PamaScore, knee, prefer, rank
+from optimize.pareto import hypervolume, hypervolume_history, pareto_front
+from optimize.store import Store, Trial, TrialKind
 from search_spaces.space import SearchSpace, load_space
 
 
@@ -26,15 +26,11 @@ class Run:
 
     @classmethod
     def load(cls, root: Path) -> Run:
-        if not (root / "campaign.yaml").is_file():
-            raise RtlboError(f"{root} is not a run directory (no campaign.yaml); check the path")
-        campaign, base = load_campaign(root / "campaign.yaml")
-        store = Store(root, readonly=True)
-        try:
-            trials = store.trials()
-        finally:
-            store.close()
-        return cls(root, campaign, load_space(campaign.space_paths(base)), trials)
+        """Return the run in ``root``. Raises RtlboError when it is not a run directory or its
+        trial table is damaged."""
+        campaign, space = read_campaign(root)
+        with Store(root, readonly=True) as store:
+            return cls(root, campaign, space, store.trials())
 
     @property
     def objectives(self) -> list[str]:
@@ -42,7 +38,7 @@ class Run:
 
     @property
     def baseline(self) -> Trial:
-        return next(t for t in self.trials if t.kind == BASELINE)
+        return next(t for t in self.trials if t.kind == TrialKind.BASELINE)
 
     def front(self, task: str | None = None) -> list[Trial]:
         """Return the feasible Pareto set, overall or on one task's own ratios."""
@@ -50,13 +46,31 @@ class Run:
             return pareto_front(self.trials, self.objectives)
         if task not in self.baseline.per_task:
             raise RtlboError(f"task {task} is not part of this campaign; it has {', '.join(self.baseline.per_task)}")
-        per_task = []
-        for t in self.trials:
-            summary = t.per_task.get(task)
-            if summary and summary.get("ratio") and summary["feasible"]:
-                per_task.append(Trial(t.id, t.kind, t.status, t.config, summary["ratio"], t.constraints, True,
-                                      t.reason, {task: summary}, t.source, t.seconds))
-        return pareto_front(per_task, self.objectives)
+        on_task = [replace(t, objectives=s.ratio, feasible=True, per_task={task: s}) for t in self.trials
+                   if (s := t.per_task.get(task)) and s.ratio and s.feasible]
+        return pareto_front(on_task, self.objectives)
+
+    def hypervolume(self) -> float:
+        """Return the hypervolume of the feasible trials (reference: the baseline flow times the
+        campaign's ``reference_point``)."""
+        return hypervolume(self.trials, self.objectives, self.campaign.reference_point)
+
+    def hypervolume_history(self) -> list[float]:
+        """Return the hypervolume after each trial, in trial-id order."""
+        return hypervolume_history(self.trials, self.objectives, self.campaign.reference_point)
+
+    def ranked(self, task: str | None = None) -> list[PamaScore]:
+        """Return the Pareto set (overall or on one task) ranked by PAMA's s*, best first."""
+        return rank(self.front(task), self.objectives)
+
+    def knee(self, task: str | None = None) -> Trial | None:
+        """Return the knee of the Pareto set (overall or on one task), or None when it has none."""
+        return knee(self.front(task), self.objectives)
+
+    def preferred(self, weights: str, task: str | None = None) -> Trial:
+        """Return the Pareto point (overall or on one task) that best fits ``weights`` such as
+        ``power=1,delay=3,area=1``. Raises RtlboError for bad weights."""
+        return prefer(self.front(task), self.objectives, parse_weights(weights, self.objectives))
 
     def trial(self, trial_id: int) -> Trial:
         for t in self.trials:
@@ -72,19 +86,27 @@ class Run:
             if not number.isdigit():
                 raise RtlboError(f"bad selection '{how}'; write trial:N with N a trial number")
             return self.trial(int(number))
-        front = self.front()
-        if not front:
+        if not self.front():
             raise RtlboError(f"{self.root} has no feasible configuration to select from")
         if how == "pama":
-            return rank(front, self.objectives)[0].trial
+            return self.ranked()[0].trial
         if how == "knee":
-            chosen = knee(front, self.objectives)
+            chosen = self.knee()
             if chosen is None:
                 raise RtlboError("the Pareto set has no knee point (too few points); use --select pama")
             return chosen
         if how.startswith("prefer:"):
-            return prefer(front, self.objectives, parse_weights(how.removeprefix("prefer:"), self.objectives))
+            return self.preferred(how.removeprefix("prefer:"))
         raise RtlboError(f"unknown selection '{how}'; use pama, knee, trial:N or prefer:power=1,delay=3,area=1")
+
+
+def read_campaign(root: Path) -> tuple[Campaign, SearchSpace]:
+    """Return the campaign a run directory runs (every default filled in) and its search space.
+    Raises RtlboError when ``root`` is not a run directory."""
+    if not (root / "campaign.yaml").is_file():
+        raise RtlboError(f"{root} is not a run directory (no campaign.yaml); check the path")
+    campaign, base = load_campaign(root / "campaign.yaml")
+    return campaign, load_space(campaign.space_paths(base))
 
 
 def parse_weights(text: str, names: list[str]) -> dict[str, float]:

@@ -1,5 +1,5 @@
-"""``rtlbo score``: recorded completions of one or more models, scored side by side, shown as rich
-tables, JSON or a self-contained HTML page."""
+"""``rtlbo score``: recorded completions of one or more models, scored side by side, as JSON data
+or a self-contained HTML page (the console tables are in :mod:`optimize.console`)."""
 
 from __future__ import annotations
 
@@ -8,19 +8,14 @@ from pathlib import Path
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from objectives.cache import EvalCache
+from objectives.cascade import derive_periods
 from objectives.errors import RtlboError
-from objectives.evaluate import derive_periods
 from objectives.recipe import Recipe
-from objectives.samples import DEFAULT_KS, FUNNEL, score_models
-from objectives.scoring import OBJECTIVES
+from objectives.samples import DEFAULT_KS, score_models
 from objectives.suites import load_suite
-
-STAGES = [name for _, name in FUNNEL]
-PPA_NOTE = ("PPA: per task, the mean over passing samples of each ratio to the reference (capped at 2×; a task "
-            "with no passing sample counts 2×), then the geometric mean over tasks; lower is better")
+from optimize.console import PPA_NOTE, funnel_stages, ppa_text, rate
 
 
 def model_names(paths: list[Path]) -> list[str]:
@@ -54,80 +49,23 @@ def run_score(suite: str, samples: list[Path], tasks: list[str] | None = None, k
     return {"suite": suite, "recipe": used.model_dump(), "models": [s.summary() for s in scores]}
 
 
-def _rate(value: float) -> str:
-    return f"{value:.1%}"
-
-
-def _ppa(ratios: dict | None) -> str:
-    return " / ".join(f"{ratios[k]:.3f}" for k in OBJECTIVES) if ratios else "–"
-
-
-def summary_table(report: dict) -> Table:
-    """Return the funnel, pass@k and PPA of every model, one column per model."""
-    models = report["models"]
-    table = Table(title=f"scores on {report['suite']} (stages: mean over tasks of pass@1)", title_justify="left",
-                  caption=PPA_NOTE, caption_justify="left")
-    table.add_column("")
-    for model in models:
-        table.add_column(model["name"], justify="right")
-    table.add_row("tasks", *(str(m["tasks_scored"]) for m in models))
-    table.add_row("samples per task", *(_span(m["samples"]) for m in models))
-    for stage in STAGES:
-        table.add_row(stage, *(_rate(m["funnel"][stage]) for m in models))
-    for k in sorted({k for m in models for k in m["pass_at_k"]}, key=int):
-        table.add_row(f"pass@{k} (function)", *(_rate(m["pass_at_k"].get(k)) if k in m["pass_at_k"] else "–"
-                                               for m in models))
-    table.add_row("PPA × power / delay / area", *(_ppa(m["ppa"]) for m in models))
-    return table
-
-
-def _span(samples: dict) -> str:
-    return str(samples["fewest"]) if samples["fewest"] == samples["most"] else f"{samples['fewest']}–{samples['most']}"
-
-
-def task_table(report: dict) -> Table:
-    """Return one row per task: each model's passing samples, pass@1 and PPA ratios."""
-    models = report["models"]
-    table = Table(title="per task (function: passing samples / samples; PPA × power / delay / area)",
-                  title_justify="left")
-    table.add_column("task", no_wrap=True)
-    for model in models:
-        table.add_column(f"{model['name']} function", justify="right")
-        table.add_column(f"{model['name']} PPA ×", justify="right")
-    table.add_column("reference")
-    for task in models[0]["tasks"]:
-        cells = []
-        for model in models:
-            row = model["tasks"][task]
-            cells += [f"{row['counts']['function']}/{row['samples']}", _ppa(row["ppa"])]
-        table.add_row(task, *cells, models[0]["tasks"][task]["reference"])
-    return table
-
-
-def failure_lines(report: dict) -> list[str]:
-    """Return one line per failing answer: model, task, sample and the first failed stage."""
-    return [f"[red]{model['name']}[/] {task} {answer['sample']}: {answer['failure']}"
-            for model in report["models"] for task, row in model["tasks"].items()
-            for answer in row["answers"] if not answer["passed"]]
-
-
 def write_html(report: dict, path: Path) -> Path:
     """Write ``report`` as a self-contained HTML page at ``path``; return the path."""
     e = html.escape
     models = report["models"]
     head = "".join(f"<th>{e(m['name'])}</th>" for m in models)
     funnel = ""
-    for stage in STAGES:
+    for stage in funnel_stages(report):
         cells = ""
         for m in models:
             value = m["funnel"][stage]
             bar = f'<div class="bar" style="width:{value * 100:.1f}%"></div>'
-            cells += f"<td>{bar}<span>{_rate(value)}</span></td>"
+            cells += f"<td>{bar}<span>{rate(value)}</span></td>"
         funnel += f"<tr><th>{e(stage)}</th>{cells}</tr>"
     for k in sorted({k for m in models for k in m["pass_at_k"]}, key=int):
-        cells = "".join(f"<td>{_rate(m['pass_at_k'][k]) if k in m['pass_at_k'] else '–'}</td>" for m in models)
+        cells = "".join(f"<td>{rate(m['pass_at_k'][k]) if k in m['pass_at_k'] else '–'}</td>" for m in models)
         funnel += f"<tr><th>pass@{k} (function)</th>{cells}</tr>"
-    ppa = "".join(f"<td>{_ppa(m['ppa'])}</td>" for m in models)
+    ppa = "".join(f"<td>{ppa_text(m['ppa'])}</td>" for m in models)
     funnel += f"<tr><th>PPA × power / delay / area</th>{ppa}</tr>"
     per_task = ""
     for task in models[0]["tasks"]:
@@ -135,7 +73,7 @@ def write_html(report: dict, path: Path) -> Path:
         for m in models:
             row = m["tasks"][task]
             failures = "<br>".join(f"{e(a['sample'])}: {e(a['failure'])}" for a in row["answers"] if not a["passed"])
-            cells += (f"<td>{row['counts']['function']}/{row['samples']}</td><td>{_ppa(row['ppa'])}</td>"
+            cells += (f"<td>{row['counts']['function']}/{row['samples']}</td><td>{ppa_text(row['ppa'])}</td>"
                       f"<td class='why'>{failures}</td>")
         per_task += f"<tr><th>{e(task)}</th>{cells}<td>{e(models[0]['tasks'][task]['reference'])}</td></tr>"
     sub = "".join(f"<th>{e(m['name'])} function</th><th>PPA ×</th><th>failing answers</th>" for m in models)

@@ -33,15 +33,36 @@ import sqlite3
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 from objectives.errors import RtlboError
 from objectives.results import Evaluation
+from objectives.scoring import TaskSummary
 from objectives.scratch import scratch_dir
 
-PENDING, COMPLETED, FAILED = "pending", "completed", "failed"
-BASELINE, PROPOSED, IMPORTED = "baseline", "proposed", "imported"
+
+class TrialStatus(StrEnum):
+    """Where a trial stands: ``pending`` (written before its evaluation starts), ``completed``
+    (measured: feasible or not), or ``failed`` (no measurement: a tool or the worker failed)."""
+
+    PENDING = "pending"
+    COMPLETED = "completed"
+    FAILED = "failed"
+
+
+class TrialKind(StrEnum):
+    """Where a trial's configuration comes from: the ``baseline`` flow, ``proposed`` by the
+    optimizer, or ``imported`` from an earlier run (warm start)."""
+
+    BASELINE = "baseline"
+    PROPOSED = "proposed"
+    IMPORTED = "imported"
+
+
+COMPLETED = TrialStatus.COMPLETED  # the name optimize/surrogate.py imports
+
 DB, BACKUP, DAMAGED = "trials.sqlite", "trials.sqlite.bak", "trials.sqlite.damaged"
 
 _SCHEMA = """
@@ -74,14 +95,14 @@ class Trial:
     from ``config`` (idle knobs not yet at their defaults), for replaying it exactly."""
 
     id: int
-    kind: str
-    status: str
+    kind: TrialKind
+    status: TrialStatus
     config: dict[str, Any]
     objectives: dict[str, float] | None
     constraints: dict[str, float]
     feasible: bool
     reason: str
-    per_task: dict[str, Any]
+    per_task: dict[str, TaskSummary]
     source: str
     seconds: float | None
     extra: dict[str, Any] = field(default_factory=dict)
@@ -167,25 +188,25 @@ class Store:
 
     # -- writing -------------------------------------------------------------------------------
 
-    def add_pending(self, trial_id: int, kind: str, config: dict[str, Any], source: str = "",
+    def add_pending(self, trial_id: int, kind: TrialKind, config: dict[str, Any], source: str = "",
                     proposal: dict[str, Any] | None = None) -> None:
         """Record a trial about to be evaluated (with the optimizer's ``proposal`` when it differs
         from ``config``)."""
         with self.db:
             self.db.execute(
                 "INSERT INTO trials (id, kind, status, config, source, created, proposal) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (trial_id, kind, PENDING, json.dumps(config), source, time.time(),
+                (trial_id, kind, TrialStatus.PENDING, json.dumps(config), source, time.time(),
                  json.dumps(proposal) if proposal is not None and proposal != config else None),
             )
 
     def finish(self, trial_id: int, *, objectives: dict[str, float] | None, constraints: dict[str, float],
-               feasible: bool, reason: str, per_task: dict[str, Any], failed: bool, seconds: float,
+               feasible: bool, reason: str, per_task: dict[str, TaskSummary], failed: bool, seconds: float,
                evaluations: list[Evaluation] = (), extra: dict[str, Any] | None = None,
                completions: list[dict] = ()) -> None:
         """Write the trial's artifacts (and LLM completions), then mark it completed (or failed)
         durably, and refresh the last good copy."""
         for evaluation in evaluations:
-            self._write_artifacts(trial_id, evaluation)
+            evaluation.write_artifacts(artifact_dir(self.root, trial_id, evaluation.task, evaluation.sample))
         if completions:
             with open(self.root / "completions.jsonl", "a") as log:
                 for record in completions:
@@ -194,36 +215,36 @@ class Store:
             self.db.execute(
                 "UPDATE trials SET status=?, objectives=?, constraints=?, feasible=?, reason=?, per_task=?,"
                 " extra=?, finished=?, seconds=? WHERE id=?",
-                (FAILED if failed else COMPLETED, json.dumps(objectives), json.dumps(constraints),
-                 int(feasible), reason, json.dumps(per_task), json.dumps(extra or {}), time.time(), seconds,
-                 trial_id),
+                (TrialStatus.FAILED if failed else TrialStatus.COMPLETED, json.dumps(objectives),
+                 json.dumps(constraints), int(feasible), reason,
+                 json.dumps({task: summary.to_dict() for task, summary in per_task.items()}),
+                 json.dumps(extra or {}), time.time(), seconds, trial_id),
             )
         _back_up(self.db, self.root / BACKUP)
 
-    def trial_dir(self, trial_id: int) -> Path:
-        return self.root / "trials" / f"{trial_id:06d}"
-
-    def _write_artifacts(self, trial_id: int, evaluation: Evaluation) -> None:
-        folder = artifact_dir(self.root, trial_id, evaluation.task, evaluation.sample)
-        folder.mkdir(parents=True, exist_ok=True)
-        for name, text in evaluation.artifacts.items():
-            (folder / name).write_text(text)
-        (folder / "evaluation.json").write_text(json.dumps(evaluation.to_dict(), indent=1))
-
     # -- reading -------------------------------------------------------------------------------
 
-    def trials(self, status: str | None = None) -> list[Trial]:
+    def trials(self, status: TrialStatus | None = None) -> list[Trial]:
         """Return the trials in id order (only those with ``status`` when given).
 
         Raises RtlboError when a row is damaged.
         """
+        return [t for t in self._read() if status is None or t.status == status]
+
+    def get(self, trial_id: int) -> Trial:
+        """Return trial ``trial_id``. Raises RtlboError when there is no such trial or its row is damaged."""
+        found = self._read("WHERE id=?", (trial_id,))
+        if not found:
+            raise RtlboError(f"no trial {trial_id} in {self.root}; 'rtlbo status {self.root}' lists them")
+        return found[0]
+
+    def _read(self, where: str = "", args: tuple = ()) -> list[Trial]:
         try:
-            trials = [_trial(row) for row in _rows(self.db)]
+            return [_trial(row) for row in _rows(self.db, where, args)]
         except (Damaged, sqlite3.Error) as exc:
             raise RtlboError(damage_message(self.root, str(exc))) from None
-        return [t for t in trials if status is None or t.status == status]
 
-    def count(self, kind: str) -> int:
+    def count(self, kind: TrialKind) -> int:
         return self.db.execute("SELECT COUNT(*) FROM trials WHERE kind=?", (kind,)).fetchone()[0]
 
 
@@ -318,19 +339,22 @@ def _trial(row: dict[str, Any]) -> Trial:
     """Return the Trial of a table row; raises Damaged naming the trial and column that is bad."""
     if not isinstance(row["id"], int) or row["id"] < 0:
         raise Damaged(f"a trial id is {row['id']!r}")
-    if row["kind"] not in (BASELINE, PROPOSED, IMPORTED):
+    if row["kind"] not in tuple(TrialKind):
         raise Damaged(f"trial {row['id']}: unknown kind {str(row['kind'])[:20]!r}")
-    if row["status"] not in (PENDING, COMPLETED, FAILED):
+    if row["status"] not in tuple(TrialStatus):
         raise Damaged(f"trial {row['id']}: unknown status {str(row['status'])[:20]!r}")
     objectives = _json(row, "objectives", dict)
     numbers = list((objectives or {}).values()) + list((_json(row, "constraints", dict) or {}).values())
     if not all(isinstance(v, int | float) and math.isfinite(v) for v in numbers):
         raise Damaged(f"trial {row['id']}: an objective or constraint value is not a finite number")
+    try:
+        per_task = {task: TaskSummary.from_dict(data) for task, data in (_json(row, "per_task", dict) or {}).items()}
+    except (TypeError, KeyError, ValueError):
+        raise Damaged(f"trial {row['id']}: 'per_task' holds something other than task summaries") from None
     return Trial(
-        row["id"], row["kind"], row["status"], _json(row, "config", dict, nullable=False), objectives,
-        _json(row, "constraints", dict) or {}, bool(row["feasible"]), row["reason"] or "",
-        _json(row, "per_task", dict) or {}, row["source"] or "", row["seconds"], _json(row, "extra", dict) or {},
-        _json(row, "proposal", dict),
+        row["id"], TrialKind(row["kind"]), TrialStatus(row["status"]), _json(row, "config", dict, nullable=False),
+        objectives, _json(row, "constraints", dict) or {}, bool(row["feasible"]), row["reason"] or "", per_task,
+        row["source"] or "", row["seconds"], _json(row, "extra", dict) or {}, _json(row, "proposal", dict),
     )
 
 
@@ -463,7 +487,7 @@ def _usable(row: dict[str, Any]) -> dict[str, Any] | None:
         _json(row, "config", dict, nullable=False)
     except (Damaged, KeyError):
         return None
-    if row.get("kind") not in (BASELINE, PROPOSED, IMPORTED):
+    if row.get("kind") not in tuple(TrialKind):
         return None
     reset = _pending(row)
     with contextlib.suppress(Damaged):
@@ -475,7 +499,7 @@ def _usable(row: dict[str, Any]) -> dict[str, Any] | None:
 def _pending(row: dict[str, Any]) -> dict[str, Any]:
     """Return ``row`` without results: pending, to be evaluated again."""
     results = ("objectives", "constraints", "feasible", "reason", "per_task", "extra", "finished", "seconds")
-    return {**row, **dict.fromkeys(results), "status": PENDING}
+    return {**row, **dict.fromkeys(results), "status": TrialStatus.PENDING}
 
 
 def _renumbered(row: dict[str, Any], new_ids: dict[int, int]) -> dict[str, Any]:

@@ -2,10 +2,10 @@
 
 Knobs are matched by name (a knob the earlier run did not have takes this space's default; a knob
 this space does not have is dropped). A configuration outside this space is dropped. Each imported
-configuration is re-scored against *this* campaign's tasks and baseline from the evaluation cache;
-when some task's evaluation is not in the cache, the earlier run's own scores are used if its
-tasks and objectives are the same as this campaign's, and otherwise the trial is skipped. Imported
-trials are data for the optimizer, not budget.
+configuration is re-scored against *this* campaign's tasks and baseline from the evaluation cache
+(``cached_score``: the RTL its generation knobs give, else the reference RTL); when that fails, the
+earlier run's own scores are used if its tasks and objectives are the same as this campaign's, and
+otherwise the trial is skipped. Imported trials are data for the optimizer, not budget.
 """
 
 from __future__ import annotations
@@ -15,33 +15,18 @@ from pathlib import Path
 
 from rich.console import Console
 
-from objectives.cache import EvalCache
-from objectives.evaluate import evaluation_key
+from objectives.errors import RtlboError
 from objectives.results import Metrics
-from objectives.scoring import Score, score
-from objectives.technology import Technology
-from objectives.trial import recipe_of
+from objectives.scoring import Score
+from objectives.trial import cached_score
 from optimize.runs import Run
-from optimize.store import BASELINE, IMPORTED, PENDING, Trial
-
-
-def rescore(config: dict, tasks: list, baseline: dict[str, Metrics], cache: EvalCache) -> tuple[Score | None, str]:
-    """Return the configuration's score from cached evaluations, or (None, why not)."""
-    recipe, tech = recipe_of(config), Technology.from_env()
-    evaluations = []
-    for task in tasks:
-        hit = cache.get(evaluation_key(task, recipe, task.reference_rtl, tech)[1])
-        if hit is None:
-            return None, f"not in the evaluation cache (task {task.name})"
-        evaluations.append(hit)
-    return score(evaluations, baseline), ""
+from optimize.store import Trial, TrialKind, TrialStatus
 
 
 def import_runs(loop, sources: list[Path], baseline: dict[str, Metrics], console: Console) -> int:
     """Import every finished trial of the runs in ``sources`` into ``loop``; return how many."""
     setup = loop.setup
     space, tasks = setup.space, setup.tasks
-    cache = EvalCache(setup.cache_path())
     total = 0
     for source in sources:
         prior = Run.load(source)
@@ -50,18 +35,21 @@ def import_runs(loop, sources: list[Path], baseline: dict[str, Metrics], console
         dropped_knobs: Counter[str] = Counter()
         outcomes: Counter[str] = Counter()
         for trial in prior.trials:
-            if trial.kind == BASELINE or trial.status == PENDING:
+            if trial.kind == TrialKind.BASELINE or trial.status == TrialStatus.PENDING:
                 continue
             dropped_knobs.update(k for k in trial.config if k not in space.names)
             config = {k.name: trial.config.get(k.name, k.baseline()) for k in space.knobs}
             if space.violations(config):
                 outcomes["dropped: values outside this space"] += 1
                 continue
-            result, why = rescore(config, tasks, baseline, cache)
+            try:
+                result, why = cached_score(loop.job(config, baseline))
+            except RtlboError as exc:  # e.g. a replay that lacks one of this configuration's prompts
+                result, why = None, str(exc)
             if result is None and not same:
                 outcomes[f"skipped: {why}"] += 1
                 continue
-            loop.record(IMPORTED, config, f"{source}#{trial.id}", result or _as_score(trial))
+            loop.record(TrialKind.IMPORTED, config, f"{source}#{trial.id}", result or _as_score(trial))
             outcomes["imported"] += 1
         total += outcomes["imported"]
         details = ", ".join(f"{n} {what}" for what, n in outcomes.items() if what != "imported")
@@ -72,5 +60,5 @@ def import_runs(loop, sources: list[Path], baseline: dict[str, Metrics], console
 
 
 def _as_score(trial: Trial) -> Score:
-    return Score(trial.objectives, trial.constraints, trial.reason if trial.status == "failed" else None,
+    return Score(trial.objectives, trial.constraints, trial.reason if trial.status == TrialStatus.FAILED else None,
                  trial.per_task)

@@ -4,6 +4,8 @@ OpenSTA."""
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -49,3 +51,18 @@ def make_suite(root: Path, tasks: dict[str, tuple[str, str, str]]) -> Suite:
         if testbench:
             (folder / "testbench.v").write_text(testbench)
     return load_suite(f"tasks:{root}")
+
+
+OPTIMIZER_LIBRARIES = frozenset({"torch", "ax", "botorch", "gpytorch"})
+
+
+def optimizer_libraries_imported(command: list[str]) -> set[str]:
+    """Run the installed ``rtlbo`` with ``command`` under ``python -X importtime``; return the
+    optimizer libraries (torch, Ax, BoTorch, GPyTorch) it imported. Fails when the command fails."""
+    rtlbo = str(Path(sys.executable).parent / "rtlbo")
+    done = subprocess.run([sys.executable, "-X", "importtime", rtlbo, *command], capture_output=True, text=True,
+                          timeout=600)
+    assert done.returncode == 0, done.stdout + done.stderr
+    imported = {line.rsplit("|", 1)[-1].strip().split(".")[0] for line in done.stderr.splitlines()
+                if line.startswith("import time:")}
+    return imported & OPTIMIZER_LIBRARIES

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from objectives.evaluate import evaluate
+from objectives.cascade import evaluate
 from objectives.recipe import Recipe
 
 

@@ -20,7 +20,7 @@ from objectives.errors import RtlboError
 from objectives.tasks import BUILTIN_DIR
 from optimize.campaign import OPTIMIZERS, load_campaign
 from optimize.loop import run
-from optimize.store import BASELINE, COMPLETED, PENDING, PROPOSED, Store
+from optimize.store import Store, TrialKind, TrialStatus
 
 RTLBO = str(Path(sys.executable).parent / "rtlbo")
 QUIET = Console(file=open(os.devnull, "w"))  # noqa: SIM115 - lives as long as the tests
@@ -45,9 +45,9 @@ def campaign_file(tmp_path: Path, **fields) -> Path:
 def test_small_campaign_stores_every_trial_with_artifacts(tmp_path: Path):
     setup, trials = run(campaign_file(tmp_path), resume=False, output=None, console=QUIET)
     run_dir = tmp_path / "run"
-    assert [t.kind for t in trials] == [BASELINE] + [PROPOSED] * 4
+    assert [t.kind for t in trials] == [TrialKind.BASELINE] + [TrialKind.PROPOSED] * 4
     assert [t.id for t in trials] == list(range(5))
-    assert all(t.status == COMPLETED for t in trials)
+    assert all(t.status == TrialStatus.COMPLETED for t in trials)
     assert trials[0].objectives == {"power": 1.0, "delay": 1.0, "area": 1.0}
     for trial in trials:
         for task in ("mul8", "seqdet"):
@@ -66,8 +66,8 @@ def test_every_optimizer_runs_through_the_same_loop(optimizer: str, tmp_path: Pa
     path = campaign_file(tmp_path, optimizer=optimizer, budget={"trials": 5}, batch_size=3,
                          tasks={"suite": "builtin", "select": ["seqdet"]})
     setup, trials = run(path, resume=False, output=None, console=QUIET)
-    proposed = [t for t in trials if t.kind == PROPOSED]
-    assert len(proposed) == 5 and all(t.status == COMPLETED for t in proposed)
+    proposed = [t for t in trials if t.kind == TrialKind.PROPOSED]
+    assert len(proposed) == 5 and all(t.status == TrialStatus.COMPLETED for t in proposed)
     assert len({str(sorted(t.config.items())) for t in proposed}) >= 3, "proposals should differ"
     assert all(t.config == setup.space.effective(t.config) for t in proposed), "idle knobs run at their defaults"
 
@@ -93,8 +93,8 @@ def test_resume_after_sigkill_loses_nothing_and_repeats_nothing(tmp_path: Path):
     os.killpg(process.pid, signal.SIGKILL)
     process.wait()
     with Store(run_dir, readonly=True) as store:
-        before = {t.id: t for t in store.trials() if t.status == COMPLETED}
-        pending_before = [t.id for t in store.trials() if t.status == PENDING]
+        before = {t.id: t for t in store.trials() if t.status == TrialStatus.COMPLETED}
+        pending_before = [t.id for t in store.trials() if t.status == TrialStatus.PENDING]
     assert len(before) >= 4  # the baseline and at least 3 proposals
 
     done = subprocess.run([RTLBO, "run", str(run_dir), "--resume"], capture_output=True, text=True, timeout=600)
@@ -102,8 +102,8 @@ def test_resume_after_sigkill_loses_nothing_and_repeats_nothing(tmp_path: Path):
     with Store(run_dir, readonly=True) as store:
         after = store.trials()
     assert [t.id for t in after] == list(range(len(after)))
-    assert sum(t.kind == PROPOSED for t in after) == 8
-    assert not [t for t in after if t.status == PENDING]
+    assert sum(t.kind == TrialKind.PROPOSED for t in after) == 8
+    assert not [t for t in after if t.status == TrialStatus.PENDING]
     for trial in after:
         if trial.id in before:  # completed before the kill: kept as they were, not evaluated again
             assert trial.objectives == before[trial.id].objectives and trial.config == before[trial.id].config

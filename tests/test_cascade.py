@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from objectives.cascade import Cascade, StageLimits, evaluate
 from objectives.equivalence import COUNTEREXAMPLE
-from objectives.evaluate import Cascade, StageLimits, evaluate
 from objectives.recipe import Recipe
-from objectives.results import STAGES
+from objectives.results import STAGE_NAMES
 from objectives.suites import load_suite
 from objectives.tasks import Task
 from objectives.technology import Technology
@@ -31,7 +31,7 @@ def test_suite_covers_the_required_designs() -> None:
 @pytest.mark.parametrize("name", BUILTIN)
 def test_every_reference_passes_every_stage(name: str, builtin: dict[str, Task]) -> None:
     evaluation = evaluate(builtin[name])
-    assert [s.name for s in evaluation.stages] == list(STAGES)
+    assert [s.name for s in evaluation.stages] == list(STAGE_NAMES)
     assert evaluation.feasible, evaluation.failure
     m = evaluation.metrics
     assert m.area_um2 > 0 and m.power_mw > 0 and 0 < m.delay_ns < m.period_ns
@@ -51,7 +51,7 @@ def _mac(builtin: dict[str, Task], body: str) -> str:
 def _failed(evaluation, stage: str) -> str:
     failed = [s for s in evaluation.stages if s.status == "failed"]
     assert [s.name for s in failed] == [stage], evaluation.stages
-    later = STAGES[STAGES.index(stage) + 1 :]
+    later = STAGE_NAMES[STAGE_NAMES.index(stage) + 1 :]
     assert all(evaluation.stage(s).status == "skipped" for s in later)
     assert not evaluation.feasible
     return failed[0].reason

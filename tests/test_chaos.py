@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from optimize.store import COMPLETED, PENDING, PROPOSED, Store
+from optimize.store import Store, TrialKind, TrialStatus
 
 RTLBO = str(Path(sys.executable).parent / "rtlbo")
 SEED = int(os.environ.get("RTLBO_CHAOS_SEED", random.SystemRandom().randrange(10**6)))
@@ -137,8 +137,8 @@ def wait_for(condition, process: subprocess.Popen, limit_s: float = RUN_LIMIT_S)
 def check_resumed(campaign: Campaign, completed: dict[int, dict], finished: dict[int, float],
                   trials: list[dict], budget: int) -> None:
     """The properties every campaign killed and resumed must have."""
-    assert sum(t["kind"] == PROPOSED for t in trials) == budget
-    assert all(t["status"] != PENDING for t in trials)
+    assert sum(t["kind"] == TrialKind.PROPOSED for t in trials) == budget
+    assert all(t["status"] != TrialStatus.PENDING for t in trials)
     for trial_id, before in completed.items():  # as they were when the campaign was killed
         assert trials[trial_id] == before, f"trial {trial_id} changed (seed {SEED})"
     final_finished = campaign.finished_at()
@@ -165,7 +165,7 @@ def kill_and_resume(campaign: Campaign, delays: list[float]) -> tuple[dict[int, 
             break  # it finished before the kill
         except subprocess.TimeoutExpired:
             campaign.kill(process)
-        completed = {i: t for i, t in campaign.trials().items() if t["status"] == COMPLETED}
+        completed = {i: t for i, t in campaign.trials().items() if t["status"] == TrialStatus.COMPLETED}
     return completed, campaign.finished_at() if completed else {}
 
 
@@ -184,13 +184,13 @@ def test_ax_campaign_survives_kills_including_the_first_acquisition(tmp_path: Pa
     # campaign asks for the next one: the first acquisition).
     process = campaign.start()
     in_acquisition = wait_for(lambda: len(campaign.trials()) == 5 and sum(
-        t["status"] == COMPLETED for t in campaign.trials().values()) >= 4, process)
+        t["status"] == TrialStatus.COMPLETED for t in campaign.trials().values()) >= 4, process)
     assert in_acquisition or process.returncode == 0, f"the campaign never reached its first acquisition ({SEED})"
     time.sleep(rng.uniform(0.0, 2.0))
     campaign.kill(process)
     completed, finished = kill_and_resume(campaign, [rng.uniform(2.0, 15.0) for _ in range(2)])
     if not completed:
-        completed = {i: t for i, t in campaign.trials().items() if t["status"] == COMPLETED}
+        completed = {i: t for i, t in campaign.trials().items() if t["status"] == TrialStatus.COMPLETED}
         finished = campaign.finished_at()
     check_resumed(campaign, completed, finished, campaign.finish(), budget=7)
 
@@ -202,7 +202,7 @@ def test_ctrl_c_in_a_terminal_prints_one_line(tmp_path: Path):
     process = subprocess.Popen([RTLBO, "run", str(campaign.file)], env=campaign.env, stdout=subprocess.DEVNULL,
                                stderr=subprocess.PIPE, text=True, start_new_session=True,
                                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
-    assert wait_for(lambda: sum(t["status"] == COMPLETED for t in campaign.trials().values()) >= 2
+    assert wait_for(lambda: sum(t["status"] == TrialStatus.COMPLETED for t in campaign.trials().values()) >= 2
                     and campaign.tools_running(), process)
     os.killpg(process.pid, signal.SIGINT)  # workers in the middle of a trial get it too
     _, stderr = process.communicate(timeout=120)
@@ -217,10 +217,10 @@ def test_ctrl_c_in_a_terminal_prints_one_line(tmp_path: Path):
 def test_resume_repeats_no_configuration_with_other_optimizers(optimizer: str, tmp_path: Path):
     campaign = Campaign(tmp_path, optimizer=optimizer, budget={"trials": 6})
     process = campaign.start()
-    wait_for(lambda: sum(t["status"] == COMPLETED and t["kind"] == PROPOSED
+    wait_for(lambda: sum(t["status"] == TrialStatus.COMPLETED and t["kind"] == TrialKind.PROPOSED
                          for t in campaign.trials().values()) >= 3, process)
     campaign.kill(process)
-    completed = {i: t for i, t in campaign.trials().items() if t["status"] == COMPLETED}
+    completed = {i: t for i, t in campaign.trials().items() if t["status"] == TrialStatus.COMPLETED}
     check_resumed(campaign, completed, campaign.finished_at(), campaign.finish(), budget=6)
 
 

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from .conftest import FIXTURES
+from .conftest import FIXTURES, optimizer_libraries_imported
 
 RTLBO = str(Path(sys.executable).parent / "rtlbo")
 
@@ -26,6 +26,13 @@ def test_eval_json_documents_every_stage(tmp_path: Path):
     assert [s["name"] for s in record["stages"]] == ["syntax", "simulation", "synthesis", "equivalence", "gatesim",
                                                     "sta"]
     assert set(record["metrics"]) >= {"area_um2", "delay_ns", "slack_ns", "power_mw", "period_ns"}
+
+
+def test_eval_imports_no_optimizer_library(tmp_path: Path):
+    """A cached evaluation takes milliseconds; loading torch would take seconds."""
+    cache = str(tmp_path / "c.sqlite")
+    assert rtlbo("eval", "--task", "mul8", "--cache", cache).returncode == 0
+    assert optimizer_libraries_imported(["eval", "--task", "mul8", "--cache", cache]) == set()
 
 
 def test_eval_with_recipe_and_own_rtl(tmp_path: Path, builtin):

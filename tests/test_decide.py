@@ -14,7 +14,9 @@ from rich.console import Console
 
 from optimize.loop import run
 from optimize.runs import Run
-from optimize.store import IMPORTED, PROPOSED
+from optimize.store import TrialKind
+
+from .conftest import optimizer_libraries_imported
 
 RTLBO = str(Path(sys.executable).parent / "rtlbo")
 QUIET = Console(file=open(os.devnull, "w"))  # noqa: SIM115 - lives as long as the tests
@@ -50,6 +52,12 @@ def test_pareto_lists_the_front_with_scores(campaign: Path):
     assert front and all(f"│ {t.id:>5} │" in done.stdout for t in front)
     per_task = rtlbo("pareto", str(campaign), "--task", "mul8")
     assert per_task.returncode == 0 and "Pareto set over task mul8" in per_task.stdout
+
+
+def test_reading_a_campaign_imports_no_optimizer_library(campaign: Path, tmp_path: Path):
+    for command in (["status", str(campaign)], ["pareto", str(campaign), "--task", "mul8"], ["report", str(campaign)],
+                    ["export", str(campaign), "--out", str(tmp_path / "best")]):
+        assert optimizer_libraries_imported(command) == set(), command
 
 
 def test_pareto_explain_prints_implied_weights(campaign: Path):
@@ -109,11 +117,11 @@ def test_warm_start_imports_trials_as_data_not_budget(campaign: Path, tmp_path: 
                           text=True, timeout=600)
     assert done.returncode == 0, done.stderr
     run_q1 = Run.load(tmp_path / "q1")
-    imported = [t for t in run_q1.trials if t.kind == IMPORTED]
-    outside = sum(t.config["abc_delay_target"] > 0.5 for t in Run.load(campaign).trials if t.kind == PROPOSED)
+    imported = [t for t in run_q1.trials if t.kind == TrialKind.IMPORTED]
+    outside = sum(t.config["abc_delay_target"] > 0.5 for t in Run.load(campaign).trials if t.kind == TrialKind.PROPOSED)
     assert len(imported) == 8 - outside and len(imported) > 0
     assert "dropped: values outside this space" in done.stderr or outside == 0
-    assert sum(t.kind == PROPOSED for t in run_q1.trials) == 2
+    assert sum(t.kind == TrialKind.PROPOSED for t in run_q1.trials) == 2
     assert all(t.source.startswith(str(campaign)) for t in imported)
     assert all(t.objectives for t in imported)
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from objectives.cascade import Cascade, StageLimits
 from objectives.equivalence import COUNTEREXAMPLE, prove, replay
 from objectives.errors import RtlboError
-from objectives.evaluate import Cascade, StageLimits
 from objectives.recipe import Recipe
 from objectives.runner import Limits
 from objectives.tasks import Task
@@ -23,7 +23,7 @@ def _synthesize(task: Task, recipe: Recipe, tmp_path: Path) -> tuple[str, str]:
     """Return (the RTL as synthesis reads it, the mapped netlist) of ``task`` under ``recipe``."""
     cascade = Cascade(task, task.reference_rtl, tmp_path / "synthesis", StageLimits(), {}, TECH)
     (tmp_path / "synthesis").mkdir()
-    result = cascade.synthesis(recipe)
+    (result,) = cascade.synthesize(recipe)
     assert result.passed, result.reason
     return cascade.views["synthesis"], cascade.netlist
 

@@ -18,7 +18,7 @@ from objectives.suites import load_suite
 from objectives.trial import TrialJob
 from optimize.executors import LocalExecutor
 from optimize.runs import Run
-from optimize.store import COMPLETED, PENDING, PROPOSED
+from optimize.store import TrialKind, TrialStatus
 
 RTLBO = str(Path(sys.executable).parent / "rtlbo")
 RAY = str(Path(sys.executable).parent / "ray")
@@ -130,7 +130,7 @@ def test_local_and_ray_give_identical_trials(tmp_path: Path, ray_cluster):
     summary = {name: [(t.id, t.kind, t.config, t.objectives, t.constraints, t.feasible) for t in trials]
                for name, trials in runs.items()}
     assert summary["local"] == summary["ray"]
-    assert sum(t.kind == PROPOSED for t in runs["ray"]) == 6
+    assert sum(t.kind == TrialKind.PROPOSED for t in runs["ray"]) == 6
     # Results travelled back: the driver owns the artifacts and its cache got every evaluation.
     assert (tmp_path / "ray" / "trials" / "000003" / "mul8" / "netlist.v").is_file()
     from objectives.cache import EvalCache
@@ -155,17 +155,19 @@ def test_ctrl_c_stops_cleanly_and_resume_finishes(tmp_path: Path):
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline:
         if (run_dir / "trials.sqlite").exists() and sum(
-                t.status == COMPLETED and t.kind == PROPOSED for t in Run.load(run_dir).trials) >= 2:
+                t.status == TrialStatus.COMPLETED and t.kind == TrialKind.PROPOSED
+                for t in Run.load(run_dir).trials) >= 2:
             break
         time.sleep(0.2)
     process.send_signal(signal.SIGINT)
     _, stderr = process.communicate(timeout=120)
     assert process.returncode == 130 and "interrupted" in stderr
     trials = Run.load(run_dir).trials
-    assert sum(t.status == COMPLETED and t.kind == PROPOSED for t in trials) >= 2
+    assert sum(t.status == TrialStatus.COMPLETED and t.kind == TrialKind.PROPOSED for t in trials) >= 2
     leftovers = subprocess.run(["pgrep", "-f", str(run_dir)], capture_output=True, text=True).stdout.split()
     assert leftovers == []
     resumed = subprocess.run([RTLBO, "run", str(run_dir), "--resume"], capture_output=True, text=True, timeout=600)
     assert resumed.returncode == 0, resumed.stderr
     final = Run.load(run_dir).trials
-    assert sum(t.kind == PROPOSED for t in final) == 16 and not [t for t in final if t.status == PENDING]
+    assert sum(t.kind == TrialKind.PROPOSED for t in final) == 16
+    assert not [t for t in final if t.status == TrialStatus.PENDING]

@@ -18,6 +18,7 @@ from objectives.generate import GeneratorSettings, exemplars_for, render_message
 from objectives.suites import load_suite
 from objectives.trial import TrialJob, evaluate_config
 from optimize.runs import Run
+from optimize.store import TrialKind
 
 from .llm_server_double import Reply, ScriptedChatServerDouble, requested_top
 
@@ -149,12 +150,12 @@ def test_prompts_see_spec_interface_goal_and_other_tasks_exemplars():
     assert exemplars_for(task, [task], 2) == []
 
 
-def campaign(tmp_path: Path, name: str, generator: dict, budget: int = 4) -> Path:
+def campaign(tmp_path: Path, name: str, generator: dict, budget: int = 4, **fields) -> Path:
     data = {"name": name, "tasks": {"suite": "builtin", "select": ["mul8", "seqdet"]},
             "space": ["generation", "synthesis"], "budget": {"trials": budget}, "batch_size": 2,
             "executor": {"workers": 2},
             "optimizer": "sobol", "output": str(tmp_path / name), "constraints": {"pass_rate": 0.5},
-            "cache": str(tmp_path / "cache.sqlite"), "generator": generator}
+            "cache": str(tmp_path / "cache.sqlite"), "generator": generator, **fields}
     path = tmp_path / f"{name}.yaml"
     path.write_text(yaml.safe_dump(data))
     return path
@@ -212,7 +213,7 @@ def test_mixed_campaign_end_to_end_then_replay_offline_and_no_secret_anywhere(tm
     # The report shows the TuRTLe-style funnel per template and temperature.
     from optimize.report import build_report
 
-    assert "Generation funnel (TuRTLe-style)" in build_report(tmp_path / "gen").read_text()
+    assert "Generation funnel (TuRTLe-style)" in build_report(Run.load(tmp_path / "gen")).read_text()
 
     # Replay: the same campaign offline, from the recorded completions (the server is gone).
     replay = {"backend": "replay", "base_url": generator["base_url"], "model": "double", "samples_per_task": 2,
@@ -222,6 +223,35 @@ def test_mixed_campaign_end_to_end_then_replay_offline_and_no_secret_anywhere(tm
     assert again.returncode == 0, again.stderr
     replayed = [t for t in Run.load(tmp_path / "replayed").trials if t.kind == "proposed"]
     assert [t.objectives for t in replayed] == [t.objectives for t in proposed]
+
+
+def test_warm_start_scores_generated_trials_from_their_own_samples(tmp_path: Path):
+    """An imported generation trial is scored from the RTL its generation knobs gave (the earlier
+    run's recorded answers, evaluated in the cache), never from the task's reference RTL: with the
+    synthesis knobs at the baseline flow's, the reference is in the cache and would score a buggy
+    answer as the baseline itself."""
+    with ScriptedChatServerDouble(scripted) as server:
+        generator = {"backend": "openai", "base_url": server.base_url, "model": "double", "samples_per_task": 2}
+        tasks = {"suite": "builtin", "select": ["mul8"]}
+        first = subprocess.run([RTLBO, "run", str(campaign(tmp_path, "first", generator, 6, tasks=tasks,
+                                                           space=["generation"]))],
+                               capture_output=True, text=True, timeout=900)
+        assert first.returncode == 0, first.stderr
+        # Other objectives: the earlier run's own scores may not stand in, each trial is re-scored.
+        path = campaign(tmp_path, "second", generator, 1, tasks=tasks, space=["generation"],
+                        objectives=["power", "area"])
+        second = subprocess.run([RTLBO, "run", str(path), "--warm-start", str(tmp_path / "first")],
+                                capture_output=True, text=True, timeout=900)
+        assert second.returncode == 0, second.stderr
+    earlier = [t for t in Run.load(tmp_path / "first").trials if t.kind == TrialKind.PROPOSED]
+    assert any(t.config["temperature"] > 0.8 for t in earlier), "the scripted server answers buggy RTL above 0.8"
+    imported = [t for t in Run.load(tmp_path / "second").trials if t.kind == TrialKind.IMPORTED]
+    assert f"imported {len(earlier)} trials" in second.stderr, second.stderr
+    for before, after in zip(earlier, imported, strict=True):
+        assert after.config == before.config
+        assert (after.objectives, after.constraints, after.feasible) == (before.objectives, before.constraints,
+                                                                         before.feasible)
+        assert after.per_task["mul8"].sample == before.per_task["mul8"].sample
 
 
 def test_generation_knobs_need_an_llm(tmp_path: Path):

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from objectives.evaluate import StageLimits, evaluate
+from objectives.cascade import StageLimits, evaluate
 from objectives.screen import Screen
 from objectives.technology import Technology
 

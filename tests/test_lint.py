@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from objectives.evaluate import Cascade, evaluate
+from objectives.cascade import Cascade, evaluate
 from objectives.lint import LintPolicy
 
 from .conftest import make_suite

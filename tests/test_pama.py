@@ -1,4 +1,5 @@
-"""PAMA-style selection: the closed forms against brute force, and the picks."""
+"""PAMA-style selection: the closed forms against brute force, and the picks; Pareto sets and hypervolume
+against BoTorch."""
 
 from __future__ import annotations
 
@@ -9,14 +10,15 @@ import numpy as np
 import pytest
 
 from optimize.pama import improvements, knee, min_norm_weights, prefer, rank, s_star
-from optimize.store import Trial
+from optimize.pareto import dominated_volume, non_dominated
+from optimize.store import Trial, TrialKind, TrialStatus
 
 NAMES = ["power", "delay", "area"]
 
 
 def trial(i: int, power: float, delay: float, area: float) -> Trial:
-    return Trial(i, "proposed", "completed", {}, {"power": power, "delay": delay, "area": area}, {}, True, "",
-                 {}, "", 0.0)
+    return Trial(i, TrialKind.PROPOSED, TrialStatus.COMPLETED, {}, {"power": power, "delay": delay, "area": area}, {},
+                 True, "", {}, "", 0.0)
 
 
 def test_s_star_is_the_projection_of_zero():
@@ -72,3 +74,22 @@ def test_min_norm_detects_pareto_stationarity():
     grads = np.array([[1.0, 0.0], [-1.0, 0.0], [0.0, 1.0]])
     lam, gap = min_norm_weights(grads)
     assert gap == pytest.approx(0.0, abs=1e-12) and lam[2] == pytest.approx(0.0, abs=1e-12)
+
+
+def test_front_and_hypervolume_agree_with_botorch():
+    """optimize.pareto is NumPy so that reading a campaign does not load torch; it must give
+    BoTorch's answers (duplicates and ties included, one to three objectives)."""
+    import torch
+    from botorch.utils.multi_objective.hypervolume import Hypervolume
+    from botorch.utils.multi_objective.pareto import is_non_dominated
+
+    rng = np.random.default_rng(0)
+    for _ in range(200):
+        m, n = int(rng.integers(1, 4)), int(rng.integers(1, 40))
+        points = np.round(rng.uniform(0.5, 1.3, (n, m)), 2)
+        mask = non_dominated(points)
+        assert mask.tolist() == is_non_dominated(-torch.tensor(points), deduplicate=True).tolist()
+        front = points[mask][(points[mask] < 1.1).all(axis=1)]
+        if len(front):
+            expected = Hypervolume(ref_point=torch.full((m,), -1.1, dtype=torch.double)).compute(-torch.tensor(front))
+            assert dominated_volume(front, np.full(m, 1.1)) == pytest.approx(expected, rel=1e-12)

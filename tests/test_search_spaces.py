@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from objectives.cascade import evaluate
 from objectives.errors import RtlboError
-from objectives.evaluate import evaluate
 from objectives.recipe import Recipe
 from search_spaces import load_space
 

@@ -21,8 +21,9 @@ import yaml
 from rich.console import Console
 
 from objectives.errors import RtlboError
+from objectives.scoring import TaskSummary
 from optimize.loop import run
-from optimize.store import BACKUP, COMPLETED, DAMAGED, DB, PENDING, PROPOSED, Store, repair
+from optimize.store import BACKUP, DAMAGED, DB, Store, TrialKind, TrialStatus, repair
 
 from .in_process import run_cli
 
@@ -76,6 +77,8 @@ DAMAGE: dict[str, tuple[Callable[[Path], None], str]] = {
     "config-not-object": (_sql("UPDATE trials SET config='[1, 2]' WHERE id=4"), "'config' is not a JSON dict"),
     "id-gap": (_sql("DELETE FROM trials WHERE id=2"), "trial ids jump from 1 to 3"),
     "missing-column": (_sql("ALTER TABLE trials DROP COLUMN per_task"), "lacks column(s) per_task"),
+    "bad-summary": (_sql("UPDATE trials SET per_task='{\"adder32\": {\"pad\": 1}}' WHERE id=2"),
+                    "trial 2: 'per_task' holds something other than task summaries"),
     "emptied": (lambda db: db.write_bytes(b""), "holds no trial table"),
     "other-table": (_replace_with_other_table, "holds no trial table"),
 }
@@ -140,16 +143,16 @@ def test_repair_keeps_every_readable_trial_then_the_campaign_resumes(how: str, f
     kept = [t for t in original.values() if t["config"] in [r["config"] for r in repaired.values()]]
     assert len(kept) == len(repaired)
     for trial in repaired.values():
-        if trial["status"] == COMPLETED:
+        if trial["status"] == TrialStatus.COMPLETED:
             assert trial in original.values()
     code, _, err = run_cli(["run", str(run_dir), "--resume"], monkeypatch, capsys)
     assert code == 0, err
     final = rows(run_dir)
-    assert not [t for t in final.values() if t["status"] == PENDING]
+    assert not [t for t in final.values() if t["status"] == TrialStatus.PENDING]
     with Store(run_dir, readonly=True) as store:
-        assert store.count(PROPOSED) == BUDGET
+        assert store.count(TrialKind.PROPOSED) == BUDGET
     for trial_id, trial in repaired.items():
-        if trial["status"] == COMPLETED:
+        if trial["status"] == TrialStatus.COMPLETED:
             assert final[trial_id] == trial, "a repaired trial changed on resume"
 
 
@@ -157,7 +160,32 @@ def test_repair_without_a_copy_salvages_the_damaged_file(finished_run: Path, tmp
     run_dir = damaged_copy(finished_run, tmp_path, "bad-json", backup=False)
     repaired = repair(run_dir)
     assert (repaired.kept, repaired.from_backup, repaired.reset, repaired.lost) == (BUDGET + 1, 0, 1, 0)
-    assert rows(run_dir)[2]["status"] == PENDING and rows(run_dir)[2]["objectives"] is None
+    assert rows(run_dir)[2]["status"] == TrialStatus.PENDING and rows(run_dir)[2]["objectives"] is None
+
+
+def test_task_summaries_are_typed_and_tables_from_before_a_field_still_load(finished_run: Path, tmp_path: Path):
+    run_dir = tmp_path / "run"
+    shutil.copytree(finished_run, run_dir)
+    with contextlib.closing(sqlite3.connect(run_dir / DB)) as db:
+        written = {row[0]: json.loads(row[1]) for row in db.execute("SELECT id, per_task FROM trials")}
+    with Store(run_dir, readonly=True) as store:
+        trials = store.trials()
+        assert store.get(1) == trials[1]
+        with pytest.raises(RtlboError, match=f"no trial 99 in {run_dir}"):
+            store.get(99)
+    for trial in trials:
+        assert all(isinstance(s, TaskSummary) for s in trial.per_task.values())
+        assert {task: s.to_dict() for task, s in trial.per_task.items()} == written[trial.id]
+    summary = trials[1].per_task["adder32"]
+    assert summary.metrics.area_um2 > 0 and summary.ratio and summary.key and summary.netlist
+
+    # A summary as the first run directories wrote it: no sample, netlist digest nor reuse flag.
+    old = {k: v for k, v in written[1]["adder32"].items() if k not in ("sample", "netlist", "measurement_reused")}
+    _sql(f"UPDATE trials SET per_task='{json.dumps({'adder32': old})}' WHERE id=1")(run_dir / DB)
+    with Store(run_dir) as store:
+        loaded = store.get(1).per_task["adder32"]
+    assert (loaded.sample, loaded.netlist, loaded.measurement_reused) == (None, "", False)
+    assert (loaded.metrics, loaded.ratio, loaded.feasible) == (summary.metrics, summary.ratio, summary.feasible)
 
 
 def test_repair_of_an_intact_table_changes_nothing(finished_run: Path, tmp_path: Path,
@@ -176,9 +204,9 @@ def test_repair_reads_the_rows_on_either_side_of_a_damaged_page(tmp_path: Path):
     Store.create(run_dir)
     with Store(run_dir) as store:
         for trial_id in range(300):
-            store.add_pending(trial_id, PROPOSED, {"knob": trial_id})
+            store.add_pending(trial_id, TrialKind.PROPOSED, {"knob": trial_id})
             store.finish(trial_id, objectives={"power": 1.0}, constraints={}, feasible=True, reason="",
-                         per_task={"pad": "x" * 400}, failed=False, seconds=1.0)
+                         per_task={"pad": TaskSummary(True, "x" * 400, "")}, failed=False, seconds=1.0)
             (run_dir / "trials" / f"{trial_id:06d}").mkdir(parents=True)
             (run_dir / "trials" / f"{trial_id:06d}" / "knob.json").write_text(json.dumps(trial_id))
     (run_dir / BACKUP).unlink()

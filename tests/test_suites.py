@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from objectives.cascade import derive_periods, derived_period, evaluate
 from objectives.errors import RtlboError
-from objectives.evaluate import derive_periods, derived_period, evaluate
 from objectives.suites import DEFAULT_PERIOD_NS, load_suite
 from objectives.tasks import parse_verdict
 from objectives.testbench import active_level, instances_of, time_unit_ns, toggles

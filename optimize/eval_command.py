@@ -13,9 +13,9 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from objectives.cache import EvalCache
+from objectives.cascade import DEFAULT_LINT, derive_periods, evaluate
 from objectives.design import design_task
 from objectives.errors import RtlboError
-from objectives.evaluate import DEFAULT_LINT, derive_periods, evaluate
 from objectives.files import path_problem, read_text, shown
 from objectives.lint import LintPolicy
 from objectives.recipe import Recipe
@@ -23,7 +23,7 @@ from objectives.results import Evaluation
 from objectives.suites import load_suite
 from objectives.tasks import Task
 from objectives.trial import recipe_of
-from optimize.export import RTL, check_technology, load_export
+from optimize.package import RTL, check_technology, load_export
 
 MAX_RTL_BYTES = 16 << 20  # a design or testbench; more is not RTL a person or an LLM wrote
 IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_$]{0,1023}")
@@ -125,15 +125,5 @@ def run_eval(request: EvalRequest, console: Console) -> list[Evaluation]:
             progress.advance(bar)
     if request.artifacts is not None:
         for evaluation in results:
-            write_artifacts(evaluation, request.artifacts / evaluation.task)
+            evaluation.write_artifacts(request.artifacts / evaluation.task)
     return results
-
-
-def write_artifacts(evaluation: Evaluation, folder: Path) -> None:
-    """Write an evaluation's RTL, scripts, netlist, logs and record (JSON) into ``folder``."""
-    import json
-
-    folder.mkdir(parents=True, exist_ok=True)
-    for name, text in evaluation.artifacts.items():
-        (folder / name).write_text(text)
-    (folder / "evaluation.json").write_text(json.dumps(evaluation.to_dict(), indent=2))

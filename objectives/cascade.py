@@ -1,9 +1,14 @@
-"""The feasibility cascade: syntax → simulation → synthesis → gate-level simulation → STA.
+"""The feasibility cascade: syntax → simulation → synthesis → equivalence → gate-level simulation → STA.
 
 ``evaluate(task, recipe, rtl)`` runs one candidate design through the real toolchain and returns
 an :class:`~objectives.results.Evaluation`. A stage that fails stops the cascade; the stages after
 it are recorded as skipped. Nothing is scored with a penalty number: an infeasible design is
 simply reported as such, with the tool's own reason.
+
+The stages are declared once, in :data:`objectives.results.STAGES` (name, label, what the result
+depends on), and each is run by the :class:`Cascade` method of its name; the order of the records,
+the stages skipped after a failure, where results are cached and the ``rtlbo eval`` table all
+follow that declaration.
 """
 
 from __future__ import annotations
@@ -15,7 +20,6 @@ import re
 import secrets
 import tempfile
 import time
-from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
@@ -34,7 +38,7 @@ from objectives.errors import RtlboError
 from objectives.files import content_hash
 from objectives.lint import Finding, LintPolicy, findings, lint_script
 from objectives.recipe import Recipe
-from objectives.results import STAGES, Evaluation, Metrics, StageResult, Status
+from objectives.results import STAGE_NAMES, STAGES, Evaluation, Metrics, Part, StageResult, Status
 from objectives.runner import Limits, ToolRun
 from objectives.scratch import scratch_dir
 from objectives.screen import SIMULATION_TASKS, Screen, seal, sealed_output
@@ -124,16 +128,16 @@ def evaluate(
             stages = cascade.front()
             if cache is not None:
                 cache.put_stages(front_key, stages)
+        reused = False
         if all(s.holds for s in stages):
             stages = stages + cascade.synthesize(recipe)
-        reused = False
-        if stages[-1].name == "synthesis" and stages[-1].passed:
-            netlist_key = content_hash({"front": front_key, "netlist": _sha256(cascade.netlist),
-                                        "tech": tech.fingerprint(), "gate_level": gate_level})
-            measured, reused = _measure(cascade, cache, netlist_key)
-            stages = stages + measured
+            if all(s.holds for s in stages):
+                netlist_key = content_hash({"front": front_key, "netlist": _sha256(cascade.netlist),
+                                            "tech": tech.fingerprint(), "gate_level": gate_level})
+                measured, reused = _measure(cascade, cache, netlist_key)
+                stages = stages + measured
     done = {s.name for s in stages}
-    stages += [StageResult(name, Status.SKIPPED) for name in STAGES if name not in done]
+    stages += [StageResult(name, Status.SKIPPED) for name in STAGE_NAMES if name not in done]
     evaluation = Evaluation(
         task=task.name,
         suite=task.suite,
@@ -210,7 +214,8 @@ def derive_periods(tasks: list[Task], tech: Technology | None = None, cache: Eva
 def rejected(task: Task, recipe: Recipe, reason: str, *, rtl_origin: str, text: str = "") -> Evaluation:
     """Return the record of a candidate refused before any tool ran (e.g. no usable module in an
     LLM's answer): a failed syntax stage with ``reason``, the later stages skipped."""
-    stages = [StageResult("syntax", Status.FAILED, 0.0, reason)] + [StageResult(n, Status.SKIPPED) for n in STAGES[1:]]
+    first, *later = STAGE_NAMES
+    stages = [StageResult(first, Status.FAILED, 0.0, reason)] + [StageResult(n, Status.SKIPPED) for n in later]
     return Evaluation(
         task=task.name, suite=task.suite, key=content_hash({"rejected": reason, "text": text}),
         rtl_origin=rtl_origin, rtl_sha256=_sha256(text),
@@ -247,19 +252,21 @@ class Cascade:
     def _log(self, name: str, output: str) -> None:
         self.artifacts[f"{name}.log"] = self.artifacts.get(f"{name}.log", "") + output[-LOG_TAIL:]
 
-    def _run(self, stages: list[tuple[str, Callable[[], StageResult]]]) -> list[StageResult]:
-        """Run ``stages`` in order until one fails; return their results. A bug of rtlbo's fails its
-        stage with the exception (so that every task of a suite gets a record), an installation
-        problem (RtlboError) stops the evaluation."""
+    def _run(self, part: Part) -> list[StageResult]:
+        """Run the stages of ``part`` in order until one fails; return their results. A bug of
+        rtlbo's fails its stage with the exception (so that every task of a suite gets a record), an
+        installation problem (RtlboError) stops the evaluation."""
         results = []
-        for name, stage in stages:
+        for stage in STAGES:
+            if stage.part != part:
+                continue
             start = time.monotonic()
             try:
-                result = stage()
+                result = getattr(self, stage.name)()
             except RtlboError:
                 raise
             except Exception as exc:
-                result = StageResult(name, Status.FAILED, time.monotonic() - start,
+                result = StageResult(stage.name, Status.FAILED, time.monotonic() - start,
                                      f"rtlbo internal error: {type(exc).__name__}: {exc}"[:240])
             results.append(result)
             if not result.holds:
@@ -267,17 +274,18 @@ class Cascade:
         return results
 
     def front(self) -> list[StageResult]:
-        """Run syntax and RTL simulation (the stages that depend on the RTL and the task only)."""
-        return self._run([("syntax", self.syntax), ("simulation", self.simulation)])
+        """Run the stages that depend on the RTL and the task only (syntax, RTL simulation)."""
+        return self._run(Part.FRONT)
 
     def synthesize(self, recipe: Recipe) -> list[StageResult]:
-        """Run synthesis with ``recipe`` (setting ``netlist`` and ``stat``)."""
-        return self._run([("synthesis", lambda: self.synthesis(recipe))])
+        """Run the stages that depend on ``recipe`` too (synthesis: setting ``netlist`` and ``stat``)."""
+        self.recipe = recipe
+        return self._run(Part.SYNTHESIS)
 
     def measure(self) -> list[StageResult]:
         """Run the stages that depend on the RTL and the netlist only: equivalence, gate-level
         simulation and STA (setting ``metrics``)."""
-        return self._run([("equivalence", self.equivalence), ("gatesim", self.gatesim), ("sta", self.sta)])
+        return self._run(Part.MEASURE)
 
     @property
     def proved(self) -> bool:
@@ -390,10 +398,10 @@ class Cascade:
 
     # -- back: depends on the recipe and the technology too ------------------------------------
 
-    def synthesis(self, recipe: Recipe) -> StageResult:
-        """Synthesize with ``recipe`` into ``netlist`` and Yosys's ``stat``."""
+    def synthesis(self) -> StageResult:
+        """Synthesize with the ``recipe`` :meth:`synthesize` set into ``netlist`` and Yosys's ``stat``."""
         start = time.monotonic()
-        tech = self.tech
+        tech, recipe = self.tech, self.recipe
 
         def failed(reason: str) -> StageResult:
             return StageResult("synthesis", Status.FAILED, time.monotonic() - start, reason)
@@ -401,7 +409,6 @@ class Cascade:
         refusal = self.prepare()  # the front stages may have come from the cache
         if refusal:
             return failed(refusal)
-        self.recipe = recipe
         files = {CANDIDATE: self.views["synthesis"]}
         abc_script = recipe.abc_script(self.task.period_ns)
         if abc_script is not None:

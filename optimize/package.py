@@ -1,0 +1,72 @@
+"""An export package of ``rtlbo export``, and reading it back for ``rtlbo eval --config``.
+
+::
+
+    best/
+      config.yaml     knob values, recipe, tasks, liberty (with digest), tool versions, objectives
+      README.md       how to reproduce
+      <task>/rtl.v, synth.ys, abc.script, abc.constr, netlist.v, metrics.json
+      prompts/        the prompt templates, when generation knobs were tuned
+
+``synth.ys`` runs standalone in its task folder (it reads ``rtl.v`` and writes ``netlist.v``);
+``rtlbo eval --config best/`` re-evaluates every task and checks each exported metric.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from objectives.errors import RtlboError
+from objectives.files import load_yaml
+from objectives.results import Evaluation
+from objectives.technology import Technology
+
+RTL = "rtl.v"
+
+
+def technology_record(tech: Technology) -> dict[str, Any]:
+    """Return the technology's paths, file digests and measurement settings."""
+    digests = tech.fingerprint()
+    return {"liberty": str(tech.liberty), "liberty_sha256": digests["liberty"],
+            "cell_models": str(tech.cell_models), "cell_models_sha256": digests["cell_models"],
+            "driving_cell": digests["driving_cell"], "output_load_pf": tech.output_load_pf,
+            "input_activity": tech.input_activity}
+
+
+def check_technology(config: dict[str, Any]) -> None:
+    """Raise RtlboError when this machine's technology differs from the export's."""
+    here, there = technology_record(Technology.from_env()), config.get("technology", {})
+    for key in ("liberty_sha256", "cell_models_sha256", "driving_cell", "output_load_pf", "input_activity"):
+        if key in there and there[key] != here[key]:
+            raise RtlboError(f"the export was measured with another technology ({key} differs); "
+                             f"set RTLBO_LIBERTY to {there.get('liberty')}")
+
+
+def load_export(path: Path) -> tuple[dict[str, Any], Path]:
+    """Return an exported config and its folder, from the folder or its config.yaml."""
+    path = Path(path)
+    config_file = path / "config.yaml" if path.is_dir() else path
+    config = load_yaml(config_file)
+    tasks = config.get("tasks") if isinstance(config, dict) else None
+    if (not isinstance(config, dict) or not isinstance(config.get("knobs"), dict) or not isinstance(tasks, dict)
+            or not isinstance(tasks.get("suite"), str) or not isinstance(tasks.get("select"), list)):
+        raise RtlboError(f"{config_file} is not an rtlbo export (no 'knobs', 'tasks.suite' and 'tasks.select'); "
+                         "give a folder made by rtlbo export")
+    return config, config_file.parent
+
+
+def compare(evaluation: Evaluation, folder: Path) -> list[str]:
+    """Return the differences between ``evaluation`` and the metrics exported for its task."""
+    exported_file = folder / evaluation.task / "metrics.json"
+    if not exported_file.is_file():
+        return [f"{evaluation.task}: no exported metrics to compare with"]
+    exported = json.loads(exported_file.read_text())["metrics"]
+    measured = evaluation.to_dict()["metrics"]
+    if exported == measured:
+        return []
+    if measured is None:
+        return [f"{evaluation.task}: exported metrics could not be measured ({evaluation.failure})"]
+    return [f"{evaluation.task}: {k} exported {exported[k]} but measured {measured[k]}"
+            for k in exported if exported[k] != measured.get(k)]
