@@ -121,14 +121,15 @@ def render_messages(task: Task, knobs: dict[str, Any], pool: list[Task]) -> tupl
 
 
 class Generator:
-    """Samples candidates for tasks from the configured backend (thread-safe)."""
+    """Samples candidates for tasks from the configured backend (thread-safe); ``cache_only``
+    answers from the cache alone, never an LLM server."""
 
-    def __init__(self, settings: GeneratorSettings, cache: EvalCache | None):
+    def __init__(self, settings: GeneratorSettings, cache: EvalCache | None, cache_only: bool = False):
         self.settings = settings
         if settings.backend == "openai":
             http = OpenAISettings(settings.base_url, settings.api_key_env, settings.timeout_s,
                                   settings.max_retries, settings.backoff_s, settings.max_concurrency)
-            self.backend = OpenAIBackend(http, cache)
+            self.backend = OpenAIBackend(http, cache, cache_only)
         elif settings.backend == "replay":
             if not settings.replay_file:
                 raise RtlboError("the replay backend needs 'replay_file' (a run's completions.jsonl)")

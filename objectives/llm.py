@@ -91,16 +91,19 @@ def _limit(settings: OpenAISettings) -> threading.BoundedSemaphore:
 
 
 class OpenAIBackend:
-    """Chat completions from an OpenAI-compatible server, cached."""
+    """Chat completions from an OpenAI-compatible server, cached; ``cache_only`` never asks the
+    server (a miss raises RtlboError)."""
 
-    def __init__(self, settings: OpenAISettings, cache: EvalCache | None):
-        self.settings, self.cache = settings, cache
+    def __init__(self, settings: OpenAISettings, cache: EvalCache | None, cache_only: bool = False):
+        self.settings, self.cache, self.cache_only = settings, cache, cache_only
         self._key = os.environ.get(settings.api_key_env, "") if settings.api_key_env else ""
 
     def complete(self, request: ChatRequest) -> Completion:
         key = request.key(self.settings.base_url)
         if self.cache is not None and (hit := self.cache.get_record("completion", key)) is not None:
             return Completion(**hit, cached=True)
+        if self.cache_only:
+            raise RtlboError(f"no cached completion for sample {request.sample} of this prompt")
         completion = self._post(request, key)
         if self.cache is not None:
             self.cache.put_record("completion", key, completion.record())

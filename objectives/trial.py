@@ -121,24 +121,27 @@ def evaluate_config(job: TrialJob) -> TrialResult:
 
 def cached_score(job: TrialJob) -> tuple[Score | None, str]:
     """Return the score of ``job.config`` against ``job.baseline`` from the evaluation cache alone,
-    or (None, why not). No tool runs; the candidates are what ``job.generator`` answers (the task's
-    reference RTL without an LLM). Raises RtlboError when the generator cannot answer a prompt
-    (e.g. a replay of recorded completions that lacks it)."""
+    or (None, why not). No tool runs and no LLM is asked: the candidates are the answers to
+    ``job``'s prompts found in the cache or the replay file (the task's reference RTL without an LLM)."""
     recipe, tech = recipe_of(job.config), Technology.from_env()
     cache = EvalCache(job.cache_path)
     evaluations = []
-    for task, candidate, origin in _candidates(job, cache):
-        evaluation = (_refused(task, recipe, candidate, origin) if candidate.rtl is None
-                      else cache.get(evaluation_key(task, recipe, candidate.rtl, tech, job.lint, job.gate_level)[1]))
-        if evaluation is None:
-            return None, f"not in the evaluation cache (task {task.name})"
-        evaluations.append(_numbered(evaluation, candidate, job))
+    try:
+        for task, candidate, origin in _candidates(job, cache, cache_only=True):
+            evaluation = (_refused(task, recipe, candidate, origin) if candidate.rtl is None else
+                          cache.get(evaluation_key(task, recipe, candidate.rtl, tech, job.lint, job.gate_level)[1]))
+            if evaluation is None:
+                return None, f"not in the evaluation cache (task {task.name})"
+            evaluations.append(_numbered(evaluation, candidate, job))
+    except RtlboError as exc:  # an answer neither cached nor in the replay file
+        return None, str(exc)
     return score(evaluations, job.baseline, job.mode), ""
 
 
-def _candidates(job: TrialJob, cache: EvalCache | None) -> Iterator[tuple[Task, Candidate, str]]:
+def _candidates(job: TrialJob, cache: EvalCache | None,
+                cache_only: bool = False) -> Iterator[tuple[Task, Candidate, str]]:
     """Yield every task's candidates (the LLM's samples, or the reference RTL) with their origin."""
-    generator = Generator(job.generator if job.generating else GeneratorSettings(), cache)
+    generator = Generator(job.generator if job.generating else GeneratorSettings(), cache, cache_only)
     knobs = {k: v for k, v in job.config.items() if k in GENERATION_KNOBS}
     for task in job.tasks:
         for candidate in generator.candidates(task, knobs, job.exemplar_pool or job.tasks):

@@ -15,7 +15,6 @@ from pathlib import Path
 
 from rich.console import Console
 
-from objectives.errors import RtlboError
 from objectives.results import Metrics
 from objectives.scoring import Score
 from objectives.trial import cached_score
@@ -42,10 +41,7 @@ def import_runs(loop, sources: list[Path], baseline: dict[str, Metrics], console
             if space.violations(config):
                 outcomes["dropped: values outside this space"] += 1
                 continue
-            try:
-                result, why = cached_score(loop.job(config, baseline))
-            except RtlboError as exc:  # e.g. a replay that lacks one of this configuration's prompts
-                result, why = None, str(exc)
+            result, why = cached_score(loop.job(config, baseline))
             if result is None and not same:
                 outcomes[f"skipped: {why}"] += 1
                 continue

@@ -16,7 +16,7 @@ from objectives.errors import RtlboError
 from objectives.extract import extract
 from objectives.generate import GeneratorSettings, exemplars_for, render_messages, template_names
 from objectives.suites import load_suite
-from objectives.trial import TrialJob, evaluate_config
+from objectives.trial import TrialJob, cached_score, evaluate_config
 from optimize.runs import Run
 from optimize.store import TrialKind
 
@@ -133,6 +133,19 @@ def test_cache_makes_the_second_run_free(tmp_path: Path):
     assert second.score.extra["requests"] == 0 and second.score.extra["prompt_tokens"] == 0
     assert first.score.objectives == second.score.objectives
     assert {r.body["seed"] for r in server.requests} == {0, 1, 2}
+
+
+def test_scoring_from_the_cache_never_asks_the_server(tmp_path: Path):
+    cache = str(tmp_path / "c.sqlite")
+    with ScriptedChatServerDouble(lambda body: Reply(ANSWERS["correct"])) as server:
+        job = TrialJob({"temperature": 0.7}, [SUITE["mul8"]], baseline("mul8"), cache,
+                       settings(server, samples_per_task=2))
+        missing, why = cached_score(job)
+        assert missing is None and "no cached completion" in why and not server.requests
+        evaluated = evaluate_config(job)
+        found, _ = cached_score(job)
+        assert len(server.requests) == 2
+    assert found is not None and found.objectives == evaluated.score.objectives
 
 
 def test_prompts_see_spec_interface_goal_and_other_tasks_exemplars():
