@@ -118,6 +118,16 @@ def trial_table(trials: list[Trial], objectives: list[str], baseline: dict[str, 
     return table
 
 
+def netlist_repeats(run: Run) -> str:
+    """Return how many measured trials produced netlists no earlier trial had, and how many repeated
+    an earlier trial's (their measurements reused: knobs that did nothing on these designs)."""
+    measured = sum(any(s.netlist for s in t.per_task.values()) for t in run.trials)
+    history = run.distinct_netlists_history()
+    distinct = history[-1] if history else 0
+    return (f"{distinct} of {measured} measured trials produced netlists no earlier trial had "
+            f"({measured - distinct} repeated an earlier trial's netlists)")
+
+
 def print_summary(run: Run, console: Console) -> None:
     """Print the counts, the hypervolume and the Pareto set of a campaign's trials."""
     campaign, objectives = run.campaign, run.objectives
@@ -129,7 +139,8 @@ def print_summary(run: Run, console: Console) -> None:
     console.print(
         f"[bold]{campaign.name}[/]: {len(proposed)}/{campaign.budget.trials} trials proposed by "
         f"{campaign.optimizer}; {len(completed)} completed ({len(feasible)} feasible), {len(failed)} failed, "
-        f"{len(pending)} pending. Hypervolume vs. the baseline flow: {run.hypervolume():.4f}"
+        f"{len(pending)} pending. Hypervolume vs. the baseline flow: {run.hypervolume():.4f}. "
+        f"{netlist_repeats(run)}."
     )
     front = run.front()
     if not front:

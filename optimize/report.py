@@ -40,7 +40,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import plotly.graph_objects as go  # noqa: E402
 from plotly.subplots import make_subplots  # noqa: E402
 
-from optimize.console import changed_knobs, value_text  # noqa: E402
+from optimize.console import changed_knobs, netlist_repeats, value_text  # noqa: E402
 from optimize.runs import Run  # noqa: E402
 from optimize.store import Trial, TrialKind, TrialStatus  # noqa: E402
 
@@ -134,9 +134,14 @@ def _history(run: Run) -> tuple[list[int], list[float], list[float]]:
 
 def _figure_history(run: Run) -> go.Figure:
     ids, hv, feasible = _history(run)
-    fig = make_subplots(rows=1, cols=2, subplot_titles=["hypervolume", "feasible share of trials"])
+    fig = make_subplots(rows=1, cols=3, subplot_titles=["hypervolume", "feasible share of trials",
+                                                        "distinct netlists (a repeat adds none)"])
     fig.add_trace(go.Scatter(x=ids, y=hv, mode="lines+markers", name="hypervolume"), row=1, col=1)
     fig.add_trace(go.Scatter(x=ids, y=feasible, mode="lines+markers", name="feasible"), row=1, col=2)
+    fig.add_trace(go.Scatter(x=ids, y=run.distinct_netlists_history(), mode="lines+markers", name="distinct"),
+                  row=1, col=3)
+    fig.add_trace(go.Scatter(x=ids, y=list(range(1, len(ids) + 1)), mode="lines", name="trials",
+                             line={"dash": "dot", "color": "#999"}), row=1, col=3)
     fig.update_xaxes(title_text="trial")
     fig.update_layout(height=360, showlegend=False, margin={"t": 40})
     return fig
@@ -270,7 +275,8 @@ td,th{{border:1px solid #ccc;padding:3px 6px;text-align:right}}td.changed{{backg
 <h1>rtlbo campaign <code>{html.escape(run.campaign.name)}</code></h1>
 <p>{len(run.trials)} trials ({len(proposed)} proposed by {run.campaign.optimizer}),
 {len(p.measured)} measured, {sum(t.feasible for t in p.measured)} feasible, {len(failed)} failed;
-{len(p.front)} configurations on the Pareto front. Objectives are ratios to the baseline flow (lower is better);
+{len(p.front)} configurations on the Pareto front; {netlist_repeats(run)}.
+Objectives are ratios to the baseline flow (lower is better);
 the hypervolume's reference point is the baseline × {run.campaign.reference_point:g}.</p>
 {''.join(sections)}
 <h2>Pareto table</h2>{_pareto_table(run, p)}

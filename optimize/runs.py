@@ -59,6 +59,19 @@ class Run:
         """Return the hypervolume after each trial, in trial-id order."""
         return hypervolume_history(self.trials, self.objectives, self.campaign.reference_point)
 
+    def distinct_netlists_history(self) -> list[int]:
+        """Return, after each trial in trial-id order, how many distinct sets of netlists (one per
+        task) the measured trials so far have produced: a trial that repeats an earlier trial's
+        netlists (knobs that did nothing on these designs) adds none."""
+        seen: set[tuple[tuple[str, str], ...]] = set()
+        history = []
+        for trial in sorted(self.trials, key=lambda t: t.id):
+            netlists = tuple(sorted((task, s.netlist) for task, s in trial.per_task.items() if s.netlist))
+            if netlists:
+                seen.add(netlists)
+            history.append(len(seen))
+        return history
+
     def ranked(self, task: str | None = None) -> list[PamaScore]:
         """Return the Pareto set (overall or on one task) ranked by PAMA's s*, best first."""
         return rank(self.front(task), self.objectives)

@@ -97,3 +97,26 @@ def test_a_bad_task_toml_is_one_line_naming_the_key(tmp_path: Path):
     (folder / "task.toml").write_text('top = "add4"\nperiod_ns = -1.0\n')
     listed = rtlbo("tasks", "list", "--suite", f"tasks:{tmp_path}")
     assert "bad value for 'period_ns'" in listed.stdout, listed.stdout
+
+
+def test_trials_that_repeat_a_netlist_reuse_its_measurements_and_are_reported(tmp_path: Path):
+    """An adder has no FSM: every FSM encoding gives the baseline's netlist, measured once."""
+    (tmp_path / "tasks").mkdir()
+    make_suite(tmp_path / "tasks", {"add": (ADDER, "", "# combinational")})
+    space = {"knobs": {"fsm_encoding": {"type": "choice", "values": ["auto", "binary", "one-hot", "none"],
+                                        "default": "auto"}}}
+    (tmp_path / "space.yaml").write_text(yaml.safe_dump(space))
+    campaign = tmp_path / "rep.yaml"
+    campaign.write_text(yaml.safe_dump({
+        "name": "rep", "tasks": {"suite": f"tasks:{tmp_path / 'tasks'}"}, "space": ["space.yaml"],
+        "budget": {"trials": 4}, "batch_size": 2, "optimizer": "sobol", "output": str(tmp_path / "run")}))
+    assert rtlbo("run", str(campaign)).returncode == 0
+    run = Run.load(tmp_path / "run")
+    assert run.distinct_netlists_history() == [1] * 5
+    changed = [t for t in run.trials if t.config["fsm_encoding"] != "auto"]
+    assert len(changed) == 3 and all(t.per_task["add"].measurement_reused for t in changed)
+    status = rtlbo("status", str(tmp_path / "run"))
+    said = " ".join(status.stdout.split())
+    assert "1 of 5 measured trials produced netlists no earlier trial had (4 repeated" in said
+    assert rtlbo("report", str(tmp_path / "run")).returncode == 0
+    assert "distinct netlists" in (tmp_path / "run" / "report" / "index.html").read_text()
