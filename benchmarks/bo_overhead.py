@@ -5,7 +5,7 @@
     .venv/bin/python benchmarks/bo_overhead.py --n 100 --repeats 10 --seeds --versus '{"fast_posterior": false}'
     .venv/bin/python benchmarks/bo_overhead.py --n 20 100 --repeats 3 --seeds --fused-kernel --cpu-time
 
-Problem: the real synthesis space (search_spaces/synthesis.yaml: 8 booleans, 3 unordered choices,
+Problem: the real synthesis space (the packaged `synthesis` space: 8 booleans, 3 unordered choices,
 1 float), objectives "-power, -delay, -area" with thresholds "<= 1.1", constraints
 "worst_slack >= 0" and "gatesim_rate >= 1", as the campaigns configure them in AxOptimizer.
 
@@ -85,9 +85,10 @@ from optimize.optimizers.ax_strategy import (  # noqa: E402
     build_generation_strategy,
     fast_generation_strategy,
 )
-from search_spaces import load_space  # noqa: E402
+from optimize.spaces import packaged_space  # noqa: E402
+from search_spaces import build_space  # noqa: E402
 
-SPACE = load_space(ROOT / "search_spaces" / "synthesis.yaml")
+SPACE = build_space([("synthesis", packaged_space("synthesis"))])
 IDLE = SPACE.ax_inactive_inputs()  # the conditional knobs, as AxOptimizer passes them
 OBJECTIVES = ("power", "delay", "area")
 REFERENCE = 1.1

@@ -16,9 +16,9 @@ from objectives.errors import RtlboError
 from objectives.files import load_yaml, parse_model, path_problem
 from objectives.generate import GeneratorSettings
 from objectives.scoring import OBJECTIVES
+from optimize.spaces import space_files
 
 OPTIMIZERS = ("ax", "sobol", "random", "optuna-nsga2", "optuna-tpe", "pymoo-nsga2")
-PACKAGED_SPACES = Path(__file__).parent.parent / "search_spaces"
 
 
 class _Strict(BaseModel):
@@ -101,16 +101,16 @@ class Campaign(_Strict):
         return Path(self.output or f"runs/{self.name}")
 
     def space_paths(self, base: Path) -> list[Path]:
-        """Return the space files: a bare name (``synthesis``) is a packaged space, anything else a
-        path relative to ``base`` (the campaign file's folder)."""
-        paths = []
-        for entry in self.space:
-            packaged = PACKAGED_SPACES / f"{entry}.yaml"
-            path = packaged if "/" not in entry and not entry.endswith(".yaml") else (base / entry)
-            if not path.is_file():
-                raise RtlboError(f"space file {entry} not found (looked at {path}); check 'space'")
-            paths.append(path.resolve())
-        return paths
+        """Return the files of a run directory's ``space``: its copies of the spaces the campaign used.
+
+        Raises RtlboError when an entry is missing or names a packaged space (see
+        :func:`optimize.spaces.space_files` for those).
+        """
+        files = space_files(self.space, base)
+        packaged = [f.source for f in files if f.path is None]
+        if packaged:
+            raise RtlboError(f"{packaged[0]} is not a file; a run directory's 'space' names its own copies")
+        return [f.path for f in files]
 
     def dump(self, path: Path) -> None:
         """Write the campaign as run (all defaults filled in)."""

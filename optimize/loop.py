@@ -11,7 +11,6 @@ already measured (or being measured) is a repeat that shares the first trial's o
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -34,8 +33,9 @@ from optimize.executors import Executor, make_executor
 from optimize.optimizers import Optimizer, Outcome, OutcomeConstraint, Problem, make_optimizer
 from optimize.pama import rank
 from optimize.pareto import hypervolume, pareto_front
+from optimize.spaces import space_files, space_of
 from optimize.store import BASELINE, COMPLETED, DB, FAILED, PENDING, PROPOSED, Store, Trial
-from search_spaces.space import SearchSpace, load_space
+from search_spaces.space import SearchSpace
 
 
 def create_run(campaign_file: Path, output: Path | None = None) -> Path:
@@ -56,11 +56,11 @@ def create_run(campaign_file: Path, output: Path | None = None) -> Path:
         raise RtlboError(f"{run_dir} already holds a campaign; continue it with "
                          f"'rtlbo run {run_dir} --resume' or set another 'output'")
     with _about(campaign_file, "space"):
-        spaces = campaign.space_paths(base)
-    names = [path.name for path in spaces]
+        files = space_files(campaign.space, base)
+    names = [file.name for file in files]
     if len(set(names)) != len(names):
         raise RtlboError(f"{campaign_file}: two files of 'space' share a name ({', '.join(names)}); rename one")
-    check_space(load_space(spaces), campaign, campaign_file)
+    check_space(space_of(files), campaign, campaign_file)
     with _about(campaign_file, "tasks"):
         if not load_suite(campaign.tasks.suite).select(campaign.tasks.select):
             raise RtlboError(f"suite {campaign.tasks.suite} has no tasks; check 'tasks'")
@@ -71,11 +71,9 @@ def create_run(campaign_file: Path, output: Path | None = None) -> Path:
                              "give a run's completions.jsonl")
         campaign.generator = campaign.generator.model_copy(update={"replay_file": str(replay)})
     (run_dir / "space").mkdir(parents=True, exist_ok=True)
-    local = []
-    for path in spaces:
-        shutil.copy(path, run_dir / "space" / path.name)
-        local.append(f"space/{path.name}")
-    campaign.space = local
+    for file in files:
+        file.write(run_dir / "space")
+    campaign.space = [f"space/{name}" for name in names]
     campaign.dump(run_dir / "campaign.yaml")
     Store.create(run_dir)
     return run_dir
@@ -138,7 +136,7 @@ class Setup:
     @classmethod
     def open(cls, run_dir: Path) -> Setup:
         campaign, base = load_campaign(run_dir / "campaign.yaml")
-        space = load_space(campaign.space_paths(base))
+        space = space_of(space_files(campaign.space, base))
         check_space(space, campaign, run_dir / "campaign.yaml")
         suite = load_suite(campaign.tasks.suite)
         return cls(run_dir, campaign, space, suite.select(campaign.tasks.select), suite.tasks, Store(run_dir))

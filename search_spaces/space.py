@@ -368,11 +368,16 @@ def load_space(paths: str | Path | Sequence[str | Path]) -> SearchSpace:
     """
     if isinstance(paths, str | Path):
         paths = [paths]
+    return build_space([(str(path), load_yaml(path)) for path in paths])
+
+
+def build_space(files: Sequence[tuple[str, Any]]) -> SearchSpace:
+    """Return the space declared by ``files``: (source, parsed space file) pairs, the source naming
+    the file in messages. Raises RtlboError as :func:`load_space` does."""
     knobs: dict[str, Knob] = {}
     pending: list[tuple[str, str]] = []
-    for path in paths:
-        where = str(path)
-        data = parse_model(_SpaceFile, load_yaml(path), where)
+    for where, declarations in files:
+        data = parse_model(_SpaceFile, declarations, where)
         if not data.knobs:
             raise RtlboError(f"{where}: 'knobs' is empty; declare at least one knob")
         for name, fields in data.knobs.items():
@@ -382,10 +387,11 @@ def load_space(paths: str | Path | Sequence[str | Path]) -> SearchSpace:
                 raise RtlboError(f"{where}: knob '{name}' must be a mapping like {{type: bool}}")
             knobs[name] = parse_model(Knob, {**fields, "name": name, "source": where}, f"{where}: knob '{name}'")
         pending += [(c, where) for c in data.constraints]
+    first = files[0][0]
     for knob in knobs.values():
-        _check_conditions(knob, knobs, str(paths[0]))
+        _check_conditions(knob, knobs, first)
     constraints = [parse_constraint(text, knobs, where) for text, where in pending]
     space = SearchSpace(knobs=list(knobs.values()), constraints=constraints)
     if space.violations(space.baseline()):
-        raise RtlboError(f"{paths[0]}: the knobs' defaults violate a constraint; change a default")
+        raise RtlboError(f"{first}: the knobs' defaults violate a constraint; change a default")
     return space

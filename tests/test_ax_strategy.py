@@ -5,7 +5,6 @@ synthesis space (the optimizer is under test here, not the toolchain)."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 import torch
@@ -18,9 +17,10 @@ from optimize.optimizers import Outcome, OutcomeConstraint, Problem, make_optimi
 from optimize.optimizers.ax import AxOptimizer
 from optimize.optimizers.ax_strategy import MC_SAMPLES, build_generation_strategy, initialization_trials
 from optimize.optimizers.gp_model import _HYPERPARAMETERS, WarmStartSingleTaskGP
-from search_spaces import load_space
+from optimize.spaces import packaged_space
+from search_spaces import build_space
 
-SPACE = load_space(Path(__file__).parent.parent / "search_spaces" / "synthesis.yaml")
+SPACE = build_space([("synthesis", packaged_space("synthesis"))])
 
 
 def analytic_outcome(config: dict) -> Outcome:
