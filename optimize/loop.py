@@ -90,18 +90,11 @@ def _about(source: Path, key: str) -> Iterator[None]:
 
 def check_space(space: SearchSpace, campaign: Campaign, source: Path) -> None:
     """Raise RtlboError unless the evaluator understands every knob of ``space`` over its whole
-    domain, and the torch device the campaign file ``source`` names exists."""
+    domain, and the optimizer's options of the campaign file ``source`` can be used here."""
     check_knobs({k.name: k.probes() for k in space.knobs}, {k.name: k.source for k in space.knobs},
                 campaign.generator)
-    if campaign.torch_device is not None and campaign.optimizer == "ax":
-        import torch
-
-        try:
-            device = torch.device(campaign.torch_device)
-            torch.empty(0, device=device)
-        except (RuntimeError, AssertionError) as exc:
-            raise RtlboError(f"{source}: bad value for 'torch_device': {campaign.torch_device!r} cannot be used "
-                             f"({str(exc).splitlines()[0][:120]}); give cpu or an available cuda device") from None
+    with _about(source, "optimizer"):
+        campaign.optimizer.check()
 
 
 def outcome_constraints(campaign: Campaign) -> tuple[OutcomeConstraint, ...]:
@@ -155,7 +148,7 @@ class CampaignLoop:
     def __init__(self, setup: Setup, console: Console, warm_start: list[Path] = ()):
         self.setup, self.console, self.warm_start = setup, console, list(warm_start)
         self.campaign, self.store = setup.campaign, setup.store
-        self.optimizer: Optimizer = make_optimizer(self.campaign.optimizer, setup.problem(), self.campaign.torch_device)
+        self.optimizer: Optimizer = make_optimizer(self.campaign.optimizer, setup.problem())
         self.constraints = outcome_constraints(self.campaign)
         self._evaluated: dict[str, int] = {}  # configuration -> the completed trial that measured it
         self._running: dict[str, int] = {}  # configuration -> the trial evaluating it now

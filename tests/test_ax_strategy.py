@@ -14,9 +14,9 @@ from botorch.utils.multi_objective.box_decompositions.non_dominated import FastN
 from botorch.utils.multi_objective.pareto import is_non_dominated
 
 from optimize.optimizers import Outcome, OutcomeConstraint, Problem, make_optimizer
-from optimize.optimizers.ax import AxOptimizer
+from optimize.optimizers.ax import AxOptimizer, ax_inactive_inputs
 from optimize.optimizers.ax_strategy import MC_SAMPLES, build_generation_strategy, initialization_trials
-from optimize.optimizers.gp_model import _HYPERPARAMETERS, WarmStartSingleTaskGP
+from optimize.optimizers.ax_strategy.gp_model import _HYPERPARAMETERS, WarmStartSingleTaskGP
 from optimize.spaces import packaged_space
 from search_spaces import build_space
 
@@ -141,7 +141,7 @@ def test_saved_snapshot_loads_and_keeps_proposing(tmp_path):
     (model_config,) = node.generator_specs[0].generator_kwargs["surrogate_spec"].model_configs
     assert model_config.botorch_model_class is WarmStartSingleTaskGP
     assert model_config.model_options["fast_posterior"] is True
-    assert model_config.model_options["inactive_inputs"] == json.loads(json.dumps(SPACE.ax_inactive_inputs()))
+    assert model_config.model_options["inactive_inputs"] == json.loads(json.dumps(ax_inactive_inputs(SPACE)))
 
 
 def test_model_sees_configurations_that_differ_in_an_idle_knob_as_one_point():

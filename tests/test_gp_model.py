@@ -20,7 +20,7 @@ from botorch.utils.datasets import SupervisedDataset
 from botorch.utils.multi_objective.box_decompositions.non_dominated import FastNondominatedPartitioning
 from gpytorch.mlls import ExactMarginalLogLikelihood
 
-from optimize.optimizers.gp_model import (
+from optimize.optimizers.ax_strategy.gp_model import (
     InactiveInputs,
     IndependentNormalPosterior,
     WarmStartSingleTaskGP,

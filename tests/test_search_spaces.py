@@ -15,6 +15,8 @@ from objectives.generate import GeneratorSettings
 from objectives.knobs import declared
 from objectives.recipe import Recipe
 from objectives.trial import check_knobs
+from optimize.optimizers.ax import ax_constraints, ax_inactive_inputs, ax_parameters
+from optimize.optimizers.optuna_samplers import distributions
 from optimize.spaces import PACKAGED, packaged_space, space_files
 from search_spaces import build_space, load_space
 
@@ -156,7 +158,7 @@ def test_effective_config_holds_idle_knobs_at_their_defaults():
 
 
 def test_ax_inactive_inputs_name_ax_model_inputs():
-    rules = SYNTHESIS.ax_inactive_inputs()
+    rules = ax_inactive_inputs(SYNTHESIS)
     delay, buffering = rules
     assert delay["hold"] == [("abc_delay_target", 0.0)]
     # Ax one-hot encodes unordered string choices in declaration order: resyn2 is value 1.
@@ -174,14 +176,14 @@ knobs:
   f: {type: bool}
 """))
     # Ax sorts numeric choices before one-hot encoding them, and feeds log-scaled numbers as log10.
-    assert space.ax_inactive_inputs() == [
+    assert ax_inactive_inputs(space) == [
         {"hold": [("t", 0.0)], "when": [("n_OH_PARAM_2", 1.0), ("n_OH_PARAM_0", 1.0)]},
         {"hold": [("m_OH_PARAM_0", 0.0), ("m_OH_PARAM_1", 1.0)], "when": [("f", 0.0)]},
     ]
     ordered = load_space(write(tmp_path, "knobs:\n  t: {type: bool, active_when: {o: [x]}}\n"
                                          "  o: {type: choice, values: [x, y], ordered: true}\n", "o.yaml"))
     with pytest.raises(RtlboError, match="make it unordered or pick another optimizer"):
-        ordered.ax_inactive_inputs()
+        ax_inactive_inputs(ordered)
 
 
 def test_unit_cube_round_trip_and_domains():
@@ -206,12 +208,12 @@ constraints:
   - "t + 0.5*k <= 2.5"
 """)
     space = load_space(path)
-    ax = {p.name: p for p in space.ax_parameters()}
+    ax = {p.name: p for p in ax_parameters(space)}
     assert set(ax) == {"t", "k", "tmpl", "flag"}
     assert ax["t"].scaling == "log" and ax["k"].parameter_type == "int"
     assert ax["tmpl"].parameter_type == "str" and ax["tmpl"].is_ordered is False
-    assert space.ax_constraints() == ["1*t + 0.5*k <= 2.5"]
-    assert set(space.optuna_distributions()) == {"t", "k", "tmpl", "flag"}
+    assert ax_constraints(space) == ["1*t + 0.5*k <= 2.5"]
+    assert set(distributions(space)) == {"t", "k", "tmpl", "flag"}
     config = space.decode([1.0, 1.0, 0.0, 0.9])
     assert config == {"t": 1.5, "k": 3, "tmpl": "plain", "flag": True, "model": "qwen"}
     assert space.violations(config) == ["violates 't + 0.5*k <= 2.5'"]
