@@ -70,6 +70,22 @@ def test_gpytorch_prediction_caches_the_direct_posterior_reads():
             f"GPyTorch's prediction strategy has no {cache}; {where}")
 
 
+def test_ax_surrogate_keeps_its_last_fit_per_outcome_and_dispatches_model_inputs_by_class():
+    from ax.generators.torch.botorch_modular import surrogate
+    from botorch.models import SingleTaskGP
+
+    where = WHERE.format("ax_strategy/gp_model.py (_inputs_with_warm_start)")
+    dispatch = getattr(surrogate, "submodel_input_constructor", None)
+    assert dispatch is not None and callable(getattr(dispatch, "register", None)), (
+        f"Ax's surrogate.submodel_input_constructor dispatcher is gone; {where}")
+    assert _params(dispatch.dispatch(SingleTaskGP)) == [
+        "botorch_model_class", "model_config", "dataset", "search_space_digest", "surrogate"], (
+        f"Ax's submodel input constructors take {_params(dispatch.dispatch(SingleTaskGP))} now; {where}")
+    init = inspect.getsource(surrogate.Surrogate.__init__)
+    for attribute in ("_submodels", "_last_datasets"):
+        assert f"self.{attribute}" in init, f"Ax's Surrogate no longer keeps self.{attribute}; {where}"
+
+
 def test_ax_names_one_hot_inputs_with_the_infix_the_idle_knob_rules_use():
     from ax.adapter.transforms import one_hot
 
