@@ -5,7 +5,7 @@
     .venv/bin/python benchmarks/bo_overhead.py --n 100 --repeats 10 --seeds --versus '{"fast_posterior": false}'
     .venv/bin/python benchmarks/bo_overhead.py --n 20 100 --repeats 3 --seeds --fused-kernel --cpu-time
 
-Problem: the real synthesis space (search_spaces/synthesis.yaml: 8 booleans, 3 unordered choices,
+Problem: the real synthesis space (the packaged `synthesis` space: 8 booleans, 3 unordered choices,
 1 float), objectives "-power, -delay, -area" with thresholds "<= 1.1", constraints
 "worst_slack >= 0" and "gatesim_rate >= 1", as the campaigns configure them in AxOptimizer.
 
@@ -32,7 +32,7 @@ hyperparameters warm-started). Ax defaults are timed once per N and skipped for 
 call over ``--ax-limit`` seconds.
 
 ``--fused-kernel`` (instead of part 1): BoTorch JIT-compiles a fused C++ kernel for qLogEHVI the
-first time one is built; rtlbo keeps it off (optimize/optimizers/ax_strategy.py). This compiles
+first time one is built; rtlbo keeps it off (optimize/optimizers/ax_strategy/__init__.py). This compiles
 it here and measures what it would save: one acquisition call with its gradient at the sizes
 the optimizer evaluates, with and without the kernel (CPU time, alternating), then the batch of
 4 side by side as with ``--versus``. ``--cpu-time`` times with the process's CPU time, for a
@@ -77,7 +77,7 @@ from botorch.utils.multi_objective.hypervolume import Hypervolume  # noqa: E402
 from botorch.utils.multi_objective.pareto import is_non_dominated  # noqa: E402
 from scipy.stats import qmc  # noqa: E402
 
-from optimize.optimizers.ax import quiet_ax  # noqa: E402
+from optimize.optimizers.ax import ax_inactive_inputs, ax_parameters, quiet_ax  # noqa: E402
 from optimize.optimizers.ax_strategy import (  # noqa: E402
     MC_SAMPLES,
     NUM_RESTARTS,
@@ -85,10 +85,11 @@ from optimize.optimizers.ax_strategy import (  # noqa: E402
     build_generation_strategy,
     fast_generation_strategy,
 )
-from search_spaces import load_space  # noqa: E402
+from optimize.spaces import packaged_space  # noqa: E402
+from search_spaces import build_space  # noqa: E402
 
-SPACE = load_space(ROOT / "search_spaces" / "synthesis.yaml")
-IDLE = SPACE.ax_inactive_inputs()  # the conditional knobs, as AxOptimizer passes them
+SPACE = build_space([("synthesis", packaged_space("synthesis"))])
+IDLE = ax_inactive_inputs(SPACE)  # the conditional knobs, as AxOptimizer passes them
 OBJECTIVES = ("power", "delay", "area")
 REFERENCE = 1.1
 CONSTRAINTS = ["worst_slack >= 0", "gatesim_rate >= 1"]
@@ -224,7 +225,7 @@ clock = time.perf_counter  # what the proposal times are measured with (--cpu-ti
 
 def make_client(strategy: str, seed: int, init_budget: int | None = None, fast_options: dict | None = None) -> Client:
     client = Client(random_seed=seed)
-    client.configure_experiment(parameters=SPACE.ax_parameters(), name="bo_overhead")
+    client.configure_experiment(parameters=ax_parameters(SPACE), name="bo_overhead")
     client.configure_optimization(
         objective=", ".join(f"-{o}" for o in OBJECTIVES),
         outcome_constraints=[f"{o} <= {REFERENCE:g}" for o in OBJECTIVES] + CONSTRAINTS,
@@ -322,7 +323,7 @@ def side_by_side(ns: list[int], repeats: int, fast_options: dict | None, label: 
 
 def fused_kernel() -> Any:
     """Return BoTorch's fused log-EI C++ kernel, JIT-compiled here (rtlbo never loads it; see
-    optimize/optimizers/ax_strategy.py). Needs a C++ compiler and ninja."""
+    optimize/optimizers/ax_strategy/__init__.py). Needs a C++ compiler and ninja."""
     logei._load_attempted = False
     logei._try_load_fused_kernel()
     kernel, logei._C = logei._C, None

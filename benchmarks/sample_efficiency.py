@@ -30,9 +30,8 @@ import yaml
 from hv_curves import campaign_curve, plot_mean_curves
 from rich.console import Console
 
-from optimize.campaign import OPTIMIZERS
 from optimize.loop import run
-from optimize.optimizers import ax_strategy
+from optimize.optimizers import Optimizer, ax_strategy
 
 ROOT = Path(__file__).parent.parent
 QUICKSTART = yaml.safe_load((ROOT / "examples" / "quickstart.yaml").read_text())
@@ -82,7 +81,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--budget", type=int, default=60)
-    parser.add_argument("--optimizers", default=",".join(o for o in OPTIMIZERS if o != "random"))
+    parser.add_argument("--optimizers", default=",".join(o for o in Optimizer.registry if o != "random"))
     parser.add_argument(
         "--versus",
         type=json.loads,

@@ -20,13 +20,12 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from objectives.cache import EvalCache
 from objectives.errors import RtlboError
 from objectives.extract import extract
+from objectives.knobs import knob
 from objectives.llm import ChatRequest, Completion, OpenAIBackend, OpenAISettings, ReplayBackend
 from objectives.tasks import Task
 from objectives.verilog import module_blocks, port_names
 
 PROMPTS = Path(__file__).parent.parent / "search_spaces" / "prompts"
-GENERATION_KNOBS = frozenset({"template", "temperature", "top_p", "exemplars", "model"})
-DEFAULT_KNOBS = {"template": "plain", "temperature": 0.2, "top_p": 0.95, "exemplars": 0}
 
 
 class GeneratorSettings(BaseModel):
@@ -56,15 +55,26 @@ class GeneratorSettings(BaseModel):
 
 
 class GenerationKnobs(BaseModel):
-    """The values generation knobs may take (a search space's domains are checked against these)."""
+    """Generation knobs, each declared once (see :mod:`objectives.knobs`): the values the evaluator
+    accepts (a search space's domains are checked against these) and what the packaged
+    ``generation`` space searches."""
 
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
-    template: str = DEFAULT_KNOBS["template"]
-    temperature: float = Field(DEFAULT_KNOBS["temperature"], ge=0.0, le=2.0)
-    top_p: float = Field(DEFAULT_KNOBS["top_p"], gt=0.0, le=1.0)
-    exemplars: int = Field(DEFAULT_KNOBS["exemplars"], ge=0, le=16)
-    model: str = ""
+    template: str = knob(
+        "plain", "prompt template (fewshot needs exemplars >= 1 to differ from plain)",
+        "renders `search_spaces/prompts/<template>.j2`",
+        search=["plain", "area", "delay", "power", "think", "fewshot"],
+    )
+    temperature: float = knob(0.2, "sampling temperature", "each request's `temperature`",
+                              ge=0.0, le=2.0, search=(0.0, 1.2))
+    top_p: float = knob(0.95, "nucleus sampling threshold", "each request's `top_p`", gt=0.0, le=1.0, search=(0.5, 1.0))
+    exemplars: int = knob(
+        0, "worked examples (spec + reference RTL) from other tasks of the suite, never the task itself",
+        "the prompt's worked examples", ge=0, le=16, search=(0, 3),
+    )
+    model: str = knob("", "the LLM to ask; empty: the generator's `model`",
+                      "each request's `model`")
 
     @field_validator("template")
     @classmethod
@@ -72,6 +82,10 @@ class GenerationKnobs(BaseModel):
         if name not in template_names():
             raise ValueError(f"unknown prompt template '{name}'; templates: {', '.join(template_names())}")
         return name
+
+
+GENERATION_KNOBS = frozenset(GenerationKnobs.model_fields)
+DEFAULT_KNOBS = {name: field.default for name, field in GenerationKnobs.model_fields.items()}
 
 
 @dataclass

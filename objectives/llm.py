@@ -78,25 +78,16 @@ class OpenAISettings:
     max_concurrency: int = 8
 
 
-_LIMITS: dict[tuple[str, int], threading.BoundedSemaphore] = {}
-_LIMITS_LOCK = threading.Lock()
-
-
-def _limit(settings: OpenAISettings) -> threading.BoundedSemaphore:
-    with _LIMITS_LOCK:
-        key = (settings.base_url, settings.max_concurrency)
-        if key not in _LIMITS:
-            _LIMITS[key] = threading.BoundedSemaphore(settings.max_concurrency)
-        return _LIMITS[key]
-
-
 class OpenAIBackend:
-    """Chat completions from an OpenAI-compatible server, cached; ``cache_only`` never asks the
-    server (a miss raises RtlboError)."""
+    """Chat completions from an OpenAI-compatible server, cached; at most
+    ``settings.max_concurrency`` requests of this backend in flight at once (a worker process
+    evaluates one trial, with one backend, at a time); ``cache_only`` never asks the server (a miss
+    raises RtlboError)."""
 
     def __init__(self, settings: OpenAISettings, cache: EvalCache | None, cache_only: bool = False):
         self.settings, self.cache, self.cache_only = settings, cache, cache_only
         self._key = os.environ.get(settings.api_key_env, "") if settings.api_key_env else ""
+        self._in_flight = threading.BoundedSemaphore(settings.max_concurrency)
 
     def complete(self, request: ChatRequest) -> Completion:
         key = request.key(self.settings.base_url)
@@ -123,7 +114,7 @@ class OpenAIBackend:
             start = time.monotonic()
             wait = self.settings.backoff_s * 2**attempt
             try:
-                with _limit(self.settings):
+                with self._in_flight:
                     response = httpx.post(url, json=body, headers=headers, timeout=self.settings.timeout_s)
             except httpx.TimeoutException:
                 last = f"no answer within {self.settings.timeout_s:g} s"

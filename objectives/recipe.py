@@ -9,9 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
 
 from objectives.files import load_yaml, parse_model
+from objectives.knobs import knob
 
 # ABC scripts run between Yosys's `read_lib` and `write_blif`, as (optimization, mapping); {D} is the
 # delay target option. Retiming (dretime) goes between the two; gate sizing after the mapping.
@@ -28,7 +29,6 @@ ABC_SCRIPTS: dict[str, tuple[str, str]] = {
     "area": ("strash; &get -n; &fraig -x; &put; scorr; dc2", "strash; dch -f; amap"),
     "speed": ("strash; &get -n; &fraig -x; &put; scorr; dc2", "strash; &get -n; &syn2; &dch -f; &nf -p {D}; &put"),
 }
-ADDERS = ("default", "kogge-stone", "han-carlson", "sklansky")
 # Every internal flip-flop and latch type but those with an asynchronous load ($_ALDFF*_), which
 # dfflegalize then emulates with set/reset flip-flops.
 LEGALIZE_ASYNC_LOAD = "dfflegalize " + " ".join(
@@ -38,31 +38,48 @@ LEGALIZE_ASYNC_LOAD = "dfflegalize " + " ".join(
 
 
 class Recipe(BaseModel):
-    """Synthesis knobs. Every field maps to one visible change of the Yosys or ABC script."""
+    """Synthesis knobs, each declared once (see :mod:`objectives.knobs`). Every field maps to one
+    visible change of the Yosys or ABC script."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
-    flatten: bool = Field(True, description="flatten the hierarchy before synthesis (synth -flatten)")
-    booth: bool = Field(False, description="Booth-encode multipliers (synth -booth)")
-    arith_tree: bool = Field(False, description="carry-save adder trees for add chains (synth -arith_tree)")
-    alumacc: bool = Field(True, description="merge arithmetic into $alu/$macc cells (off: synth -noalumacc)")
-    share: bool = Field(True, description="SAT-based resource sharing (off: synth -noshare)")
-    adder: Literal["default", "kogge-stone", "han-carlson", "sklansky"] = Field(
-        "default", description="carry-lookahead architecture for $lcu (synth -extra-map +/choices/<adder>.v)"
+    flatten: bool = knob(True, "flatten the hierarchy before synthesis", "`synth -flatten`")
+    booth: bool = knob(False, "Booth-encoded multipliers", "`synth -booth`")
+    arith_tree: bool = knob(False, "carry-save adder trees for add chains and MACs", "`synth -arith_tree`")
+    alumacc: bool = knob(True, "merge arithmetic into $alu/$macc cells", "false: `synth -noalumacc`")
+    share: bool = knob(True, "SAT-based resource sharing", "false: `synth -noshare`")
+    adder: Literal["default", "kogge-stone", "han-carlson", "sklansky"] = knob(
+        "default", "parallel-prefix architecture of carry-lookahead units ($lcu)",
+        "`synth -extra-map +/choices/<adder>.v`",
     )
-    fsm_encoding: Literal["auto", "binary", "one-hot", "none"] = Field(
-        "auto", description="FSM state encoding (fsm -encoding); none skips FSM extraction (synth -nofsm)"
+    fsm_encoding: Literal["auto", "binary", "one-hot", "none"] = knob(
+        "auto", "FSM state encoding; none = no FSM extraction. auto picks one-hot for FSMs of fewer than 32 "
+        "states, so on the built-in suite auto and one-hot coincide",
+        "`fsm -encoding <e>` before `synth -nofsm`; none: `synth -nofsm`",
     )
-    abc_recipe: Literal["yosys-default", "resyn2", "compress2rs", "dch-map", "area", "speed"] = Field(
-        "yosys-default", description="ABC optimisation and mapping script"
+    abc_recipe: Literal["yosys-default", "resyn2", "compress2rs", "dch-map", "area", "speed"] = knob(
+        "yosys-default", "ABC optimisation and mapping script", "the ABC script (`abc -script`)"
     )
-    abc_delay_target: float = Field(
-        0.0, ge=0.0, le=4.0,
-        description="ABC delay target as a fraction of the task's clock period (abc -D); 0 = none",
+    abc_delay_target: float = knob(
+        0.0, "ABC delay target as a fraction of the task's clock period; 0 = none. It changes the netlist "
+        "only when looser than the best achievable delay",
+        "`abc -D <fraction × period in ps>`",
+        ge=0.0, le=4.0, search=(0.0, 1.5),
+        # &nf-based recipes (yosys-default, speed) already recover area at best delay, and amap (area)
+        # ignores the target: they give the same netlist at any target.
+        active_when={"abc_recipe": ["resyn2", "compress2rs", "dch-map"], "gate_sizing": [True], "retime": [True]},
     )
-    gate_sizing: bool = Field(False, description="ABC gate up/down-sizing after mapping (upsize; dnsize)")
-    buffering: bool = Field(True, description="with gate_sizing: buffer high-fanout nets first (buffer -p)")
-    retime: bool = Field(False, description="let ABC retime flip-flops (abc -dff, dretime before the mapping)")
+    gate_sizing: bool = knob(False, "ABC gate up/down-sizing after mapping",
+                             "`upsize; dnsize` after mapping, with `abc -constr`")
+    buffering: bool = knob(
+        True, "buffer high-fanout nets before sizing: much faster on wide selects (barrel shifters), at some "
+        "area and power elsewhere", "`buffer -p` before sizing", active_when={"gate_sizing": [True]},
+    )
+    retime: bool = knob(
+        False, "let ABC retime flip-flops",
+        "the recipe's ABC run sees the flip-flops (`abc -dff`, after `dfflibmap -prepare`) and retimes them "
+        "(`dretime`) before its mapping; the recipe, delay target and sizing still act",
+    )
 
     @classmethod
     def load(cls, path: str | Path) -> Recipe:

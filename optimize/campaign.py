@@ -10,17 +10,14 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SerializeAsAny, ValidationInfo, field_validator, model_validator
 
 from objectives.cache import default_cache_path
-from objectives.errors import RtlboError
 from objectives.files import load_yaml, parse_model, path_problem
 from objectives.generate import GeneratorSettings
 from objectives.lint import DEFAULT_FORBIDDEN, FindingKind, LintPolicy
 from objectives.scoring import OBJECTIVES
-
-OPTIMIZERS = ("ax", "sobol", "random", "optuna-nsga2", "optuna-tpe", "pymoo-nsga2")
-PACKAGED_SPACES = Path(__file__).parent.parent / "search_spaces"
+from optimize.optimizers import OptimizerOptions, optimizer_options
 
 
 class _Strict(BaseModel):
@@ -73,11 +70,33 @@ class Campaign(_Strict):
     batch_size: int = Field(4, ge=1, le=1000)
     executor: ExecutorSpec = Field(default_factory=ExecutorSpec)
     seed: int = Field(0, ge=0, lt=2**32)
-    optimizer: Literal["ax", "sobol", "random", "optuna-nsga2", "optuna-tpe", "pymoo-nsga2"] = "ax"
+    optimizer: SerializeAsAny[OptimizerOptions] = Field(
+        default_factory=lambda: optimizer_options("ax"),
+        description="an optimizer's name, or {name: ..., option: value} (e.g. {name: ax, torch_device: cuda})")
     generator: GeneratorSettings = Field(default_factory=GeneratorSettings)
-    torch_device: str | None = Field(None, description="ax: torch device for model fitting, e.g. cuda")
     output: str | None = Field(None, description="run directory; default runs/<name>")
     cache: str | None = Field(None, description="evaluation cache file; default $RTLBO_CACHE or ~/.cache/rtlbo")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _moved(cls, data: object) -> object:
+        # Campaign files and run directories of earlier versions have a top-level 'torch_device'
+        # (run directories 'torch_device: null'); a device is an option of the ax optimizer now.
+        if not isinstance(data, dict) or "torch_device" not in data:
+            return data
+        device = data["torch_device"]
+        if device is not None:
+            optimizer = data.get("optimizer", "ax")
+            name = optimizer.get("name") if isinstance(optimizer, dict) else optimizer
+            fix = (f"write optimizer: {{name: ax, torch_device: {device}}} instead" if name == "ax"
+                   else f"remove it ({name} does not use it)")
+            raise ValueError(f"'torch_device' is an option of the ax optimizer now; {fix}")
+        return {k: v for k, v in data.items() if k != "torch_device"}
+
+    @field_validator("optimizer", mode="before")
+    @classmethod
+    def _named_optimizer(cls, value: object) -> object:
+        return optimizer_options(value)
 
     @field_validator("space", mode="before")
     @classmethod
@@ -113,18 +132,6 @@ class Campaign(_Strict):
 
     def run_dir(self) -> Path:
         return Path(self.output or f"runs/{self.name}")
-
-    def space_paths(self, base: Path) -> list[Path]:
-        """Return the space files: a bare name (``synthesis``) is a packaged space, anything else a
-        path relative to ``base`` (the campaign file's folder)."""
-        paths = []
-        for entry in self.space:
-            packaged = PACKAGED_SPACES / f"{entry}.yaml"
-            path = packaged if "/" not in entry and not entry.endswith(".yaml") else (base / entry)
-            if not path.is_file():
-                raise RtlboError(f"space file {entry} not found (looked at {path}); check 'space'")
-            paths.append(path.resolve())
-        return paths
 
     def dump(self, path: Path) -> None:
         """Write the campaign as run (all defaults filled in)."""

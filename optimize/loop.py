@@ -11,7 +11,6 @@ already measured (or being measured) is a repeat that shares the first trial's o
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -36,8 +35,9 @@ from optimize.optimizers import Optimizer, Outcome, OutcomeConstraint, Problem, 
 from optimize.pama import rank
 from optimize.pareto import hypervolume, pareto_front
 from optimize.runs import read_campaign
+from optimize.spaces import space_files, space_of
 from optimize.store import DB, Store, Trial, TrialKind, TrialStatus
-from search_spaces.space import SearchSpace, load_space
+from search_spaces.space import SearchSpace
 
 
 def create_run(campaign_file: Path, output: Path | None = None) -> Path:
@@ -58,11 +58,11 @@ def create_run(campaign_file: Path, output: Path | None = None) -> Path:
         raise RtlboError(f"{run_dir} already holds a campaign; continue it with "
                          f"'rtlbo run {run_dir} --resume' or set another 'output'")
     with _about(campaign_file, "space"):
-        spaces = campaign.space_paths(base)
-    names = [path.name for path in spaces]
+        files = space_files(campaign.space, base)
+    names = [file.name for file in files]
     if len(set(names)) != len(names):
         raise RtlboError(f"{campaign_file}: two files of 'space' share a name ({', '.join(names)}); rename one")
-    check_space(load_space(spaces), campaign, campaign_file)
+    check_space(space_of(files), campaign, campaign_file)
     with _about(campaign_file, "tasks"):
         tasks = load_suite(campaign.tasks.suite).select(campaign.tasks.select)
         if not tasks:
@@ -78,11 +78,9 @@ def create_run(campaign_file: Path, output: Path | None = None) -> Path:
                              "give a run's completions.jsonl")
         campaign.generator = campaign.generator.model_copy(update={"replay_file": str(replay)})
     (run_dir / "space").mkdir(parents=True, exist_ok=True)
-    local = []
-    for path in spaces:
-        shutil.copy(path, run_dir / "space" / path.name)
-        local.append(f"space/{path.name}")
-    campaign.space = local
+    for file in files:
+        file.write(run_dir / "space")
+    campaign.space = [f"space/{name}" for name in names]
     campaign.dump(run_dir / "campaign.yaml")
     Store.create(run_dir)
     return run_dir
@@ -99,18 +97,11 @@ def _about(source: Path, key: str) -> Iterator[None]:
 
 def check_space(space: SearchSpace, campaign: Campaign, source: Path) -> None:
     """Raise RtlboError unless the evaluator understands every knob of ``space`` over its whole
-    domain, and the torch device the campaign file ``source`` names exists."""
+    domain, and the optimizer's options of the campaign file ``source`` can be used here."""
     check_knobs({k.name: k.probes() for k in space.knobs}, {k.name: k.source for k in space.knobs},
                 campaign.generator)
-    if campaign.torch_device is not None and campaign.optimizer == "ax":
-        import torch
-
-        try:
-            device = torch.device(campaign.torch_device)
-            torch.empty(0, device=device)
-        except (RuntimeError, AssertionError) as exc:
-            raise RtlboError(f"{source}: bad value for 'torch_device': {campaign.torch_device!r} cannot be used "
-                             f"({str(exc).splitlines()[0][:120]}); give cpu or an available cuda device") from None
+    with _about(source, "optimizer"):
+        campaign.optimizer.check()
 
 
 def outcome_constraints(campaign: Campaign) -> tuple[OutcomeConstraint, ...]:
@@ -167,7 +158,7 @@ class CampaignLoop:
     def __init__(self, setup: Setup, console: Console, warm_start: list[Path] = ()):
         self.setup, self.console, self.warm_start = setup, console, list(warm_start)
         self.campaign, self.store = setup.campaign, setup.store
-        self.optimizer: Optimizer = make_optimizer(self.campaign.optimizer, setup.problem(), self.campaign.torch_device)
+        self.optimizer: Optimizer = make_optimizer(self.campaign.optimizer, setup.problem())
         self.constraints = outcome_constraints(self.campaign)
         self._evaluated: dict[str, int] = {}  # configuration -> the completed trial that measured it
         self._running: dict[str, int] = {}  # configuration -> the trial evaluating it now

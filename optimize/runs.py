@@ -11,8 +11,9 @@ from objectives.errors import RtlboError
 from optimize.campaign import Campaign, load_campaign
 from optimize.pama import PamaScore, knee, prefer, rank
 from optimize.pareto import hypervolume, hypervolume_history, pareto_front
+from optimize.spaces import space_files, space_of
 from optimize.store import Store, Trial, TrialKind
-from search_spaces.space import SearchSpace, load_space
+from search_spaces.space import SearchSpace
 
 
 @dataclass
@@ -119,7 +120,7 @@ def read_campaign(root: Path) -> tuple[Campaign, SearchSpace]:
     if not (root / "campaign.yaml").is_file():
         raise RtlboError(f"{root} is not a run directory (no campaign.yaml); check the path")
     campaign, base = load_campaign(root / "campaign.yaml")
-    return campaign, load_space(campaign.space_paths(base))
+    return campaign, space_of(space_files(campaign.space, base))
 
 
 def parse_weights(text: str, names: list[str]) -> dict[str, float]:

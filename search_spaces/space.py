@@ -1,4 +1,5 @@
-"""Search spaces: typed knobs loaded from YAML, with one translation per optimizer library.
+"""Search spaces: typed knobs loaded from YAML, their baseline, effective configurations and
+constraints, and the unit-cube encoding.
 
 A space file looks like::
 
@@ -13,13 +14,12 @@ A space file looks like::
     constraints:
       - "temperature + 0.5 * exemplars <= 2.0"
 
-A knob with ``active_when`` acts only when one of the named knobs takes one of the listed values;
-elsewhere the flow runs it at its default (:meth:`SearchSpace.effective`), and the Ax optimizer's
-model sees those configurations as one point.
+A knob with ``active_when`` acts only when one of the named knobs takes one of the listed values
+(:meth:`Knob.conditions`); elsewhere the flow runs it at its default (:meth:`SearchSpace.effective`).
 
-Every optimizer sees the same space: Ax through :meth:`SearchSpace.ax_parameters`, Optuna through
-:meth:`SearchSpace.optuna_distributions`, pymoo, Sobol and random search through the unit-cube
-encoding :meth:`SearchSpace.decode` / :meth:`SearchSpace.encode`.
+Every optimizer sees the same space. The space knows no optimizer library: each optimizer in
+``optimize/optimizers/`` translates it for its own (Ax's parameters, Optuna's distributions), and
+the numeric ones share the unit-cube encoding :meth:`SearchSpace.decode` / :meth:`SearchSpace.encode`.
 """
 
 from __future__ import annotations
@@ -112,9 +112,14 @@ class Knob(BaseModel):
             return self.choices
         return [int(self.low), int(self.high)] if self.type == "int" else [self.low, self.high]
 
+    def conditions(self) -> list[tuple[str, Value]]:
+        """Return the (knob, value) pairs of ``active_when``: this knob acts when one of them holds
+        (always when there are none)."""
+        return [(name, value) for name, values in self.active_when.items() for value in values]
+
     def acts_in(self, config: Config) -> bool:
-        """Whether this knob changes the flow of ``config`` (see ``active_when``)."""
-        return not self.active_when or any(config[name] in values for name, values in self.active_when.items())
+        """Whether this knob changes the flow of ``config`` (see :meth:`conditions`)."""
+        return not self.active_when or any(config[name] == value for name, value in self.conditions())
 
     def baseline(self) -> Value:
         """Return the knob's default: ``default``, else the fixed value, the first choice, the low bound."""
@@ -158,12 +163,12 @@ class LinearConstraint(BaseModel):
     bound: float
     text: str
 
-    def satisfied(self, config: Config) -> bool:
-        return sum(c * float(config[k]) for k, c in self.coefficients.items()) <= self.bound + 1e-9
+    def excess(self, config: Config) -> float:
+        """Return how far ``config`` is over the bound (<= 0 when it satisfies the constraint)."""
+        return sum(c * float(config[k]) for k, c in self.coefficients.items()) - self.bound
 
-    def ax_string(self) -> str:
-        terms = " + ".join(f"{c:g}*{k}" for k, c in self.coefficients.items())
-        return f"{terms} <= {self.bound:g}"
+    def satisfied(self, config: Config) -> bool:
+        return self.excess(config) <= 1e-9
 
 
 class SearchSpace(BaseModel):
@@ -232,86 +237,6 @@ class SearchSpace(BaseModel):
         """Return the unit-cube point of ``config``."""
         return np.array([k.encode(config[k.name]) for k in self.tunable])
 
-    # -- Ax -------------------------------------------------------------------------------------
-
-    def ax_parameters(self) -> list[Any]:
-        """Return Ax ``RangeParameterConfig``/``ChoiceParameterConfig`` for the tunable knobs."""
-        from ax.api.configs import ChoiceParameterConfig, RangeParameterConfig
-
-        params: list[Any] = []
-        for k in self.tunable:
-            if k.type in ("float", "int"):
-                bounds = (float(k.low), float(k.high)) if k.type == "float" else (int(k.low), int(k.high))
-                params.append(RangeParameterConfig(k.name, bounds, k.type, scaling="log" if k.log else None))
-            elif k.type == "bool":
-                params.append(ChoiceParameterConfig(k.name, [False, True], "bool"))
-            else:
-                kind = _value_type(k.choices)
-                params.append(ChoiceParameterConfig(k.name, list(k.choices), kind, is_ordered=k.ordered))
-        return params
-
-    def ax_inactive_inputs(self) -> list[dict[str, list[tuple[str, float]]]]:
-        """Return the ``active_when`` rules on the inputs of Ax's model (see
-        ``optimize.optimizers.gp_model.InactiveInputs``): per conditional knob, its inputs with the
-        values to hold them at and the (input, 1 or 0) pairs under which it acts. Ax feeds a bool
-        as one 0/1 input, an unordered choice as one 0/1 input per value, a number as itself
-        (log10 when log-scaled)."""
-        from ax.adapter.transforms.one_hot import OH_PARAM_INFIX
-
-        def one_hot(knob: Knob) -> list[str]:
-            if knob.ordered:
-                raise RtlboError(f"knob '{knob.name}' is an ordered choice in an active_when rule, which the ax "
-                                 "optimizer cannot model; make it unordered or pick another optimizer")
-            values = knob.choices if _value_type(knob.choices) == "str" else sorted(knob.choices)
-            return [f"{knob.name}{OH_PARAM_INFIX}{values.index(v)}" for v in knob.choices]
-
-        def indicators(knob: Knob, value: Value) -> tuple[str, float]:
-            if knob.type == "bool":
-                return (knob.name, float(value))
-            return (one_hot(knob)[knob.choices.index(value)], 1.0)
-
-        rules = []
-        for k in self.tunable:
-            if not k.active_when:
-                continue
-            default = k.baseline()
-            if k.type == "choice":
-                hold = [(name, float(v == default)) for name, v in zip(one_hot(k), k.choices, strict=True)]
-            else:
-                hold = [(k.name, math.log10(default) if k.log else float(default))]
-            when = [indicators(self.knob(name), v) for name, values in k.active_when.items() for v in values]
-            rules.append({"hold": hold, "when": when})
-        return rules
-
-    def ax_constraints(self) -> list[str]:
-        return [c.ax_string() for c in self.constraints]
-
-    # -- Optuna ---------------------------------------------------------------------------------
-
-    def optuna_distributions(self) -> dict[str, Any]:
-        """Return Optuna distributions for the tunable knobs."""
-        from optuna.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
-
-        dists: dict[str, Any] = {}
-        for k in self.tunable:
-            if k.type == "float":
-                dists[k.name] = FloatDistribution(k.low, k.high, log=k.log)
-            elif k.type == "int":
-                dists[k.name] = IntDistribution(int(k.low), int(k.high), log=k.log)
-            else:
-                dists[k.name] = CategoricalDistribution(k.choices)
-        return dists
-
-
-def _value_type(values: list[Value]) -> str:
-    if all(isinstance(v, bool) for v in values):
-        return "bool"
-    if all(isinstance(v, int) and not isinstance(v, bool) for v in values):
-        return "int"
-    if all(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
-        return "float"
-    return "str"
-
 
 _TERM = re.compile(r"\s*([+-])?\s*(?:(\d+(?:\.\d*)?(?:e-?\d+)?)\s*\*?\s*)?([A-Za-z_]\w*)")
 
@@ -368,11 +293,16 @@ def load_space(paths: str | Path | Sequence[str | Path]) -> SearchSpace:
     """
     if isinstance(paths, str | Path):
         paths = [paths]
+    return build_space([(str(path), load_yaml(path)) for path in paths])
+
+
+def build_space(files: Sequence[tuple[str, Any]]) -> SearchSpace:
+    """Return the space declared by ``files``: (source, parsed space file) pairs, the source naming
+    the file in messages. Raises RtlboError as :func:`load_space` does."""
     knobs: dict[str, Knob] = {}
     pending: list[tuple[str, str]] = []
-    for path in paths:
-        where = str(path)
-        data = parse_model(_SpaceFile, load_yaml(path), where)
+    for where, declarations in files:
+        data = parse_model(_SpaceFile, declarations, where)
         if not data.knobs:
             raise RtlboError(f"{where}: 'knobs' is empty; declare at least one knob")
         for name, fields in data.knobs.items():
@@ -382,10 +312,11 @@ def load_space(paths: str | Path | Sequence[str | Path]) -> SearchSpace:
                 raise RtlboError(f"{where}: knob '{name}' must be a mapping like {{type: bool}}")
             knobs[name] = parse_model(Knob, {**fields, "name": name, "source": where}, f"{where}: knob '{name}'")
         pending += [(c, where) for c in data.constraints]
+    first = files[0][0]
     for knob in knobs.values():
-        _check_conditions(knob, knobs, str(paths[0]))
+        _check_conditions(knob, knobs, first)
     constraints = [parse_constraint(text, knobs, where) for text, where in pending]
     space = SearchSpace(knobs=list(knobs.values()), constraints=constraints)
     if space.violations(space.baseline()):
-        raise RtlboError(f"{paths[0]}: the knobs' defaults violate a constraint; change a default")
+        raise RtlboError(f"{first}: the knobs' defaults violate a constraint; change a default")
     return space

@@ -5,7 +5,6 @@ synthesis space (the optimizer is under test here, not the toolchain)."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 import torch
@@ -15,12 +14,13 @@ from botorch.utils.multi_objective.box_decompositions.non_dominated import FastN
 from botorch.utils.multi_objective.pareto import is_non_dominated
 
 from optimize.optimizers import Outcome, OutcomeConstraint, Problem, make_optimizer
-from optimize.optimizers.ax import AxOptimizer
-from optimize.optimizers.ax_strategy import MC_SAMPLES, build_generation_strategy, initialization_trials
-from optimize.optimizers.gp_model import _HYPERPARAMETERS, WarmStartSingleTaskGP
-from search_spaces import load_space
+from optimize.optimizers.ax import AxOptimizer, ax_inactive_inputs
+from optimize.optimizers.ax_strategy import MC_SAMPLES, build_generation_strategy, gp_model, initialization_trials
+from optimize.optimizers.ax_strategy.gp_model import WarmStartSingleTaskGP
+from optimize.spaces import packaged_space
+from search_spaces import build_space
 
-SPACE = load_space(Path(__file__).parent.parent / "search_spaces" / "synthesis.yaml")
+SPACE = build_space([("synthesis", packaged_space("synthesis"))])
 
 
 def analytic_outcome(config: dict) -> Outcome:
@@ -49,16 +49,27 @@ def test_initialization_is_twice_the_knobs_capped_by_a_fifth_of_the_budget():
     assert initialization_trials(1, 100) == 5
 
 
-def test_ax_switches_from_sobol_to_botorch_after_the_initialization_trials():
+def test_ax_switches_from_sobol_to_botorch_after_the_initialization_trials(monkeypatch):
+    fits = []  # the iteration cap of each GP fit
+    real_fit = gp_model._fit_fallback
+
+    def fit(mll, optimizer_kwargs, **kwargs):
+        fits.append(optimizer_kwargs["options"]["maxiter"])
+        return real_fit(mll, optimizer_kwargs=optimizer_kwargs, **kwargs)
+
+    monkeypatch.setattr(gp_model, "_fit_fallback", fit)
     optimizer = make_optimizer("ax", problem(budget=30))  # 6 initialization trials, the baseline among them
     baseline = optimizer.attach(SPACE.baseline(), proposed=False)
     optimizer.tell(baseline, analytic_outcome(SPACE.baseline()))
     nodes = []
-    while len(nodes) < 7:
+    while len(nodes) < 11:
         for trial_id, config in optimizer.ask(3):
             nodes.append(optimizer.client._experiment.trials[trial_id].generator_runs[0]._generation_node_name)
             optimizer.tell(trial_id, analytic_outcome(config))
     assert nodes[:5] == ["Sobol"] * 5 and set(nodes[5:]) == {"MBM"}
+    # The first fit starts from BoTorch's defaults, each later one from the fit before it (the
+    # campaign's own surrogate keeps it).
+    assert fits[0] == gp_model.COLD_FIT_MAXITER and len(fits) > 1 and set(fits[1:]) == {gp_model.WARM_FIT_MAXITER}
     acquisition = optimizer.client._generation_strategy._curr.generator_specs[0].fitted_adapter.generator._acquisition
     acqf = acquisition.acqf
     assert isinstance(acqf, qLogExpectedHypervolumeImprovement)
@@ -89,7 +100,6 @@ def test_ax_switches_from_sobol_to_botorch_after_the_initialization_trials():
 
 def first_bo_batch(fast_posterior: bool) -> list[dict]:
     """The first batch of 3 BoTorch proposals of a campaign (seed 3, 6 initialization trials)."""
-    _HYPERPARAMETERS._entries.clear()  # no warm start from the other campaign's fits
     campaign = problem(budget=30)
     optimizer = make_optimizer("ax", campaign)
     init = initialization_trials(len(SPACE.tunable), campaign.budget)
@@ -141,7 +151,7 @@ def test_saved_snapshot_loads_and_keeps_proposing(tmp_path):
     (model_config,) = node.generator_specs[0].generator_kwargs["surrogate_spec"].model_configs
     assert model_config.botorch_model_class is WarmStartSingleTaskGP
     assert model_config.model_options["fast_posterior"] is True
-    assert model_config.model_options["inactive_inputs"] == json.loads(json.dumps(SPACE.ax_inactive_inputs()))
+    assert model_config.model_options["inactive_inputs"] == json.loads(json.dumps(ax_inactive_inputs(SPACE)))
 
 
 def test_model_sees_configurations_that_differ_in_an_idle_knob_as_one_point():

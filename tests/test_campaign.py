@@ -18,9 +18,13 @@ from rich.console import Console
 
 from objectives.errors import RtlboError
 from objectives.tasks import BUILTIN_DIR
-from optimize.campaign import OPTIMIZERS, load_campaign
+from optimize.campaign import load_campaign
 from optimize.loop import run
+from optimize.optimizers import Optimizer, Problem, make_optimizer
+from optimize.optimizers.ax import AxOptions
+from optimize.spaces import packaged_space
 from optimize.store import Store, TrialKind, TrialStatus
+from search_spaces import build_space
 
 RTLBO = str(Path(sys.executable).parent / "rtlbo")
 QUIET = Console(file=open(os.devnull, "w"))  # noqa: SIM115 - lives as long as the tests
@@ -61,7 +65,7 @@ def test_small_campaign_stores_every_trial_with_artifacts(tmp_path: Path):
     assert "Hypervolume" in status.stdout and "(baseline flow)" in status.stdout
 
 
-@pytest.mark.parametrize("optimizer", OPTIMIZERS)
+@pytest.mark.parametrize("optimizer", sorted(Optimizer.registry))
 def test_every_optimizer_runs_through_the_same_loop(optimizer: str, tmp_path: Path):
     path = campaign_file(tmp_path, optimizer=optimizer, budget={"trials": 5}, batch_size=3,
                          tasks={"suite": "builtin", "select": ["seqdet"]})
@@ -137,6 +141,21 @@ def test_bad_campaign_files(tmp_path: Path, fields: dict, message: str):
     with pytest.raises(RtlboError, match=message):
         run(campaign_file(tmp_path, **fields), resume=False, output=None, console=QUIET)
     assert not (tmp_path / "run").exists(), "a bad campaign file must not leave a run directory behind"
+
+
+def test_optimizer_is_a_name_or_a_mapping_of_its_options_and_round_trips(tmp_path: Path):
+    # A run directory of an earlier version: the device was a top-level field, null by default.
+    campaign, _ = load_campaign(campaign_file(tmp_path, optimizer="ax", torch_device=None))
+    assert campaign.optimizer == AxOptions(name="ax") and str(campaign.optimizer) == "ax"
+    campaign, _ = load_campaign(campaign_file(tmp_path, optimizer={"name": "ax", "torch_device": "cpu"}))
+    assert campaign.optimizer == AxOptions(name="ax", torch_device="cpu")
+    campaign.dump(tmp_path / "as-run.yaml")
+    assert yaml.safe_load((tmp_path / "as-run.yaml").read_text())["optimizer"] == {"name": "ax", "torch_device": "cpu"}
+    assert load_campaign(tmp_path / "as-run.yaml")[0] == campaign
+    campaign, _ = load_campaign(campaign_file(tmp_path, optimizer="optuna-tpe"))
+    space = build_space([("synthesis", packaged_space("synthesis"))])
+    optimizer = make_optimizer(campaign.optimizer, Problem(space, ("area",), (), seed=0))
+    assert type(optimizer) is Optimizer.registry["optuna-tpe"] and optimizer.options == campaign.optimizer
 
 
 def test_existing_run_needs_resume(tmp_path: Path):

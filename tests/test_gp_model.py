@@ -1,4 +1,4 @@
-"""The Ax strategy's GP: the warm-started fit's hyperparameter cache, and the direct posterior at
+"""The Ax strategy's GP: the fit warm-started from its surrogate's previous fit, and the direct posterior at
 single points, which must agree with BoTorch's own posterior, samples and acquisition gradients."""
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ import torch
 from botorch.acquisition.multi_objective.logei import qLogExpectedHypervolumeImprovement
 from botorch.acquisition.multi_objective.objective import IdentityMCMultiOutputObjective
 from botorch.fit import fit_gpytorch_mll
-from botorch.models import SingleTaskGP
 from botorch.models.transforms import Normalize, Standardize
 from botorch.posteriors import GPyTorchPosterior
 from botorch.posteriors.transformed import TransformedPosterior
@@ -20,12 +19,8 @@ from botorch.utils.datasets import SupervisedDataset
 from botorch.utils.multi_objective.box_decompositions.non_dominated import FastNondominatedPartitioning
 from gpytorch.mlls import ExactMarginalLogLikelihood
 
-from optimize.optimizers.gp_model import (
-    InactiveInputs,
-    IndependentNormalPosterior,
-    WarmStartSingleTaskGP,
-    _HyperparameterCache,
-)
+from optimize.optimizers.ax_strategy import gp_model
+from optimize.optimizers.ax_strategy.gp_model import InactiveInputs, IndependentNormalPosterior, WarmStartSingleTaskGP
 
 
 @pytest.fixture(scope="module")
@@ -132,25 +127,38 @@ def test_acquisition_values_and_gradients_match_botorch(fitted):
     assert torch.allclose(direct_grad, reference_grad, rtol=1e-6, atol=1e-8)
 
 
-def test_hyperparameter_cache_warm_starts_only_a_fit_on_grown_data():
-    X = torch.rand(6, 3, dtype=torch.double)
-    Y = X.sum(-1, keepdim=True)
-    model = SingleTaskGP(X, Y)
-    with torch.no_grad():
-        model.covar_module.lengthscale = torch.tensor([[0.3, 0.4, 0.5]], dtype=torch.double)
-    cache = _HyperparameterCache(size=2)
-    cache.store(X, model)
+def test_fit_warm_starts_from_its_own_surrogates_previous_fit_only_on_grown_data(monkeypatch):
+    from ax.core.search_space import SearchSpaceDigest
+    from ax.generators.torch.botorch_modular.surrogate import ModelConfig, Surrogate, SurrogateSpec
 
-    grown = torch.cat([X, torch.rand(2, 3, dtype=torch.double)])
-    state = cache.lookup(grown, SingleTaskGP(grown, grown.sum(-1, keepdim=True)))
-    assert state is not None
-    fresh = SingleTaskGP(grown, grown.sum(-1, keepdim=True))
-    fresh.load_state_dict(state, strict=False)
-    assert torch.allclose(fresh.covar_module.lengthscale, model.covar_module.lengthscale)
+    fits: list[tuple[int, torch.Tensor]] = []  # (maxiter, lengthscale the fit starts from)
 
-    other = torch.rand(8, 3, dtype=torch.double)
-    assert cache.lookup(other, SingleTaskGP(other, other.sum(-1, keepdim=True))) is None
-    assert cache.lookup(X[:4], SingleTaskGP(X[:4], Y[:4])) is None  # fewer points: not a continuation
+    def fit(mll, optimizer_kwargs, **kwargs):
+        fits.append((optimizer_kwargs["options"]["maxiter"], mll.model.covar_module.lengthscale.detach().clone()))
+        return real_fit(mll, optimizer_kwargs=optimizer_kwargs, **kwargs)
+
+    real_fit = gp_model._fit_fallback
+    monkeypatch.setattr(gp_model, "_fit_fallback", fit)
+    digest = SearchSpaceDigest(feature_names=["a", "b", "c"], bounds=[(0.0, 1.0)] * 3)
+
+    def surrogate() -> Surrogate:
+        return Surrogate(surrogate_spec=SurrogateSpec(model_configs=[ModelConfig(WarmStartSingleTaskGP)]))
+
+    def data(X: torch.Tensor) -> list[SupervisedDataset]:
+        Y = torch.sin(3 * X).sum(-1, keepdim=True)
+        return [SupervisedDataset(X, Y, feature_names=["a", "b", "c"], outcome_names=["y"])]
+
+    X = torch.rand(8, 3, dtype=torch.double, generator=torch.Generator().manual_seed(0))
+    grown = torch.cat([X, torch.rand(3, 3, dtype=torch.double, generator=torch.Generator().manual_seed(1))])
+    campaign = surrogate()
+    campaign.fit(data(X), search_space_digest=digest)
+    fitted = campaign.model.covar_module.lengthscale.detach().clone()
+    campaign.fit(data(grown), search_space_digest=digest)  # the same campaign, three trials later
+    surrogate().fit(data(grown), search_space_digest=digest)  # another campaign: nothing to start from
+    campaign.fit(data(grown[3:]), search_space_digest=digest)  # not a continuation of the last fit
+    (cold, _), (warm, start), (other, _), (restart, _) = fits
+    assert cold == other == restart == gp_model.COLD_FIT_MAXITER and warm == gp_model.WARM_FIT_MAXITER
+    assert torch.allclose(start, fitted)
 
 
 def test_inactive_inputs_hold_a_knob_where_none_of_its_conditions_holds():

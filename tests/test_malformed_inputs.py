@@ -139,16 +139,21 @@ for key, value, must in [
     ("generator.backend", "gpt", "'generator.backend'"), ("generator.samples_per_task", 0, "samples_per_task"),
     ("generator.timeout_s", -1, "timeout_s"), ("generator.timeout_s", float("inf"), "timeout_s"),
     ("generator.max_concurrency", 0, "max_concurrency"), ("generator.base_ur", "x", "'generator.base_ur'"),
-    ("torch_device", 7, "'torch_device'"),
+    ("optimizer", {"torch_device": 7, "name": "ax"}, "'optimizer.torch_device'"),
+    ("optimizer", {"torch_devic": "cuda", "name": "ax"}, "no option 'torch_devic'"),
+    ("optimizer", {"torch_device": "cuda"}, "'name'"),
+    ("torch_device", "cuda", "remove it (sobol does not use it)"),  # an option of the ax optimizer now
 ]:
     campaign(key, value, must)
+campaign_text("torch-device-moved", yaml.safe_dump({**BASE, "optimizer": "ax", "torch_device": "cuda"}),
+              "optimizer: {name: ax, torch_device: cuda}")
 CASES["campaign-replay-file-missing"] = lambda ws: (
     (ws / "campaign.yaml").write_text(yaml.safe_dump(
         {**BASE, "generator": {"backend": "replay", "replay_file": "nope.jsonl"}})),
     (["run", "campaign.yaml"], ("replay_file",)))[1]
 CASES["campaign-torch-device"] = lambda ws: (
-    (ws / "campaign.yaml").write_text(yaml.safe_dump({**BASE, "optimizer": "ax", "torch_device": "banana"})),
-    (["run", "campaign.yaml"], ("campaign.yaml", "'torch_device'")))[1]
+    (ws / "campaign.yaml").write_text(yaml.safe_dump({**BASE, "optimizer": {"name": "ax", "torch_device": "banana"}})),
+    (["run", "campaign.yaml"], ("campaign.yaml", "'torch_device'", "banana")))[1]
 
 # -- space files: structure, domains the evaluator rejects ---------------------------------------
 space_text("no-knobs", "constraints: []\n", "knobs")

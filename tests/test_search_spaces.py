@@ -1,4 +1,5 @@
-"""Search spaces: the YAML format, its validation, the translations, and the synthesis knobs."""
+"""Search spaces: the YAML format, its validation, the translations, the packaged spaces built
+from the knob declarations, and the synthesis knobs."""
 
 from __future__ import annotations
 
@@ -10,10 +11,17 @@ import pytest
 
 from objectives.cascade import evaluate
 from objectives.errors import RtlboError
+from objectives.generate import GeneratorSettings
+from objectives.knobs import declared
 from objectives.recipe import Recipe
-from search_spaces import load_space
+from objectives.trial import check_knobs
+from optimize.optimizers.ax import ax_constraints, ax_inactive_inputs, ax_parameters
+from optimize.optimizers.optuna_samplers import distributions
+from optimize.spaces import PACKAGED, packaged_space, space_files
+from search_spaces import build_space, load_space
 
-SYNTHESIS = Path(__file__).parent.parent / "search_spaces" / "synthesis.yaml"
+SYNTHESIS = build_space([("synthesis", packaged_space("synthesis"))])
+DOCS = Path(__file__).parent.parent / "docs"
 
 
 def write(tmp_path: Path, text: str, name: str = "space.yaml") -> Path:
@@ -23,7 +31,7 @@ def write(tmp_path: Path, text: str, name: str = "space.yaml") -> Path:
 
 
 def test_synthesis_space_matches_the_recipe():
-    space = load_space(SYNTHESIS)
+    space = SYNTHESIS
     assert len(space.knobs) >= 10
     assert set(space.names) == set(Recipe.model_fields)
     assert Recipe.from_knobs(space.baseline()) == Recipe()
@@ -35,6 +43,60 @@ def test_synthesis_space_matches_the_recipe():
             low = next(m.ge for m in field.metadata if hasattr(m, "ge"))
             high = next(m.le for m in field.metadata if hasattr(m, "le"))
             assert low <= knob.low and knob.high <= high
+
+
+@pytest.mark.parametrize("name", PACKAGED)
+def test_packaged_spaces_lie_inside_what_the_evaluator_accepts(name: str, tmp_path: Path):
+    space = build_space([(name, packaged_space(name))])
+    llm = GeneratorSettings(backend="replay", replay_file="completions.jsonl")
+    check_knobs({k.name: k.probes() for k in space.knobs}, {k.name: k.source for k in space.knobs}, llm)
+    assert PACKAGED[name].model_validate(space.baseline()) == PACKAGED[name]()
+    # A run directory keeps the packaged space as a YAML file, which loads as the same space.
+    (file,) = space_files([name], tmp_path)
+    file.write(tmp_path)
+    written = load_space(tmp_path / f"{name}.yaml")
+    assert [k.model_dump() for k in written.knobs] == [k.model_dump() for k in space.knobs]
+
+
+def _shown(value: object) -> str:
+    return str(value).lower() if isinstance(value, bool) else f"{value:g}" if isinstance(value, float) else f"{value}"
+
+
+def _values(field, packaged: dict | None) -> str:
+    """A knob's packaged domain, its default, and what the evaluator accepts where that is wider."""
+    if packaged is None:
+        return "any (not in the packaged space)"
+    if packaged["type"] in ("bool", "choice"):
+        return f"{', '.join(packaged.get('values', ['bool']))} ({_shown(field.default)})"
+    shown = f"{packaged['low']:g} – {packaged['high']:g} ({_shown(field.default)})"
+    bounds = {name: getattr(m, name) for m in field.metadata for name in ("ge", "gt", "le") if hasattr(m, name)}
+    if (packaged["low"], packaged["high"]) != (bounds.get("ge"), bounds["le"]):
+        low = f"[{bounds['ge']:g}" if "ge" in bounds else f"({bounds['gt']:g}"
+        shown += f"; accepts {low}, {bounds['le']:g}]"
+    return shown
+
+
+def knob_table(name: str) -> list[str]:
+    """The docs' table of the knobs of ``name``'s model, rendered from their declarations."""
+    packaged = packaged_space(name)["knobs"]
+    rows = ["| knob | values (default) | acts | meaning | effect on the flow |", "| --- | --- | --- | --- | --- |"]
+    for knob, field in PACKAGED[name].model_fields.items():
+        when = declared(field, "active_when") or {}
+        acts = "; ".join(f"`{k}`: {', '.join(map(_shown, values))}" for k, values in when.items()) or "always"
+        rows.append(f"| `{knob}` | {_values(field, packaged.get(knob))} | {acts} | {field.description} "
+                    f"| {declared(field, 'effect')} |")
+    return rows
+
+
+@pytest.mark.parametrize(("name", "doc"), [("synthesis", "evaluation.md"), ("generation", "llm.md")])
+def test_docs_show_the_declared_knobs(name: str, doc: str):
+    lines = (DOCS / doc).read_text().splitlines()
+    start = lines.index(f"<!-- knobs: {name} ({Path(__file__).relative_to(DOCS.parent)} renders this table from the "
+                        "declarations) -->")
+    end = next((i for i in range(start + 1, len(lines)) if not lines[i].startswith("|")), len(lines))
+    expected = knob_table(name)
+    assert lines[start + 1:end] == expected, f"docs/{doc} is out of date; its {name} knob table is:\n" + "\n".join(
+        expected)
 
 
 # (knob, value, task, other knobs): the knob alone changes that task's netlist.
@@ -55,7 +117,7 @@ KNOB_EFFECTS = [
 
 
 def test_every_synthesis_knob_is_exercised():
-    assert {knob for knob, *_ in KNOB_EFFECTS} == set(load_space(SYNTHESIS).names)
+    assert {knob for knob, *_ in KNOB_EFFECTS} == set(SYNTHESIS.names)
 
 
 @pytest.mark.parametrize(("knob", "value", "task", "others"), KNOB_EFFECTS)
@@ -77,7 +139,7 @@ IDLE_KNOBS = [
 
 @pytest.mark.parametrize(("knob", "value", "task", "others"), IDLE_KNOBS)
 def test_idle_knob_leaves_the_netlist_unchanged(knob, value, task, others, builtin, cache):
-    space = load_space(SYNTHESIS)
+    space = SYNTHESIS
     base = {**space.baseline(), **others}
     changed = {**base, knob: value}
     assert not space.knob(knob).acts_in(changed)
@@ -87,7 +149,7 @@ def test_idle_knob_leaves_the_netlist_unchanged(knob, value, task, others, built
 
 
 def test_effective_config_holds_idle_knobs_at_their_defaults():
-    space = load_space(SYNTHESIS)
+    space = SYNTHESIS
     config = {**space.baseline(), "abc_delay_target": 0.8, "buffering": False}
     assert space.effective(config) == space.baseline()
     for acting in ({"abc_recipe": "resyn2"}, {"gate_sizing": True}, {"retime": True}):
@@ -96,7 +158,7 @@ def test_effective_config_holds_idle_knobs_at_their_defaults():
 
 
 def test_ax_inactive_inputs_name_ax_model_inputs():
-    rules = load_space(SYNTHESIS).ax_inactive_inputs()
+    rules = ax_inactive_inputs(SYNTHESIS)
     delay, buffering = rules
     assert delay["hold"] == [("abc_delay_target", 0.0)]
     # Ax one-hot encodes unordered string choices in declaration order: resyn2 is value 1.
@@ -114,18 +176,18 @@ knobs:
   f: {type: bool}
 """))
     # Ax sorts numeric choices before one-hot encoding them, and feeds log-scaled numbers as log10.
-    assert space.ax_inactive_inputs() == [
+    assert ax_inactive_inputs(space) == [
         {"hold": [("t", 0.0)], "when": [("n_OH_PARAM_2", 1.0), ("n_OH_PARAM_0", 1.0)]},
         {"hold": [("m_OH_PARAM_0", 0.0), ("m_OH_PARAM_1", 1.0)], "when": [("f", 0.0)]},
     ]
     ordered = load_space(write(tmp_path, "knobs:\n  t: {type: bool, active_when: {o: [x]}}\n"
                                          "  o: {type: choice, values: [x, y], ordered: true}\n", "o.yaml"))
     with pytest.raises(RtlboError, match="make it unordered or pick another optimizer"):
-        ordered.ax_inactive_inputs()
+        ax_inactive_inputs(ordered)
 
 
 def test_unit_cube_round_trip_and_domains():
-    space = load_space(SYNTHESIS)
+    space = SYNTHESIS
     rng = np.random.default_rng(0)
     for u in rng.random((50, space.dimension)):
         config = space.decode(u)
@@ -146,12 +208,12 @@ constraints:
   - "t + 0.5*k <= 2.5"
 """)
     space = load_space(path)
-    ax = {p.name: p for p in space.ax_parameters()}
+    ax = {p.name: p for p in ax_parameters(space)}
     assert set(ax) == {"t", "k", "tmpl", "flag"}
     assert ax["t"].scaling == "log" and ax["k"].parameter_type == "int"
     assert ax["tmpl"].parameter_type == "str" and ax["tmpl"].is_ordered is False
-    assert space.ax_constraints() == ["1*t + 0.5*k <= 2.5"]
-    assert set(space.optuna_distributions()) == {"t", "k", "tmpl", "flag"}
+    assert ax_constraints(space) == ["1*t + 0.5*k <= 2.5"]
+    assert set(distributions(space)) == {"t", "k", "tmpl", "flag"}
     config = space.decode([1.0, 1.0, 0.0, 0.9])
     assert config == {"t": 1.5, "k": 3, "tmpl": "plain", "flag": True, "model": "qwen"}
     assert space.violations(config) == ["violates 't + 0.5*k <= 2.5'"]

@@ -4,16 +4,25 @@ The generation strategy is Ax's own shape (center point, Sobol initialization, t
 a hypervolume acquisition for several objectives) with cheaper acquisition and fitting settings
 (:mod:`optimize.optimizers.ax_strategy`). Objective thresholds are the campaign's reference point (the baseline flow by
 default); constraint metrics become outcome constraints; tool failures are failed trials.
+
+The space reaches Ax as its parameters (:func:`ax_parameters`, :func:`ax_constraints`) and, for the
+knobs that act only under some settings of others, as rules on the inputs of Ax's model
+(:func:`ax_inactive_inputs`).
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import warnings
 from pathlib import Path
+from typing import Any
 
-from optimize.optimizers.base import Optimizer, Outcome, Problem
-from search_spaces.space import Config
+from pydantic import Field
+
+from objectives.errors import RtlboError
+from optimize.optimizers.base import Optimizer, OptimizerOptions, Outcome, Problem
+from search_spaces.space import Config, Knob, SearchSpace, Value
 
 
 def quiet_ax() -> None:
@@ -27,11 +36,30 @@ def quiet_ax() -> None:
     warnings.filterwarnings("ignore", message=r".*To copy construct from a tensor.*")
 
 
+class AxOptions(OptimizerOptions):
+    """The ax optimizer's options."""
+
+    torch_device: str | None = Field(None, description="torch device for the GP fit and acquisition, e.g. cuda")
+
+    def check(self) -> None:
+        if self.torch_device is None:
+            return
+        import torch
+
+        try:
+            torch.empty(0, device=torch.device(self.torch_device))
+        except (RuntimeError, AssertionError) as exc:
+            raise RtlboError(f"'torch_device' {self.torch_device!r} cannot be used ({str(exc).splitlines()[0][:120]}); "
+                             "give cpu or an available cuda device") from None
+
+
 class AxOptimizer(Optimizer):
     name = "ax"
+    Options = AxOptions
+    options: AxOptions
 
-    def __init__(self, problem: Problem, torch_device: str | None = None):
-        super().__init__(problem)
+    def __init__(self, problem: Problem, options: AxOptions | None = None):
+        super().__init__(problem, options)
         logging.disable(logging.INFO)  # Ax logs at INFO while it is imported
         try:
             from ax.api.client import Client
@@ -41,8 +69,8 @@ class AxOptimizer(Optimizer):
 
         self.client = Client(random_seed=problem.seed)
         self.client.configure_experiment(
-            parameters=self.space.ax_parameters(),
-            parameter_constraints=self.space.ax_constraints() or None,
+            parameters=ax_parameters(self.space),
+            parameter_constraints=ax_constraints(self.space) or None,
             name="rtlbo",
         )
         thresholds = [f"{o} <= {problem.reference_point:g}" for o in problem.objectives]
@@ -55,8 +83,8 @@ class AxOptimizer(Optimizer):
         from optimize.optimizers.ax_strategy import fast_generation_strategy, initialization_trials
 
         init = initialization_trials(len(self.space.tunable), problem.budget)
-        idle = self.space.ax_inactive_inputs()
-        strategy = fast_generation_strategy(problem.seed, torch_device, init, inactive_inputs=idle)
+        idle = ax_inactive_inputs(self.space)
+        strategy = fast_generation_strategy(problem.seed, self.options.torch_device, init, inactive_inputs=idle)
         self.client.set_generation_strategy(strategy)
 
     def _tuned(self, config: Config) -> Config:
@@ -85,3 +113,73 @@ class AxOptimizer(Optimizer):
         """Write Ax's experiment snapshot (readable by ``Client.load_from_json_file``)."""
         Path(folder).mkdir(parents=True, exist_ok=True)
         self.client.save_to_json_file(str(Path(folder) / "ax_client.json"))
+
+
+def ax_parameters(space: SearchSpace) -> list[Any]:
+    """Return Ax ``RangeParameterConfig``/``ChoiceParameterConfig`` for the tunable knobs."""
+    from ax.api.configs import ChoiceParameterConfig, RangeParameterConfig
+
+    params: list[Any] = []
+    for k in space.tunable:
+        if k.type in ("float", "int"):
+            bounds = (float(k.low), float(k.high)) if k.type == "float" else (int(k.low), int(k.high))
+            params.append(RangeParameterConfig(k.name, bounds, k.type, scaling="log" if k.log else None))
+        elif k.type == "bool":
+            params.append(ChoiceParameterConfig(k.name, [False, True], "bool"))
+        else:
+            kind = _value_type(k.choices)
+            params.append(ChoiceParameterConfig(k.name, list(k.choices), kind, is_ordered=k.ordered))
+    return params
+
+
+def ax_constraints(space: SearchSpace) -> list[str]:
+    """Return the space's linear constraints as Ax writes them (``1*a + 0.5*b <= 2``)."""
+    return [" + ".join(f"{c:g}*{k}" for k, c in con.coefficients.items()) + f" <= {con.bound:g}"
+            for con in space.constraints]
+
+
+def ax_inactive_inputs(space: SearchSpace) -> list[dict[str, list[tuple[str, float]]]]:
+    """Return the conditional knobs' rules on the inputs of Ax's model (see
+    ``optimize.optimizers.ax_strategy.gp_model.InactiveInputs``): per knob with ``active_when``,
+    its inputs with the values to hold them at, and :meth:`Knob.conditions` as (input, 1 or 0)
+    pairs. Ax feeds a bool as one 0/1 input, an unordered choice as one 0/1 input per value, a
+    number as itself (log10 when log-scaled).
+
+    Raises RtlboError for an ordered choice in a rule (Ax feeds it as one ordinal input).
+    """
+    from ax.adapter.transforms.one_hot import OH_PARAM_INFIX
+
+    def one_hot(knob: Knob) -> list[str]:
+        if knob.ordered:
+            raise RtlboError(f"knob '{knob.name}' is an ordered choice in an active_when rule, which the ax "
+                             "optimizer cannot model; make it unordered or pick another optimizer")
+        values = knob.choices if _value_type(knob.choices) == "str" else sorted(knob.choices)
+        return [f"{knob.name}{OH_PARAM_INFIX}{values.index(v)}" for v in knob.choices]
+
+    def indicator(knob: Knob, value: Value) -> tuple[str, float]:
+        if knob.type == "bool":
+            return (knob.name, float(value))
+        return (one_hot(knob)[knob.choices.index(value)], 1.0)
+
+    rules = []
+    for k in space.tunable:
+        if not k.active_when:
+            continue
+        default = k.baseline()
+        if k.type == "choice":
+            hold = [(name, float(v == default)) for name, v in zip(one_hot(k), k.choices, strict=True)]
+        else:
+            hold = [(k.name, math.log10(default) if k.log else float(default))]
+        rules.append({"hold": hold, "when": [indicator(space.knob(name), v) for name, v in k.conditions()]})
+    return rules
+
+
+def _value_type(values: list[Value]) -> str:
+    """Return Ax's parameter type for choices of these values."""
+    if all(isinstance(v, bool) for v in values):
+        return "bool"
+    if all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+        return "int"
+    if all(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
+        return "float"
+    return "str"

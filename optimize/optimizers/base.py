@@ -1,9 +1,12 @@
-"""The ask/tell interface every optimizer implements, and what it is told."""
+"""The ask/tell interface every optimizer implements, its options, and what it is told."""
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
+from typing import ClassVar
+
+from pydantic import BaseModel, ConfigDict
 
 from search_spaces.space import Config, SearchSpace
 
@@ -49,19 +52,45 @@ class Problem:
     budget: int | None = None  # trials the optimizer will propose; None when open-ended
 
 
+class OptimizerOptions(BaseModel):
+    """A campaign's ``optimizer``: the optimizer's name and its options. An optimizer with options
+    declares them in a subclass, its ``Options``; unknown keys are errors."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+    name: str
+
+    def check(self) -> None:
+        """Raise RtlboError when these options cannot be used on this machine (checked before a
+        campaign starts)."""
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Optimizer(ABC):
     """Proposes configurations (``ask``) and learns from their outcomes (``tell``).
 
-    Trial ids are consecutive from 0 in the order trials reach the optimizer (asked or attached);
-    the campaign's trial table uses the same ids, so replaying the table in id order rebuilds the
-    optimizer after a crash.
+    A subclass with a ``name`` registers itself under it (``Optimizer.registry``); a campaign file
+    names it as ``optimizer: <name>``, or ``optimizer: {name: <name>, ...}`` with the options its
+    ``Options`` declares. Trial ids are consecutive from 0 in the order trials reach the optimizer
+    (asked or attached); the campaign's trial table uses the same ids, so replaying the table in
+    id order rebuilds the optimizer after a crash.
     """
 
-    name: str = ""
+    name: ClassVar[str] = ""
+    Options: ClassVar[type[OptimizerOptions]] = OptimizerOptions
+    registry: ClassVar[dict[str, type[Optimizer]]] = {}
 
-    def __init__(self, problem: Problem):
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.name and Optimizer.registry.setdefault(cls.name, cls) is not cls:
+            raise TypeError(f"two optimizers are named {cls.name}: {Optimizer.registry[cls.name]} and {cls}")
+
+    def __init__(self, problem: Problem, options: OptimizerOptions | None = None):
         self.problem = problem
         self.space = problem.space
+        self.options = options or self.Options(name=self.name)
         self.next_id = 0
 
     def _take_ids(self, n: int) -> list[int]:

@@ -1,41 +1,49 @@
 """Optuna baselines: NSGA-II and multivariate TPE through Optuna's ask/tell interface.
 
 Outcome constraints reach both samplers through ``Trial.set_constraint`` (values <= 0 are feasible).
-A proposal that violates the space's own linear constraints is told as failed and re-asked.
+A proposal that violates the space's own linear constraints is told as failed and re-asked. The
+space reaches Optuna as one distribution per tunable knob (:func:`distributions`).
 """
 
 from __future__ import annotations
 
 import logging
+from abc import abstractmethod
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import optuna
-from optuna.trial import TrialState
 
 from objectives.errors import RtlboError
-from optimize.optimizers.base import Optimizer, Outcome, Problem
-from search_spaces.space import Config
+from optimize.optimizers.base import Optimizer, OptimizerOptions, Outcome, Problem
+from search_spaces.space import Config, SearchSpace
+
+if TYPE_CHECKING:
+    import optuna
 
 MAX_REJECTIONS = 1000
 
 
 class OptunaOptimizer(Optimizer):
-    def __init__(self, problem: Problem, sampler: str):
-        super().__init__(problem)
+    """An Optuna study driven by ask/tell; subclasses pick the sampler."""
+
+    def __init__(self, problem: Problem, options: OptimizerOptions | None = None):
+        super().__init__(problem, options)
+        import optuna
+
         optuna.logging.set_verbosity(logging.WARNING)
-        self.name = f"optuna-{sampler}"
         self.study = optuna.create_study(directions=["minimize"] * len(problem.objectives),
                                          sampler=self._sampler(problem.seed))
-        self.distributions = self.space.optuna_distributions()
+        self.distributions = distributions(self.space)
         self.trials: dict[int, optuna.trial.Trial] = {}
         self.replayed = 0  # own earlier proposals attached since the last ask
 
+    @abstractmethod
     def _sampler(self, seed: int) -> optuna.samplers.BaseSampler:
-        if self.name == "optuna-nsga2":
-            return optuna.samplers.NSGAIISampler(seed=seed)
-        return optuna.samplers.TPESampler(seed=seed, multivariate=True, constant_liar=True)
+        """Return the sampler, seeded with ``seed``."""
 
     def _ask_one(self) -> tuple[optuna.trial.Trial, Config]:
+        from optuna.trial import TrialState
+
         for _ in range(MAX_REJECTIONS):
             trial = self.study.ask(self.distributions)
             config = self.space.complete(trial.params)
@@ -58,6 +66,8 @@ class OptunaOptimizer(Optimizer):
         return proposals
 
     def tell(self, trial_id: int, outcome: Outcome) -> None:
+        from optuna.trial import TrialState
+
         trial = self.trials.pop(trial_id)
         for c in self.problem.constraints:
             # An unmeasured constraint metric counts as violated.
@@ -74,3 +84,36 @@ class OptunaOptimizer(Optimizer):
         trial_id = self._take_ids(1)[0]
         self.trials[trial_id] = self.study.ask(self.distributions)
         return trial_id
+
+
+class OptunaNSGA2(OptunaOptimizer):
+    name = "optuna-nsga2"
+
+    def _sampler(self, seed: int) -> optuna.samplers.BaseSampler:
+        import optuna
+
+        return optuna.samplers.NSGAIISampler(seed=seed)
+
+
+class OptunaTPE(OptunaOptimizer):
+    name = "optuna-tpe"
+
+    def _sampler(self, seed: int) -> optuna.samplers.BaseSampler:
+        import optuna
+
+        return optuna.samplers.TPESampler(seed=seed, multivariate=True, constant_liar=True)
+
+
+def distributions(space: SearchSpace) -> dict[str, Any]:
+    """Return Optuna distributions for the tunable knobs."""
+    from optuna.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
+
+    dists: dict[str, Any] = {}
+    for k in space.tunable:
+        if k.type == "float":
+            dists[k.name] = FloatDistribution(k.low, k.high, log=k.log)
+        elif k.type == "int":
+            dists[k.name] = IntDistribution(int(k.low), int(k.high), log=k.log)
+        else:
+            dists[k.name] = CategoricalDistribution(k.choices)
+    return dists

@@ -8,12 +8,8 @@ trials are infeasible individuals (a violated feasibility constraint), never pen
 from __future__ import annotations
 
 import numpy as np
-from pymoo.algorithms.moo.nsga2 import NSGA2
-from pymoo.core.evaluator import Evaluator
-from pymoo.core.problem import Problem as PymooProblem
-from pymoo.problems.static import StaticProblem
 
-from optimize.optimizers.base import Optimizer, Outcome, Problem
+from optimize.optimizers.base import Optimizer, OptimizerOptions, Outcome, Problem
 from search_spaces.space import Config
 
 POPULATION = 12
@@ -22,8 +18,11 @@ POPULATION = 12
 class PymooNSGA2(Optimizer):
     name = "pymoo-nsga2"
 
-    def __init__(self, problem: Problem):
-        super().__init__(problem)
+    def __init__(self, problem: Problem, options: OptimizerOptions | None = None):
+        super().__init__(problem, options)
+        from pymoo.algorithms.moo.nsga2 import NSGA2
+        from pymoo.core.problem import Problem as PymooProblem
+
         d = max(self.space.dimension, 1)
         n_constr = len(problem.constraints) + 1 + len(self.space.constraints)
         self.problem_def = PymooProblem(n_var=d, n_obj=len(problem.objectives), n_ieq_constr=n_constr,
@@ -60,6 +59,9 @@ class PymooNSGA2(Optimizer):
         self.results[trial_id] = outcome
         if self.queue or len(self.results) < len(self.members):
             return
+        from pymoo.core.evaluator import Evaluator
+        from pymoo.problems.static import StaticProblem
+
         F, G = [], []
         for trial_id_, index in sorted(self.members.items(), key=lambda item: item[1]):
             F_row, G_row = self._encode(self.results[trial_id_], self.generation[index].X)
@@ -78,8 +80,7 @@ class PymooNSGA2(Optimizer):
         F = [outcome.objectives[o] if measured else np.inf for o in self.problem.objectives]
         G = [c.violation(outcome.constraints.get(c.metric, c.bound)) for c in self.problem.constraints]
         G.append(0.0 if measured else 1.0)
-        G += [sum(v * float(config[k]) for k, v in c.coefficients.items()) - c.bound
-              for c in self.space.constraints]
+        G += [c.excess(config) for c in self.space.constraints]
         return F, G
 
     def attach(self, config: Config, proposed: bool) -> int:

@@ -6,10 +6,9 @@ from abc import abstractmethod
 from collections.abc import Callable
 
 import numpy as np
-from scipy.stats import qmc
 
 from objectives.errors import RtlboError
-from optimize.optimizers.base import Optimizer, Outcome, Problem
+from optimize.optimizers.base import Optimizer, OptimizerOptions, Outcome, Problem
 from search_spaces.space import Config
 
 MAX_REJECTIONS = 10_000
@@ -19,8 +18,8 @@ class UnitCubeSampler(Optimizer):
     """Proposes points of a deterministic sequence in [0, 1]^d, skipping those that violate the
     space's constraints. Outcomes are ignored: these are the baselines BO must beat."""
 
-    def __init__(self, problem: Problem):
-        super().__init__(problem)
+    def __init__(self, problem: Problem, options: OptimizerOptions | None = None):
+        super().__init__(problem, options)
         self._draw = self._make_sequence(problem.seed, max(self.space.dimension, 1))
 
     @abstractmethod
@@ -50,6 +49,8 @@ class SobolSampler(UnitCubeSampler):
     name = "sobol"
 
     def _make_sequence(self, seed: int, d: int) -> Callable[[], np.ndarray]:
+        from scipy.stats import qmc
+
         engine = qmc.Sobol(d, scramble=True, seed=seed)
         return lambda: engine.random(1)[0]
 

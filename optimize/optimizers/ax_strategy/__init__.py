@@ -56,7 +56,7 @@ from botorch.utils.multi_objective.box_decompositions.non_dominated import FastN
 from botorch.utils.multi_objective.pareto import is_non_dominated
 from gpytorch import settings as gpytorch_settings
 
-from optimize.optimizers.gp_model import WarmStartSingleTaskGP
+from optimize.optimizers.ax_strategy.gp_model import WarmStartSingleTaskGP
 
 # BoTorch JIT-compiles a fused C++ log-EI kernel (torch.utils.cpp_extension, under a file lock in
 # the torch extensions cache) the first time a log-EI acquisition is built; a campaign killed
@@ -205,7 +205,7 @@ def build_generation_strategy(
     name: str = "Center+Sobol+MBM:rtlbo-fast",
 ) -> GenerationStrategy:
     """``fast_generation_strategy`` with every lever exposed (for benchmarks/bo_overhead.py).
-    ``inactive_inputs`` (``SearchSpace.ax_inactive_inputs``) needs ``fast_fit``."""
+    ``inactive_inputs`` (``optimize.optimizers.ax.ax_inactive_inputs``) needs ``fast_fit``."""
     budget = 5 if initialization_budget is None else int(initialization_budget)
     options = dict(MIXED_OPTIONS if mixed_options is None else mixed_options)
     optimizer_kwargs: dict[str, Any] = {"num_restarts": num_restarts, "raw_samples": raw_samples}
@@ -273,6 +273,6 @@ def fast_generation_strategy(
 
     ``initialization_budget`` counts the center point and attached trials, as in Ax's
     ``configure_generation_strategy`` (default 5); ``inactive_inputs`` are the space's conditional
-    knobs (``SearchSpace.ax_inactive_inputs``).
+    knobs (``optimize.optimizers.ax.ax_inactive_inputs``).
     """
     return build_generation_strategy(seed, torch_device, initialization_budget, inactive_inputs=inactive_inputs)

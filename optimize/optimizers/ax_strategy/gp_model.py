@@ -1,7 +1,8 @@
 """The GP of rtlbo's Ax strategy: Ax's default ``SingleTaskGP`` with a cheaper fit and posterior.
 
-- The marginal likelihood fit is capped in L-BFGS-B iterations and warm-starts from the previous
-  fit's hyperparameters when the training data only grew (a running campaign).
+- The marginal likelihood fit is capped in L-BFGS-B iterations and warm-starts from the
+  hyperparameters of the model Ax's surrogate fitted before, when the training data only grew (a
+  running campaign): the state lives with the campaign's own surrogate, none in this module.
 - The posterior at single points (q = 1, what the acquisition optimizer asks for hundreds of
   times per batch) is computed with plain tensor operations from GPyTorch's own prediction
   caches, instead of through GPyTorch's lazy distributions: the same mean, variance and MC
@@ -13,11 +14,11 @@
 
 from __future__ import annotations
 
-import threading
-from collections import deque
 from typing import Any
 
 import torch
+from ax.core.search_space import SearchSpaceDigest
+from ax.generators.torch.botorch_modular.surrogate import ModelConfig, Surrogate, submodel_input_constructor
 from botorch.fit import _fit_fallback
 from botorch.models import SingleTaskGP
 from botorch.models.model import Model
@@ -35,44 +36,18 @@ from gpytorch.module import Module
 
 COLD_FIT_MAXITER = 40
 WARM_FIT_MAXITER = 20
-_WARM_CACHE_SIZE = 8
 
 
-class _HyperparameterCache:
-    """The hyperparameters of the last few fits, keyed by their training inputs.
-
-    A new fit warm-starts from a cached fit whose training inputs are a prefix of its own (the
-    same campaign, a few trials later: Ax orders the training data by trial); anything else starts
-    from BoTorch's defaults.
-    """
-
-    def __init__(self, size: int):
-        self._entries: deque[tuple[torch.Tensor, dict[str, torch.Tensor]]] = deque(maxlen=size)
-        self._lock = threading.Lock()
-
-    def lookup(self, X: torch.Tensor, model: Model) -> dict[str, torch.Tensor] | None:
-        with self._lock:
-            entries = list(self._entries)
-        for X_old, state in reversed(entries):
-            if (
-                X_old.shape[:-2] == X.shape[:-2]
-                and X_old.shape[-1] == X.shape[-1]
-                and 0 < X_old.shape[-2] <= X.shape[-2]
-                and X_old.device == X.device
-                and X_old.dtype == X.dtype
-                and torch.equal(X[..., : X_old.shape[-2], :], X_old)
-            ):
-                current = model.state_dict()
-                return {k: v for k, v in state.items() if k in current and current[k].shape == v.shape}
-        return None
-
-    def store(self, X: torch.Tensor, model: Model) -> None:
-        state = {k: v.detach().clone() for k, v in model.named_parameters()}  # hyperparameters only
-        with self._lock:
-            self._entries.append((X, state))
-
-
-_HYPERPARAMETERS = _HyperparameterCache(_WARM_CACHE_SIZE)
+def _is_prefix(X_old: torch.Tensor, X: torch.Tensor) -> bool:
+    """Whether the training inputs ``X`` begin with the rows of ``X_old``."""
+    return (
+        X_old.shape[:-2] == X.shape[:-2]
+        and X_old.shape[-1] == X.shape[-1]
+        and 0 < X_old.shape[-2] <= X.shape[-2]
+        and X_old.device == X.device
+        and X_old.dtype == X.dtype
+        and torch.equal(X[..., : X_old.shape[-2], :], X_old)
+    )
 
 
 class IndependentNormalPosterior(Posterior):
@@ -170,6 +145,7 @@ class WarmStartSingleTaskGP(SingleTaskGP):
         input_transform: InputTransform | None = None,
         fast_posterior: bool = True,
         inactive_inputs: InactiveInputs | None = None,
+        warm_start: dict[str, torch.Tensor] | None = None,
     ):
         # Named arguments, not *args: Ax reads the signature to see which submodules it may pass.
         if inactive_inputs is not None and input_transform is not None:
@@ -180,6 +156,7 @@ class WarmStartSingleTaskGP(SingleTaskGP):
             train_X, train_Y, train_Yvar, likelihood, covar_module, mean_module, outcome_transform, input_transform
         )
         self.fast_posterior = fast_posterior
+        self._warm_start = warm_start  # hyperparameters to start the fit from (see _inputs_with_warm_start)
 
     @classmethod
     def construct_inputs(
@@ -222,9 +199,9 @@ class WarmStartSingleTaskGP(SingleTaskGP):
         optimizer_kwargs: dict[str, Any] | None = None,
         **kwargs: Any,
     ) -> MarginalLogLikelihood:
-        # The raw training inputs (train mode; in eval mode BoTorch stores them transformed).
-        X = self.train_inputs[0].detach().clone()
-        warm = _HYPERPARAMETERS.lookup(X, self) if WARM_FIT_MAXITER > 0 else None
+        current = self.state_dict()
+        warm = {k: v for k, v in (self._warm_start or {}).items() if k in current and current[k].shape == v.shape}
+        self._warm_start = None  # used once: a refit starts from its own hyperparameters
         if warm:
             self.load_state_dict(warm, strict=False)
         maxiter = WARM_FIT_MAXITER if warm else COLD_FIT_MAXITER
@@ -234,7 +211,6 @@ class WarmStartSingleTaskGP(SingleTaskGP):
             options.setdefault("maxiter", maxiter)
         optimizer_kwargs["options"] = options
         _fit_fallback(mll, closure=closure, closure_kwargs=closure_kwargs, optimizer_kwargs=optimizer_kwargs, **kwargs)
-        _HYPERPARAMETERS.store(X, self)
         return mll
 
     def posterior(
@@ -269,3 +245,24 @@ class WarmStartSingleTaskGP(SingleTaskGP):
         if hasattr(self, "outcome_transform"):
             posterior = self.outcome_transform.untransform_posterior(posterior, X=X)
         return posterior
+
+
+@submodel_input_constructor.register(WarmStartSingleTaskGP)
+def _inputs_with_warm_start(
+    botorch_model_class: type[Model],
+    model_config: ModelConfig,
+    dataset: SupervisedDataset,
+    search_space_digest: SearchSpaceDigest,
+    surrogate: Surrogate,
+) -> dict[str, Any]:
+    """Ax's inputs for the GP, with ``warm_start``: the hyperparameters of the model ``surrogate``
+    fitted to the same outcomes before, when its training inputs are a prefix of ``dataset``'s
+    (the same campaign, a few trials later: Ax orders the training data by trial)."""
+    inputs = submodel_input_constructor.dispatch(SingleTaskGP)(
+        botorch_model_class, model_config, dataset, search_space_digest, surrogate
+    )
+    outcomes = tuple(dataset.outcome_names)
+    previous, data = surrogate._submodels.get(outcomes), surrogate._last_datasets.get(outcomes)
+    if previous is not None and data is not None and _is_prefix(data.X, dataset.X):
+        inputs["warm_start"] = {k: v.detach().clone() for k, v in previous.named_parameters()}
+    return inputs
