@@ -66,8 +66,8 @@ class Recipe(BaseModel):
         "`abc -D <fraction × period in ps>`",
         ge=0.0, le=4.0, search=(0.0, 1.5),
         # &nf-based recipes (yosys-default, speed) already recover area at best delay, and amap (area)
-        # ignores the target: they give the same netlist at any target.
-        active_when={"abc_recipe": ["resyn2", "compress2rs", "dch-map"], "gate_sizing": [True], "retime": [True]},
+        # ignores the target: they give the same netlist at any target, retimed or not.
+        active_when={"abc_recipe": ["resyn2", "compress2rs", "dch-map"], "gate_sizing": [True]},
     )
     gate_sizing: bool = knob(False, "ABC gate up/down-sizing after mapping",
                              "`upsize; dnsize` after mapping, with `abc -constr`")
@@ -78,7 +78,7 @@ class Recipe(BaseModel):
     retime: bool = knob(
         False, "let ABC retime flip-flops",
         "the recipe's ABC run sees the flip-flops (`abc -dff`, after `dfflibmap -prepare`) and retimes them "
-        "(`dretime`) before its mapping; the recipe, delay target and sizing still act",
+        "(`dretime`) before its mapping; the recipe and sizing still act, and the delay target where they do",
     )
 
     @classmethod
