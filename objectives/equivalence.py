@@ -14,7 +14,8 @@
 ``proved`` means: for every input sequence that starts with that reset cycle and every power-up
 state of the netlist, in every cycle after it (every cycle, without a reset), every output bit the
 RTL defines has the same value in the netlist. Asynchronous resets act at the clock
-(``async2sync``). A design without flip-flops is decided by ``&cec`` (SAT sweeping). A sequential
+(``async2sync``). A design without flip-flops is decided by simulating every input vector when there are few
+(:mod:`objectives.aiger`), else by ``&cec`` (SAT sweeping). A sequential
 one, not retimed, is first tried by register correspondence: the signals both designs name alike
 (the registers above all) are cut into free inputs both read, and compared as outputs, which leaves
 ABC one cycle of induction. Otherwise, or when that does not conclude, ``dprove`` decides the whole
@@ -34,6 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from objectives.aiger import first_difference, read_aiger, worth_simulating
 from objectives.errors import RtlboError
 from objectives.runner import Limits, first_error_line
 from objectives.screen import seal, sealed_output
@@ -139,6 +141,7 @@ def prove(rtl: str, top: str, netlist: str, liberty: Path, workdir: Path, limits
 # ABC's engines, as (method, commands). Sequential ones use a high conflict limit: induction then
 # proves the arithmetic between registers, where ABC's default gives up for far slower engines.
 CEC = ("combinational CEC (ABC &cec)", "&get -n; &cec -m")
+EXHAUSTIVE = "combinational: every input vector simulated"
 DPROVE = ("sequential (ABC dprove)", "dprove -C 100000")
 # Between cut signals, combinational SAT sweeping first merges what gold and gate compute alike.
 CUT = "&get -n; &fraig -x; &put; dprove -C 100000"
@@ -191,7 +194,16 @@ class _Proof:
         if cut and (proved := self.correspondence()) is not None:
             return proved
         inputs = _aiger_inputs((self.workdir / "miter.map").read_text())
-        engines = [DPROVE, TEMPOR] if _latches(self.workdir / "miter.aig") else [CEC]
+        latches = _latches(self.workdir / "miter.aig")
+        aig = None if latches else read_aiger(self.workdir / "miter.aig")
+        if aig is not None and worth_simulating(aig):
+            decided, vector = first_difference(aig, self.left().timeout_s)
+            if decided and vector is None:
+                return self.done(PROVED, EXHAUSTIVE)
+            if decided:
+                (self.workdir / "cex.txt").write_text("\n" + "".join(map(str, vector)) + "\n")
+                return self.refuted(EXHAUSTIVE, "", inputs, rtl, netlist, cell_models)
+        engines = [DPROVE, TEMPOR] if latches else [CEC]
         for i, (method, commands) in enumerate(engines):
             last = i == len(engines) - 1
             verdict = self.abc("miter.aig", commands, None if last else SLICE_S)
