@@ -23,7 +23,7 @@ from ariths_gen.multi_bit_circuits.multipliers import UnsignedArrayMultiplier, U
 from ariths_gen.wire_components import Bus
 
 from objectives.cascade import derive_periods, evaluate
-from objectives.results import STAGES
+from objectives.results import STAGE_NAMES
 from objectives.suites import load_suite
 
 # (generator, operand width), smallest first.
@@ -51,7 +51,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--largest", type=int, default=64, help="widest operands to generate")
     largest = parser.parse_args().largest
-    shown = [s for s in STAGES if s not in ("simulation", "gatesim")]  # n/a without a testbench
+    shown = [s for s in STAGE_NAMES if s not in ("simulation", "gatesim")]  # n/a without a testbench
     print(f"{'design':24s}{'cells':>7s}{'period':>8s}" + "".join(f"{s:>12s}" for s in shown)
           + f"{'total s':>9s}  equivalence")
     with tempfile.TemporaryDirectory() as tmp:

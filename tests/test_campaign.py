@@ -87,7 +87,7 @@ def _completed(db: Path) -> int:
 
 def test_resume_after_sigkill_loses_nothing_and_repeats_nothing(tmp_path: Path):
     path = campaign_file(tmp_path, budget={"trials": 8}, executor={"workers": 1}, batch_size=1,
-                         tasks={"suite": "builtin", "select": ["mul8", "mac8"]})
+                         tasks={"suite": "builtin", "select": ["mul8", "counter"]})
     run_dir = tmp_path / "run"
     process = subprocess.Popen([RTLBO, "run", str(path)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                start_new_session=True)
