@@ -95,7 +95,7 @@ class ToolRun:
         return f"{tool} failed: {first_error_line(self.output)}"
 
 
-_TEMP_PATH = re.compile(r"/\S*/rtlbo-[^/\s]+/(?:\S*/)?|/rtlbo/work/")
+_TEMP_PATH = re.compile(r"/\S*/rtlbo-[^/\s]+/(?:\S*/)?|" + re.escape(f"{WORK}/"))
 
 
 def first_error_line(output: str, width: int = 240) -> str:
