@@ -36,9 +36,7 @@ def design_task(files: list[Path], top: str | None = None, clocks: list[str] | N
     top = top or infer_top(text, modules, files[0])
     if top not in modules:
         raise RtlboError(f"{files[0]}: no module '{top}' (found: {', '.join(modules) or 'none'}); check --top")
-    block = module_blocks(text).get(top, text)
-    ports = port_names(block)
-    found_clocks, found_reset, level = infer_timing(text, ports)
+    found_clocks, found_reset, level = infer_timing(text, top)
     clocks = clocks if clocks is not None else found_clocks
     reset = reset or found_reset
     harness: tuple[Path, ...] = ()
@@ -92,8 +90,7 @@ def with_inferred_timing(task: Task) -> Task:
     clock (a task folder of a user's own sequential design); unchanged otherwise."""
     if task.clock is not None:
         return task
-    ports = port_names(module_blocks(task.reference_rtl).get(task.top, task.reference_rtl))
-    clocks, reset, level = infer_timing(task.reference_rtl, ports)
+    clocks, reset, level = infer_timing(task.reference_rtl, task.top)
     if not clocks:
         return task
     return replace(task, clock=clocks[0], extra_clocks=tuple((c, task.period_ns) for c in clocks[1:]),
@@ -111,10 +108,11 @@ def infer_top(text: str, modules: list[str], where: Path) -> str:
     return roots[0]
 
 
-def infer_timing(text: str, ports: list[str]) -> tuple[list[str], str | None, str | None]:
-    """Return (clocks, reset, its active level or None) of a design whose top has ``ports``: the
-    inputs used as edges, split into clocks (used only as edges) and the reset (also tested in a
+def infer_timing(text: str, top: str) -> tuple[list[str], str | None, str | None]:
+    """Return (clocks, reset, its active level or None) of module ``top`` of ``text``: the inputs
+    used as edges, split into clocks (used only as edges) and the reset (also tested in a
     condition); a reset used in no edge is the one port named like one."""
+    ports = port_names(module_blocks(text).get(top, text))
     toks = list(tokens(text))
     edges: dict[str, str] = {}
     tested: set[str] = set()
