@@ -16,26 +16,28 @@ from pathlib import Path
 
 from objectives.errors import RtlboError
 from objectives.files import read_text
+from objectives.sources import MAX_DESIGN_BYTES, SourceOptions, read_design, set_parameters
 from objectives.tasks import DEFAULT_PERIOD_NS, Task
 from objectives.testbench import instances_of, looks_like_reset, reset_level_by_name
 from objectives.verilog import module_blocks, module_names, port_names, tokens
 
-MAX_DESIGN_BYTES = 16 << 20  # all of a design's files
-
 
 def design_task(files: list[Path], top: str | None = None, clocks: list[str] | None = None,
                 reset: str | None = None, period_ns: float | None = None, testbench: Path | None = None,
-                name: str | None = None) -> Task:
-    """Return the task of the design in ``files`` (read in order, as one text). What is not given
-    is inferred: the top module, the clocks (several: a multi-clock design), the reset and its
-    active level; a period not given is derived later (``derive_period``). With ``testbench``, its
-    verdict line is parsed whatever its format ("auto"). Raises RtlboError naming the option to
-    give where the RTL is ambiguous."""
-    text = "\n".join(read_text(path, "RTL file", MAX_DESIGN_BYTES) for path in files)
+                name: str | None = None, sources: SourceOptions | None = None) -> Task:
+    """Return the task of the design in ``files`` (read in order, as one text, with what
+    ``sources`` adds: see :func:`objectives.sources.read_design`). What is not given is inferred:
+    the top module, the clocks (several: a multi-clock design), the reset and its active level; a
+    period not given is derived later (``derive_period``). With ``testbench``, its verdict line is
+    parsed whatever its format ("auto"). Raises RtlboError naming the option to give where the RTL
+    is ambiguous."""
+    sources = sources or SourceOptions()
+    text = read_design(files, sources)
     modules = module_names(text)
     top = top or infer_top(text, modules, files[0])
     if top not in modules:
         raise RtlboError(f"{files[0]}: no module '{top}' (found: {', '.join(modules) or 'none'}); check --top")
+    text = set_parameters(text, top, sources.parameters)
     found_clocks, found_reset, level = infer_timing(text, top)
     clocks = clocks if clocks is not None else found_clocks
     reset = reset or found_reset
@@ -58,7 +60,8 @@ def design_task(files: list[Path], top: str | None = None, clocks: list[str] | N
 
 def write_task_folder(task: Task, root: Path) -> Path:
     """Write ``task`` as the folder ``root/<name>`` of a ``tasks:root`` suite (task.toml with what
-    was given or inferred, reference.v, and testbench.v when it has one); return the folder.
+    was given or inferred; reference.v, the design as one text, so its includes, defines and
+    parameters are in it; testbench.v when it has one); return the folder.
     Raises RtlboError when the folder exists (nothing is overwritten)."""
     folder = root / task.name
     if folder.exists():

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, PositiveFloat
 
 from objectives.errors import RtlboError
 from objectives.files import content_hash, file_digest, load_toml, parse_model
+from objectives.sources import SourceOptions, read_design, set_parameters
 
 BUILTIN_DIR = Path(__file__).parent / "tasks"
 VerdictRule = Literal["result-line", "rtllm", "verilogeval", "auto"]  # see parse_verdict
@@ -161,8 +162,10 @@ def _verilogeval(output: str, compiler_log: str) -> Verdict:
 
 class TaskFile(BaseModel):
     """A task folder's ``task.toml``: the top module, its clock(s) (a list: a multi-clock design,
-    all at ``period_ns``), the period (absent: derived), the reset and its active level, and how
-    the testbench's output is read (``verdict``)."""
+    all at ``period_ns``), the period (absent: derived), the reset and its active level, how the
+    testbench's output is read (``verdict``), and what the RTL needs besides ``reference.v``:
+    folders its ``include``s are found in (relative to the task folder), macros to define and the
+    top module's parameters to set (see :mod:`objectives.sources`)."""
 
     model_config = ConfigDict(extra="forbid")
     top: str
@@ -173,6 +176,15 @@ class TaskFile(BaseModel):
     goal: Literal["area", "delay", "power", "throughput"] = "area"
     summary: str = ""
     verdict: VerdictRule = "result-line"
+    include_dirs: list[str] = []
+    defines: dict[str, str | int | float] = {}
+    parameters: dict[str, str | int | float] = {}
+
+    def sources(self, folder: Path) -> SourceOptions:
+        """Return the source options this file gives the RTL of ``folder``."""
+        return SourceOptions(tuple(folder / d for d in self.include_dirs),
+                             {k: str(v) for k, v in self.defines.items()},
+                             {k: str(v) for k, v in self.parameters.items()})
 
 
 def load_builtin_task(folder: Path, suite: str = "builtin") -> Task:
@@ -183,13 +195,14 @@ def load_builtin_task(folder: Path, suite: str = "builtin") -> Task:
     if not (folder / "reference.v").is_file():
         raise RtlboError(f"{folder}: missing reference.v; every task needs task.toml and reference.v")
     spec, testbench = folder / "spec.md", folder / "testbench.v"
+    sources = meta.sources(folder)
     clocks = [meta.clock] if isinstance(meta.clock, str) else meta.clock or []
     period = meta.period_ns or DEFAULT_PERIOD_NS
     return Task(
         name=folder.name,
         top=meta.top,
         spec=spec.read_text() if spec.is_file() else "",
-        reference_rtl=(folder / "reference.v").read_text(),
+        reference_rtl=set_parameters(read_design([folder / "reference.v"], sources), meta.top, sources.parameters),
         harness=(testbench,) if testbench.is_file() else (),
         clock=clocks[0] if clocks else None,
         extra_clocks=tuple((c, period) for c in clocks[1:]),

@@ -13,6 +13,7 @@ from rich.console import Console
 
 from objectives.errors import RtlboError
 from objectives.runner import SANDBOX_ENV, sandboxed
+from objectives.sources import SourceOptions, name_values
 
 app = typer.Typer(
     help="Multi-objective Bayesian optimization of RTL generation and synthesis flows "
@@ -59,6 +60,12 @@ def eval_command(
     rtl: Annotated[list[Path] | None, typer.Option(
         help="Verilog files (repeatable): your design (no --task), or a candidate for the --task.")] = None,
     testbench: Annotated[Path | None, typer.Option(help="With your design: a self-checking testbench.")] = None,
+    include_dir: Annotated[list[Path] | None, typer.Option(
+        "--include-dir", "-I", help="Folder to search for `include files (repeatable).")] = None,
+    define: Annotated[list[str] | None, typer.Option(
+        "--define", "-D", help="Macro defined before the first file: NAME or NAME=VALUE (repeatable).")] = None,
+    param: Annotated[list[str] | None, typer.Option(
+        "--param", "-P", help="Top module parameter to set: NAME=VALUE (repeatable).")] = None,
     top: Annotated[str | None, typer.Option(help="Your design's top module (default: the one no module "
                                                   "instantiates).")] = None,
     clock: Annotated[list[str] | None, typer.Option(
@@ -86,6 +93,7 @@ def eval_command(
 
     request = EvalRequest(
         tasks=task or [], suite=suite, rtl=rtl or [], testbench=testbench, top=top, clocks=clock, reset=reset,
+        sources=source_options(include_dir, define, param),
         period=period, recipe=recipe, config=config, use_cache=not no_cache, cache=cache,
         workers=workers, artifacts=artifacts, lint=lint_policy(forbid or [], allow or []),
         gate_level=not skip_proved_gatesim,
@@ -282,15 +290,28 @@ def tasks_init(
     period: Annotated[float | None, typer.Option(
         min=0.001, help="Clock period in ns (default: 1.25 x the baseline flow's delay).")] = None,
     testbench: Annotated[Path | None, typer.Option(help="A self-checking testbench, if the design has one.")] = None,
+    include_dir: Annotated[list[Path] | None, typer.Option(
+        "--include-dir", "-I", help="Folder to search for `include files (repeatable).")] = None,
+    define: Annotated[list[str] | None, typer.Option(
+        "--define", "-D", help="Macro defined before the first file: NAME or NAME=VALUE (repeatable).")] = None,
+    param: Annotated[list[str] | None, typer.Option(
+        "--param", "-P", help="Top module parameter to set: NAME=VALUE (repeatable).")] = None,
 ) -> None:
     """Write a task folder for your design: top, clocks and reset inferred where unambiguous."""
     from objectives.design import design_task, write_task_folder
 
-    task = design_task(rtl, top, clock, reset, period, testbench, name)
+    task = design_task(rtl, top, clock, reset, period, testbench, name, source_options(include_dir, define, param))
     written = write_task_folder(task, folder)
     clocks = ", ".join(port for port, _ in task.clocks) or "none (combinational)"
     out.print(f"wrote {written}: top {task.top}, clocks {clocks}, reset {task.reset or 'none'}; "
               f"evaluate with: rtlbo eval --suite tasks:{folder}", highlight=False, soft_wrap=True)
+
+
+def source_options(include_dirs: list[Path] | None, defines: list[str] | None,
+                   parameters: list[str] | None) -> SourceOptions:
+    """Return what --include-dir, --define and --param add to a design's files."""
+    return SourceOptions(tuple(include_dirs or ()), name_values(defines or [], "--define"),
+                         name_values(parameters or [], "--param"))
 
 
 def main() -> None:

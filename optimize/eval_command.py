@@ -20,6 +20,7 @@ from objectives.files import path_problem, read_text, shown
 from objectives.lint import LintPolicy
 from objectives.recipe import Recipe
 from objectives.results import Evaluation
+from objectives.sources import SourceOptions, read_design, set_parameters
 from objectives.suites import load_suite
 from objectives.tasks import Task
 from objectives.trial import recipe_of
@@ -37,6 +38,7 @@ class EvalRequest:
     suite: str = "builtin"
     rtl: list[Path] = field(default_factory=list)
     testbench: Path | None = None
+    sources: SourceOptions = field(default_factory=SourceOptions)
     top: str | None = None
     clocks: list[str] | None = None
     reset: str | None = None
@@ -80,17 +82,20 @@ def resolve(request: EvalRequest) -> list[tuple[Task, str, str]]:
                 for t in chosen]
     if request.rtl and not request.tasks:
         task = design_task(request.rtl, request.top, request.clocks, request.reset, request.period,
-                           request.testbench)
+                           request.testbench, sources=request.sources)
         return [(task, task.reference_rtl, ", ".join(map(str, request.rtl)))]
     if request.testbench is not None:
         raise RtlboError("--testbench goes with --rtl and no --task (the design it tests)")
+    if request.sources != SourceOptions() and not request.rtl:
+        raise RtlboError("--include-dir, --define and --param go with --rtl (the files they apply to); a task "
+                         "folder gives them in its task.toml")
     tasks = load_suite(request.suite).select(request.tasks)
     if not tasks:
         raise RtlboError(f"suite {request.suite} has no tasks; run 'rtlbo tasks list --suite {request.suite}'")
     if request.rtl:
         if len(tasks) != 1:
             raise RtlboError("--rtl with --task replaces one task's reference; name one task")
-        text = "\n".join(read_text(path, "RTL file", MAX_RTL_BYTES) for path in request.rtl)
+        text = set_parameters(read_design(request.rtl, request.sources), tasks[0].top, request.sources.parameters)
         return [(tasks[0], text, ", ".join(map(str, request.rtl)))]
     return [(t, t.reference_rtl, "reference") for t in tasks]
 
