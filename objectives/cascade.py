@@ -19,6 +19,7 @@ import math
 import re
 import secrets
 import tempfile
+import threading
 import time
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
@@ -30,6 +31,8 @@ from objectives.equivalence import (
     REFUTED,
     Equivalence,
     ReplayFailed,
+    build_gold,
+    gold_script,
     prove,
     random_stimulus,
     replay,
@@ -121,8 +124,8 @@ def evaluate(
         return hit
     start = time.monotonic()
     artifacts: dict[str, str] = {"rtl.v": rtl}
-    with scratch_dir() as tmp:
-        cascade = Cascade(task, rtl, Path(tmp), limits, artifacts, tech, lint, gate_level)
+    with scratch_dir() as tmp, Cascade(task, rtl, Path(tmp), limits, artifacts, tech, lint, gate_level,
+                                       cache) as cascade:
         stages = cache.get_stages(front_key) if cache is not None else None
         if stages is None:
             stages = cascade.front()
@@ -235,13 +238,25 @@ class Cascade:
     """
 
     def __init__(self, task: Task, rtl: str, root: Path, limits: StageLimits, artifacts: dict[str, str],
-                 tech: Technology, lint: LintPolicy = DEFAULT_LINT, gate_level: bool = True):
+                 tech: Technology, lint: LintPolicy = DEFAULT_LINT, gate_level: bool = True,
+                 cache: EvalCache | None = None):
         self.task, self.rtl, self.root, self.tech, self.lint = task, rtl, root, tech, lint
-        self.stage_limits, self.artifacts, self.gate_level = limits, artifacts, gate_level
+        self.stage_limits, self.artifacts, self.gate_level, self.cache = limits, artifacts, gate_level, cache
         self.views: dict[str, str] = {}
         self.recipe = Recipe()
         self.netlist, self.stat, self.metrics = "", {}, None
         self.proof: Equivalence | None = None
+        self._gold_builder: threading.Thread | None = None
+        self._gold: str | None = None
+
+    def __enter__(self) -> Cascade:
+        return self
+
+    def __exit__(self, error: type[BaseException] | None, *_: object) -> None:
+        """Wait for the gold design's build, unless the evaluation is unwinding (a daemon thread,
+        whose tool dies with the process)."""
+        if error is None and self._gold_builder is not None:
+            self._gold_builder.join()
 
     def _dir(self, name: str, files: dict[str, str] | None = None) -> Path:
         path = Path(tempfile.mkdtemp(prefix=f"{name}-", dir=self.root))
@@ -409,6 +424,7 @@ class Cascade:
         refusal = self.prepare()  # the front stages may have come from the cache
         if refusal:
             return failed(refusal)
+        self._start_gold()
         files = {CANDIDATE: self.views["synthesis"]}
         abc_script = recipe.abc_script(self.task.period_ns)
         if abc_script is not None:
@@ -435,6 +451,24 @@ class Cascade:
         details = {"cells": int(stat.get("num_cells", 0)), "cell_types": cells}
         return StageResult("synthesis", Status.PASSED, time.monotonic() - start, "", details)
 
+    def _start_gold(self) -> None:
+        """Build the equivalence stage's gold design (it depends on the RTL only) in a thread, beside
+        synthesis, or take it from the cache where an evaluation of the same RTL built it."""
+        key = content_hash({"gold": _sha256(self.views["synthesis"]), "script": gold_script(self.task.top),
+                            "yosys": YOSYS.version()})
+
+        def build() -> None:
+            if self.cache is not None and (hit := self.cache.get_record("gold", key)) is not None:
+                self._gold = hit["rtlil"]
+                return
+            limits = self.stage_limits.limits(self.stage_limits.equivalence_s)
+            self._gold = build_gold(self.views["synthesis"], self.task.top, self._dir("gold"), limits)
+            if self._gold is not None and self.cache is not None:
+                self.cache.put_record("gold", key, {"rtlil": self._gold})
+
+        self._gold_builder = threading.Thread(target=build, name="gold", daemon=True)
+        self._gold_builder.start()
+
     def equivalence(self) -> StageResult:
         """Prove the mapped ``netlist`` equivalent to the RTL (:mod:`objectives.equivalence`). A
         refuted netlist fails with its counterexample; an unknown one passes where the testbench
@@ -448,9 +482,12 @@ class Cascade:
         def result(status: Status, reason: str = "", **details: str) -> StageResult:
             return StageResult("equivalence", status, time.monotonic() - start, reason, details)
 
+        if self._gold_builder is not None:
+            self._gold_builder.join()
         try:
             proof = prove(self.views["synthesis"], task.top, self.netlist, tech.liberty, self._dir("equivalence"),
-                          limits, clocks, task.reset, task.reset_active, self.recipe.retime, tech.cell_models)
+                          limits, clocks, task.reset, task.reset_active, self.recipe.retime, tech.cell_models,
+                          self._gold)
         except RtlboError as exc:  # the candidate's ports do not fit the task's clock or reset
             return result(Status.FAILED, str(exc))
         self.proof = proof

@@ -44,6 +44,7 @@ from objectives.verilog import module_blocks
 
 PROVED, REFUTED, UNKNOWN = "proved", "refuted", "unknown"
 MITER, GOLD, GATE = "rtlbo_miter", "rtlbo_gold", "rtlbo_gate"
+GOLD_FILE = "gold.il"
 COUNTEREXAMPLE = "equivalence_counterexample.txt"
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_$]*")
 _PORT = re.compile(r"^\s*(input|output|inout)\s+(?:signed\s+)?(?:\[(-?\d+):(-?\d+)\]\s*)?(\\\S+|[A-Za-z_][\w$]*)\s*;",
@@ -121,7 +122,7 @@ def _ports(netlist: str, top: str) -> list[Port]:
 
 def prove(rtl: str, top: str, netlist: str, liberty: Path, workdir: Path, limits: Limits,
           clocks: tuple[str, ...] = (), reset: str | None = None, reset_active: str = "high",
-          retimed: bool = False, cell_models: Path | None = None) -> Equivalence:
+          retimed: bool = False, cell_models: Path | None = None, gold: str | None = None) -> Equivalence:
     """Return whether ``netlist`` (Yosys's mapped netlist of ``rtl``, instantiating cells of
     ``liberty``) is equivalent to ``rtl`` (one file, top module ``top``), working in ``workdir``.
 
@@ -129,13 +130,14 @@ def prove(rtl: str, top: str, netlist: str, liberty: Path, workdir: Path, limits
     first cycle, at ``reset_active`` ("high" or "low"); ``retimed`` says flip-flops were moved, so
     that no register correspondence is tried. With ``cell_models``, a counterexample is replayed in
     simulation and reported only when the outputs differ there (else the outcome is ``unknown``).
+    ``gold`` is what :func:`build_gold` returned for ``rtl`` (built here when None).
     A time limit is ``unknown``, never an exception. Raises RtlboError for arguments that cannot be
     right (a clock or reset that is no 1-bit input port, a netlist without module ``top``).
     """
     declared = _ports(netlist, top)
     _check_arguments(top, declared, clocks, reset, reset_active)
     return _Proof(top, declared, liberty, workdir, limits, clocks, reset, reset_active).run(
-        rtl, netlist, retimed, cell_models)
+        rtl, netlist, retimed, cell_models, gold)
 
 
 # ABC's engines, as (method, commands). Sequential ones use a high conflict limit: induction then
@@ -175,7 +177,7 @@ class _Proof:
         """Return whether the time budget is spent."""
         return time.monotonic() - self.start >= self.limits.timeout_s
 
-    def run(self, rtl: str, netlist: str, retimed: bool, cell_models: Path | None) -> Equivalence:
+    def run(self, rtl: str, netlist: str, retimed: bool, cell_models: Path | None, gold: str | None) -> Equivalence:
         """Return the outcome of the proof (see :func:`prove`)."""
         if len(self.clocks) > 1:
             return self.done(UNKNOWN, "none", f"the proof models one clock; this design has {len(self.clocks)} "
@@ -186,6 +188,10 @@ class _Proof:
         (self.workdir / "rtl.v").write_text(rtl)
         (self.workdir / "netlist.v").write_text(netlist)
         (self.workdir / "miter.v").write_text(_miter_module(self.declared, self.reset, self.reset_active))
+        if gold is not None:
+            (self.workdir / GOLD_FILE).write_text(gold)
+        elif (failed := self.yosys(gold_script(self.top))) is not None:
+            return failed
         cut = bool(self.clocks) and not retimed
         counts = [sum(p.direction == d for p in self.declared) for d in ("input", "output")]
         failed = self.yosys(_prepare_script(self.top, self.liberty, self.clocks, cut, *counts))
@@ -346,11 +352,9 @@ def _miter_module(declared: list[Port], reset: str | None, reset_active: str, cu
     return "\n".join(lines) + "\n"
 
 
-def _prepare_script(top: str, liberty: Path, clocks: tuple[str, ...], cut: bool, inputs: int, outputs: int) -> str:
-    """Return the Yosys script that reads ``rtl.v`` (gold) and ``netlist.v`` (gate, with the cell
-    functions of ``liberty``) and writes the miter of ``miter.v`` as ``miter.aig``; with ``cut``,
-    also ``cut.il``: both designs with the signals they name alike cut by ``expose -cut``. The RTL
-    must have ``inputs`` input and ``outputs`` output ports, as the netlist has."""
+def gold_script(top: str) -> str:
+    """Return the Yosys script that reads ``rtl.v`` and writes the gold design (module
+    ``rtlbo_gold``) as ``gold.il``: it depends on the RTL only, so one serves every netlist of it."""
     lines = [
         "log -stdout RTLBO_STEP gold",
         "read_verilog -sv rtl.v",
@@ -364,7 +368,27 @@ def _prepare_script(top: str, liberty: Path, clocks: tuple[str, ...], cut: bool,
         "async2sync",
         "dffunmap",
         f"rename {top} {GOLD}",
-        f"design -stash {GOLD}",
+        f"write_rtlil {GOLD_FILE}",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def build_gold(rtl: str, top: str, workdir: Path, limits: Limits) -> str | None:
+    """Return the gold design of ``rtl`` (see :func:`gold_script`) as RTLIL text, for
+    :func:`prove`'s ``gold``; None when Yosys cannot build it (:func:`prove` then says why)."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    (workdir / "rtl.v").write_text(rtl)
+    run = YOSYS.run_script(workdir, gold_script(top), limits)
+    gold = workdir / GOLD_FILE
+    return gold.read_text() if run.ok and gold.is_file() else None
+
+
+def _prepare_script(top: str, liberty: Path, clocks: tuple[str, ...], cut: bool, inputs: int, outputs: int) -> str:
+    """Return the Yosys script that reads ``netlist.v`` (gate, with the cell functions of
+    ``liberty``) and ``gold.il`` and writes the miter of ``miter.v`` as ``miter.aig``; with ``cut``,
+    also ``cut.il``: both designs with the signals they name alike cut by ``expose -cut``. The RTL
+    must have ``inputs`` input and ``outputs`` output ports, as the netlist has."""
+    lines = [
         "log -stdout RTLBO_STEP gate",
         f"read_liberty {liberty}",
         "read_verilog netlist.v",
@@ -381,7 +405,7 @@ def _prepare_script(top: str, liberty: Path, clocks: tuple[str, ...], cut: bool,
         "opt_clean",
         # A netlist bit left undriven or x may take any value in silicon.
         "setundef -undriven -anyseq",
-        f"design -copy-from {GOLD} -as {GOLD} {GOLD}",
+        f"read_rtlil {GOLD_FILE}",
     ]
     if cut:
         # Ports stay as they are: cutting one would also cut the output it drives.

@@ -7,8 +7,10 @@ from pathlib import Path
 
 import pytest
 
+import objectives.cascade as cascade_module
+from objectives.cache import EvalCache
 from objectives.cascade import Cascade, StageLimits
-from objectives.equivalence import COUNTEREXAMPLE, EXHAUSTIVE, prove, replay
+from objectives.equivalence import COUNTEREXAMPLE, EXHAUSTIVE, build_gold, prove, replay
 from objectives.errors import RtlboError
 from objectives.recipe import Recipe
 from objectives.runner import Limits
@@ -212,3 +214,24 @@ def test_arguments_that_cannot_be_right_raise(builtin, tmp_path: Path) -> None:
         prove(rtl, "counter", netlist, TECH.liberty, tmp_path / "a", LIMITS, clocks=("clk",), reset="reset")
     with pytest.raises(RtlboError, match="defines no module 'count'"):
         prove(rtl, "count", netlist, TECH.liberty, tmp_path / "b", LIMITS, clocks=("clk",))
+
+
+def test_the_gold_design_is_built_once_per_rtl(builtin, tmp_path: Path, monkeypatch) -> None:
+    """The gold design depends on the RTL only: a second recipe of the same RTL proves against the
+    cached one, and a cache-less evaluation builds its own."""
+    built = []
+
+    def counting(rtl: str, top: str, workdir: Path, limits: Limits) -> str | None:
+        built.append(top)
+        return build_gold(rtl, top, workdir, limits)
+
+    monkeypatch.setattr(cascade_module, "build_gold", counting)
+    cache = EvalCache(tmp_path / "cache.sqlite")
+    task = builtin["mac8"]
+    for recipe in (Recipe(), Recipe(abc_recipe="area"), Recipe(abc_recipe="dch-map")):
+        evaluation = cascade_module.evaluate(task, recipe, cache=cache)
+        assert evaluation.stage("equivalence").details["outcome"] == "proved"
+    assert built == ["mac8"]
+    cascade_module.evaluate(builtin["fir4"], Recipe(), cache=cache)
+    cascade_module.evaluate(task, Recipe(abc_recipe="speed"))
+    assert built == ["mac8", "fir4", "mac8"]
