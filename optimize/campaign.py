@@ -60,6 +60,9 @@ class Campaign(_Strict):
 
     name: str = Field("campaign", description="letters, digits, '.', '_', '-'; the run directory is runs/<name>")
     tasks: TaskSelection = Field(default_factory=TaskSelection)
+    configuration: Literal["shared", "per_task"] = Field(
+        "shared", description="one configuration for every task (a flow for a family of designs), or one per task "
+        "(a campaign of its own per task, in RUN/tasks/<task>)")
     space: list[str] = Field(default_factory=lambda: ["synthesis"])
     objectives: list[Literal["power", "delay", "area"]] = Field(default_factory=lambda: list(OBJECTIVES))
     aggregation: Literal["geomean-ratio"] = "geomean-ratio"

@@ -133,23 +133,24 @@ def run_command(
     """Run a multi-objective campaign; print its Pareto set against the baseline flow."""
     from optimize.console import print_summary
     from optimize.loop import run
-    from optimize.runs import Run
 
     try:
-        setup, trials = run(target, resume, output, err, warm_start or [])
+        runs = run(target, resume, output, err, warm_start or [])
     except KeyboardInterrupt as exc:  # one line, then the shell's convention for SIGINT
         err.print(f"[yellow]interrupted{': ' + str(exc) if str(exc) else ''}[/]", highlight=False, soft_wrap=True)
         raise typer.Exit(130) from None
-    print_summary(Run(setup.run_dir, setup.campaign, setup.space, trials), out)
+    for finished in runs:
+        print_summary(finished, out)
 
 
 @app.command()
 def status(run_dir: Annotated[Path, typer.Argument(help="A run directory.")]) -> None:
     """Trials done, failed and pending; the best points and the hypervolume so far."""
     from optimize.console import print_summary
-    from optimize.runs import Run
+    from optimize.runs import load_runs
 
-    print_summary(Run.load(run_dir), out)
+    for each in load_runs(run_dir):
+        print_summary(each, out)
 
 
 @app.command()
@@ -175,14 +176,17 @@ def pareto(
 ) -> None:
     """The feasible Pareto set, its hypervolume (and history), PAMA scores, knee and preference picks."""
     from optimize.console import print_pareto, weights_table
-    from optimize.runs import Run
+    from optimize.runs import load_runs
 
-    run = Run.load(run_dir)
-    print_pareto(run, out, prefer=prefer, task=task)
-    if explain and (front := run.front(task)):
-        from optimize.surrogate import explain as implied  # fits a GP: the one reading that loads torch
+    runs = load_runs(run_dir)
+    if task is not None and len(runs) > 1:  # a per-task campaign: that task's own run
+        runs = [run for run in runs if task in run.baseline.per_task] or runs
+    for run in runs:
+        print_pareto(run, out, prefer=prefer, task=task)
+        if explain and (front := run.front(task)):
+            from optimize.surrogate import explain as implied  # fits a GP: the one reading that loads torch
 
-        out.print(weights_table(implied(run.space, run.trials, front, run.objectives), run.objectives))
+            out.print(weights_table(implied(run.space, run.trials, front, run.objectives), run.objectives))
 
 
 @app.command("export")
@@ -192,28 +196,40 @@ def export_command(
     select: Annotated[str, typer.Option(help="pama, knee, trial:N or prefer:power=1,delay=3,area=1.")] = "pama",
 ) -> None:
     """Export one configuration as a reproducible package (config, scripts, netlists, metrics)."""
-    from optimize.export import export
-    from optimize.runs import Run
+    from optimize.export import export, export_per_task
+    from optimize.runs import load_runs, task_runs
 
-    run = Run.load(run_dir)
-    trial = run.select(select)
-    path = export(run, trial, select, out_dir)
-    out.print(f"exported trial {trial.id} ({select}) to [bold]{path.parent}[/]; "
-              f"reproduce with: rtlbo eval --config {path.parent} --no-cache")
+    runs = load_runs(run_dir)
+    if task_runs(run_dir):
+        path = export_per_task(runs, select, out_dir)
+        what = f"each task's own configuration ({select})"
+    else:
+        trial = runs[0].select(select)
+        path = export(runs[0], trial, select, out_dir)
+        what = f"trial {trial.id} ({select})"
+    out.print(f"exported {what} to [bold]{path.parent}[/]; reproduce with: rtlbo eval --config {path.parent} "
+              "--no-cache")
 
 
 @app.command()
 def report(
     run_dir: Annotated[Path, typer.Argument(help="A run directory.")],
     open_browser: Annotated[bool, typer.Option("--open", help="Open the page in a browser, if there is one.")] = False,
+    against: Annotated[Path | None, typer.Option(
+        help="A run of one shared configuration over the same tasks, for a per-task campaign's comparison.")] = None,
 ) -> None:
     """Write an HTML report with plots (RUN/report/index.html, PNGs beside it) and print its path."""
-    from optimize.runs import Run
+    from optimize.runs import load_runs, task_runs
 
-    run = Run.load(run_dir)  # a bad run directory is an error before the plotting libraries set up their caches
-    from optimize.report import build_report
+    # A bad run directory is an error before the plotting libraries set up their caches.
+    runs, per_task = load_runs(run_dir), bool(task_runs(run_dir))
+    shared = load_runs(against) if against is not None else None
+    if shared is not None and (not per_task or len(shared) != 1 or task_runs(against)):
+        raise RtlboError("--against compares a per-task campaign (RUN) with a campaign of one shared configuration; "
+                         "give a per-task run directory and a shared one")
+    from optimize.report import build_per_task_report, build_report
 
-    page = build_report(run)
+    page = build_per_task_report(run_dir, runs, shared[0] if shared else None) if per_task else build_report(runs[0])
     out.print(f"report: [bold]{page}[/]")
     if open_browser:
         import webbrowser

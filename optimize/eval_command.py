@@ -24,7 +24,7 @@ from objectives.sources import SourceOptions, read_design, set_parameters
 from objectives.suites import load_suite
 from objectives.tasks import Task
 from objectives.trial import recipe_of
-from optimize.package import RTL, check_technology, load_export
+from optimize.package import RTL, check_technology, exported_knobs, load_export
 
 MAX_RTL_BYTES = 16 << 20  # a design or testbench; more is not RTL a person or an LLM wrote
 IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_$]{0,1023}")
@@ -107,17 +107,18 @@ def run_eval(request: EvalRequest, console: Console) -> list[Evaluation]:
     if request.config is not None and request.recipe is not None:
         raise RtlboError("--config already fixes the recipe; drop --recipe")
     recipe = Recipe.load(request.recipe) if request.recipe else Recipe()
+    recipes = {task.name: recipe for task, _, _ in jobs}
     if request.config is not None:
         config, _ = load_export(request.config)
         check_technology(config)
-        recipe = recipe_of(config["knobs"])
+        recipes = {task.name: recipe_of(exported_knobs(config, task.name)) for task, _, _ in jobs}
     cache = EvalCache(request.cache) if request.use_cache else None
     periods = {t.name: t for t in derive_periods([task for task, _, _ in jobs], cache=cache)}
     jobs = [(periods[task.name], rtl, origin) for task, rtl, origin in jobs]
 
     def one(job: tuple[Task, str, str]) -> Evaluation:
         task, rtl, origin = job
-        return evaluate(task, recipe, rtl, rtl_origin=origin, cache=cache, lint=request.lint,
+        return evaluate(task, recipes[task.name], rtl, rtl_origin=origin, cache=cache, lint=request.lint,
                         gate_level=request.gate_level)
 
     results: list[Evaluation] = []

@@ -25,48 +25,17 @@ from optimize.store import Trial, TrialStatus, artifact_dir
 
 def export(run: Run, trial: Trial, selection: str, out: Path) -> Path:
     """Write the package of ``trial`` into ``out``; return the config file's path."""
-    if trial.status != TrialStatus.COMPLETED or not trial.per_task:
-        raise RtlboError(f"trial {trial.id} has no measurements to export ({trial.reason or trial.status})")
-    problem = path_problem(out, "directory")
-    if problem:
-        raise RtlboError(f"--out {shown(out)}: {problem}")
-    if out.exists() and any(out.iterdir()):
-        raise RtlboError(f"{out} exists and is not empty; choose another --out or remove it")
-    recipe = recipe_of(trial.config)
-    tech = Technology.from_env()
-    tasks = {t.name: t for t in load_suite(run.campaign.tasks.suite).select(list(trial.per_task))}
-    sources = {name: artifact_dir(run.root, trial.measured_by, name, trial.per_task[name].sample)
-               for name in tasks}
-    for source in sources.values():
-        if not all((source / f).is_file() for f in ("evaluation.json", "rtl.v", "netlist.v")):
-            raise RtlboError(f"{source}: the artifacts of trial {trial.id} are missing; select another trial")
-    versions: dict[str, str] = {}
-    for name, task in tasks.items():
-        source = sources[name]
-        folder = out / name
-        folder.mkdir(parents=True)
-        evaluation = Evaluation.from_dict({**json.loads((source / "evaluation.json").read_text()), "artifacts": {}})
-        versions = evaluation.tool_versions
-        shutil.copy(source / "rtl.v", folder / RTL)
-        shutil.copy(source / "netlist.v", folder / "netlist.v")
-        period = evaluation.metrics.period_ns if evaluation.metrics else task.period_ns
-        (folder / "synth.ys").write_text(recipe.yosys_script([RTL], task.top, str(tech.liberty), period))
-        if (abc := recipe.abc_script(period)) is not None:
-            (folder / "abc.script").write_text(abc + "\n")
-        if recipe.gate_sizing:
-            (folder / "abc.constr").write_text(recipe.abc_constraints(tech.driving_cell, tech.output_load_pf))
-        metrics = {"metrics": evaluation.to_dict()["metrics"], "feasible": evaluation.feasible,
-                   "sample": trial.per_task[name].sample, "rtl_origin": evaluation.rtl_origin,
-                   "stages": {s.name: s.status for s in evaluation.stages}, "key": evaluation.key}
-        (folder / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
+    _check_out(out)
+    _check_trial(trial)
+    versions = {name: _write_task(run, trial, name, out / name) for name in trial.per_task}
     config = {
         "rtlbo": importlib.metadata.version("rtlbo"),
         "source": {"run": str(run.root), "trial": trial.id, "selection": selection},
         "knobs": trial.config,
-        "recipe": recipe.model_dump(),
-        "tasks": {"suite": run.campaign.tasks.suite, "select": list(tasks)},
-        "technology": technology_record(tech),
-        "tool_versions": versions,
+        "recipe": recipe_of(trial.config).model_dump(),
+        "tasks": {"suite": run.campaign.tasks.suite, "select": list(trial.per_task)},
+        "technology": technology_record(Technology.from_env()),
+        "tool_versions": next(iter(versions.values())),
         "objectives": trial.objectives,
         "constraints": trial.constraints,
     }
@@ -75,14 +44,91 @@ def export(run: Run, trial: Trial, selection: str, out: Path) -> Path:
         config["generation"] = _export_generation(run, knobs, out)
     path = out / "config.yaml"
     path.write_text(yaml.safe_dump(config, sort_keys=False))
-    (out / "README.md").write_text(_readme(run, trial, selection, list(tasks)))
+    summary = f"PPA against the baseline flow (geometric mean over {len(trial.per_task)} tasks): {_ratios(trial)}."
+    (out / "README.md").write_text(_readme(f"trial {trial.id} of {run.root} ({selection})", summary,
+                                           list(trial.per_task)))
     return path
+
+
+def export_per_task(runs: list[Run], selection: str, out: Path) -> Path:
+    """Write one package of a per-task campaign's runs: each task with the configuration its own run
+    selects by ``selection``; return the config file's path."""
+    _check_out(out)
+    picks = {run.campaign.tasks.select[0]: (run, run.select(selection)) for run in runs}
+    for _, trial in picks.values():
+        _check_trial(trial)
+    per_task, versions = {}, {}
+    for task, (run, trial) in picks.items():
+        versions = _write_task(run, trial, task, out / task)
+        per_task[task] = {"source": {"run": str(run.root), "trial": trial.id, "selection": selection},
+                          "knobs": trial.config, "recipe": recipe_of(trial.config).model_dump(),
+                          "objectives": trial.objectives, "constraints": trial.constraints}
+        knobs = {k: v for k, v in trial.config.items() if k in GENERATION_KNOBS}
+        if knobs:
+            per_task[task]["generation"] = _export_generation(run, knobs, out)
+    config = {
+        "rtlbo": importlib.metadata.version("rtlbo"),
+        "configuration": "per_task",
+        "per_task": per_task,
+        "tasks": {"suite": runs[0].campaign.tasks.suite, "select": list(picks)},
+        "technology": technology_record(Technology.from_env()),
+        "tool_versions": versions,
+    }
+    path = out / "config.yaml"
+    path.write_text(yaml.safe_dump(config, sort_keys=False))
+    summary = "Each task has its own configuration; PPA against its baseline flow:\n\n" + "\n".join(
+        f"- {task}: trial {trial.id} of {run.root}: {_ratios(trial)}" for task, (run, trial) in picks.items())
+    (out / "README.md").write_text(_readme(f"one configuration per task ({selection})", summary, list(picks)))
+    return path
+
+
+def _check_out(out: Path) -> None:
+    """Raise RtlboError unless ``out`` can take a new package."""
+    problem = path_problem(out, "directory")
+    if problem:
+        raise RtlboError(f"--out {shown(out)}: {problem}")
+    if out.exists() and any(out.iterdir()):
+        raise RtlboError(f"{out} exists and is not empty; choose another --out or remove it")
+
+
+def _check_trial(trial: Trial) -> None:
+    if trial.status != TrialStatus.COMPLETED or not trial.per_task:
+        raise RtlboError(f"trial {trial.id} has no measurements to export ({trial.reason or trial.status})")
+
+
+def _write_task(run: Run, trial: Trial, name: str, folder: Path) -> dict[str, str]:
+    """Write task ``name``'s folder of ``trial``'s package (RTL, scripts at the measured period,
+    netlist, metrics); return the tool versions that measured it."""
+    recipe, tech = recipe_of(trial.config), Technology.from_env()
+    (task,) = load_suite(run.campaign.tasks.suite).select([name])
+    source = artifact_dir(run.root, trial.measured_by, name, trial.per_task[name].sample)
+    if not all((source / f).is_file() for f in ("evaluation.json", "rtl.v", "netlist.v")):
+        raise RtlboError(f"{source}: the artifacts of trial {trial.id} are missing; select another trial")
+    folder.mkdir(parents=True)
+    evaluation = Evaluation.from_dict({**json.loads((source / "evaluation.json").read_text()), "artifacts": {}})
+    shutil.copy(source / "rtl.v", folder / RTL)
+    shutil.copy(source / "netlist.v", folder / "netlist.v")
+    period = evaluation.metrics.period_ns if evaluation.metrics else task.period_ns
+    (folder / "synth.ys").write_text(recipe.yosys_script([RTL], task.top, str(tech.liberty), period))
+    if (abc := recipe.abc_script(period)) is not None:
+        (folder / "abc.script").write_text(abc + "\n")
+    if recipe.gate_sizing:
+        (folder / "abc.constr").write_text(recipe.abc_constraints(tech.driving_cell, tech.output_load_pf))
+    metrics = {"metrics": evaluation.to_dict()["metrics"], "feasible": evaluation.feasible,
+               "sample": trial.per_task[name].sample, "rtl_origin": evaluation.rtl_origin,
+               "stages": {s.name: s.status for s in evaluation.stages}, "key": evaluation.key}
+    (folder / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
+    return evaluation.tool_versions
+
+
+def _ratios(trial: Trial) -> str:
+    return ", ".join(f"{k} ×{v:.3f}" for k, v in (trial.objectives or {}).items())
 
 
 def _export_generation(run: Run, knobs: dict[str, Any], out: Path) -> dict[str, Any]:
     """Copy the prompt templates and return the sampling settings (never the API key)."""
     prompts = out / "prompts"
-    prompts.mkdir()
+    prompts.mkdir(exist_ok=True)
     template = knobs.get("template", DEFAULT_KNOBS["template"])
     for name in ("system", "base", template):
         shutil.copy(PROMPTS / f"{name}.j2", prompts / f"{name}.j2")
@@ -94,11 +140,10 @@ def _export_generation(run: Run, knobs: dict[str, Any], out: Path) -> dict[str, 
             "rtl": "each task's rtl.v is its best sample (sample number in metrics.json)"}
 
 
-def _readme(run: Run, trial: Trial, selection: str, tasks: list[str]) -> str:
-    ratios = ", ".join(f"{k} ×{v:.3f}" for k, v in (trial.objectives or {}).items())
-    return f"""# rtlbo export: trial {trial.id} of {run.root} ({selection})
+def _readme(source: str, summary: str, tasks: list[str]) -> str:
+    return f"""# rtlbo export: {source}
 
-PPA against the baseline flow (geometric mean over {len(tasks)} tasks): {ratios}.
+{summary}
 
 - `config.yaml`: every knob value, the synthesis recipe, the tasks, the liberty (path and SHA-256),
   the measurement settings and the tool versions that produced these numbers.

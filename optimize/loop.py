@@ -11,6 +11,7 @@ already measured (or being measured) is a repeat that shares the first trial's o
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -29,12 +30,12 @@ from objectives.scratch import sweep
 from objectives.suites import load_suite
 from objectives.tasks import Task
 from objectives.trial import TrialJob, TrialResult, check_knobs
-from optimize.campaign import Campaign, load_campaign
+from optimize.campaign import Campaign, TaskSelection, load_campaign
 from optimize.executors import Executor, make_executor
 from optimize.optimizers import Optimizer, Outcome, OutcomeConstraint, Problem, make_optimizer
 from optimize.pama import rank
 from optimize.pareto import hypervolume, pareto_front
-from optimize.runs import read_campaign
+from optimize.runs import TASK_RUNS, Run, read_campaign, task_runs
 from optimize.spaces import space_files, space_of
 from optimize.store import DB, Store, Trial, TrialKind, TrialStatus
 from search_spaces.space import SearchSpace
@@ -54,7 +55,7 @@ def create_run(campaign_file: Path, output: Path | None = None) -> Path:
     if problem:
         where = "--output" if output is not None else f"{campaign_file}: run directory"
         raise RtlboError(f"{where} {shown(run_dir)}: {problem}")
-    if (run_dir / DB).exists():
+    if (run_dir / DB).exists() or (run_dir / "campaign.yaml").exists():
         raise RtlboError(f"{run_dir} already holds a campaign; continue it with "
                          f"'rtlbo run {run_dir} --resume' or set another 'output'")
     with _about(campaign_file, "space"):
@@ -77,13 +78,31 @@ def create_run(campaign_file: Path, output: Path | None = None) -> Path:
             raise RtlboError(f"{campaign_file}: bad value for 'generator.replay_file': {replay} is not a file; "
                              "give a run's completions.jsonl")
         campaign.generator = campaign.generator.model_copy(update={"replay_file": str(replay)})
+    if campaign.configuration == "per_task":
+        # One campaign per task: the parent records the campaign and its tasks, each task's run
+        # directory is a campaign of one task and one shared configuration.
+        campaign.tasks = TaskSelection(suite=campaign.tasks.suite, select=[t.name for t in tasks])
+        for task in tasks:
+            sub = run_dir / TASK_RUNS / task.name
+            name = re.sub(r"[^A-Za-z0-9._-]", "_", f"{campaign.name}.{task.name}")[:100]
+            _write_run(sub, campaign.model_copy(update={
+                "name": name, "configuration": "shared", "output": str(sub),
+                "tasks": TaskSelection(suite=campaign.tasks.suite, select=[task.name])}), files)
+            Store.create(sub)
+        _write_run(run_dir, campaign, files)
+        return run_dir
+    _write_run(run_dir, campaign, files)
+    Store.create(run_dir)
+    return run_dir
+
+
+def _write_run(run_dir: Path, campaign: Campaign, files: list) -> None:
+    """Write a run directory's campaign (as run) and copies of its space files."""
     (run_dir / "space").mkdir(parents=True, exist_ok=True)
     for file in files:
         file.write(run_dir / "space")
-    campaign.space = [f"space/{name}" for name in names]
+    campaign = campaign.model_copy(update={"space": [f"space/{file.name}" for file in files]})
     campaign.dump(run_dir / "campaign.yaml")
-    Store.create(run_dir)
-    return run_dir
 
 
 @contextmanager
@@ -356,10 +375,10 @@ def _key(config: dict) -> str:
 
 
 def run(target: Path, resume: bool, output: Path | None, console: Console,
-        warm_start: list[Path] = ()) -> tuple[Setup, list[Trial]]:
+        warm_start: list[Path] = ()) -> list[Run]:
     """Run the campaign file ``target`` in a new run directory (importing the runs in
-    ``warm_start`` first), or resume the run directory ``target``; return the opened setup (store
-    closed) and every trial.
+    ``warm_start`` first), or resume the run directory ``target``; return the runs evaluated: the
+    campaign's, or each task's of a per-task campaign, in turn.
 
     Scratch directories that killed campaigns left behind are swept first and last. Ctrl-C
     raises KeyboardInterrupt carrying the one line to print.
@@ -377,15 +396,24 @@ def run(target: Path, resume: bool, output: Path | None, console: Console,
         if resume:
             raise RtlboError(f"--resume takes a run directory, and {target} is not one")
         run_dir = create_run(target, output)
-    setup = Setup.open(run_dir)
     console.print(f"run directory: [bold]{run_dir}[/]   (resume with: rtlbo run {run_dir} --resume)")
+    folders = task_runs(run_dir)
+    runs = []
+    for task, folder in folders.items():
+        console.print(f"[bold]task {task}[/]: its own configuration, in {folder}")
+        runs.append(_run_one(folder, console, warm_start, f"rtlbo run {run_dir} --resume"))
+    return runs or [_run_one(run_dir, console, warm_start, f"rtlbo run {run_dir} --resume")]
+
+
+def _run_one(run_dir: Path, console: Console, warm_start: list[Path], resume: str) -> Run:
+    """Run or resume the campaign of one run directory (``resume``: the command that continues it)."""
+    setup = Setup.open(run_dir)
     sweep()
     try:
         trials = CampaignLoop(setup, console, warm_start).run()
     except KeyboardInterrupt:
-        raise KeyboardInterrupt(f"stopped: completed trials are saved; resume with: rtlbo run {run_dir} "
-                                "--resume") from None
+        raise KeyboardInterrupt(f"stopped: completed trials are saved; resume with: {resume}") from None
     finally:
         setup.store.close()
         sweep()
-    return setup, trials
+    return Run(setup.run_dir, setup.campaign, setup.space, trials)

@@ -50,11 +50,23 @@ def load_export(path: Path) -> tuple[dict[str, Any], Path]:
     config_file = path / "config.yaml" if path.is_dir() else path
     config = load_yaml(config_file)
     tasks = config.get("tasks") if isinstance(config, dict) else None
-    if (not isinstance(config, dict) or not isinstance(config.get("knobs"), dict) or not isinstance(tasks, dict)
+    knobs = config.get("per_task") or config.get("knobs") if isinstance(config, dict) else None
+    if (not isinstance(knobs, dict) or not isinstance(tasks, dict)
             or not isinstance(tasks.get("suite"), str) or not isinstance(tasks.get("select"), list)):
-        raise RtlboError(f"{config_file} is not an rtlbo export (no 'knobs', 'tasks.suite' and 'tasks.select'); "
-                         "give a folder made by rtlbo export")
+        raise RtlboError(f"{config_file} is not an rtlbo export (no 'knobs' or 'per_task', 'tasks.suite' and "
+                         "'tasks.select'); give a folder made by rtlbo export")
     return config, config_file.parent
+
+
+def exported_knobs(config: dict[str, Any], task: str) -> dict[str, Any]:
+    """Return the knobs an export gives ``task``: its own in a per-task export, else the shared ones.
+    Raises RtlboError when a per-task export has none for it."""
+    if "per_task" not in config:
+        return config["knobs"]
+    entry = config["per_task"].get(task)
+    if not isinstance(entry, dict) or not isinstance(entry.get("knobs"), dict):
+        raise RtlboError(f"the export has no configuration for task {task}; give a folder made by rtlbo export")
+    return entry["knobs"]
 
 
 def compare(evaluation: Evaluation, folder: Path) -> list[str]:

@@ -41,7 +41,7 @@ import plotly.graph_objects as go  # noqa: E402
 from plotly.subplots import make_subplots  # noqa: E402
 
 from optimize.console import changed_knobs, netlist_repeats, value_text  # noqa: E402
-from optimize.runs import Run  # noqa: E402
+from optimize.runs import Run, TaskFlows, compare_flows  # noqa: E402
 from optimize.store import Trial, TrialKind, TrialStatus  # noqa: E402
 
 COLORS = {"feasible": "#1f77b4", "pareto": "#d62728", "infeasible": "#b0b0b0", "baseline": "#2ca02c",
@@ -248,6 +248,27 @@ def _pareto_table(run: Run, p: Points) -> str:
     return f"<table><tr><th>trial</th>{head}</tr>{''.join(rows)}</table>"
 
 
+def _flows_table(rows: list[TaskFlows], objectives: list[str]) -> str:
+    """The per-task comparison of the shared configuration and each task's own (ratios to the
+    task's baseline flow; the own one's gain in the last columns, below 1 where it is better)."""
+    def cells(ratios: dict[str, float] | None) -> str:
+        return "".join(f"<td>{ratios[n]:.4f}</td>" if ratios else "<td>–</td>" for n in objectives)
+
+    def gains(row: TaskFlows) -> str:
+        if not (row.shared and row.own):
+            return "".join("<td>–</td>" for _ in objectives)
+        return "".join(f"<td>{row.own[n] / row.shared[n]:.3f}</td>" for n in objectives)
+
+    head = "".join(f"<th>{kind} {n} ×</th>" for kind in ("shared", "own", "own / shared") for n in objectives)
+    body = "".join(f"<tr><td>{html.escape(r.task)}</td>{cells(r.shared)}{cells(r.own)}{gains(r)}"
+                   f"<td style='text-align:left'>{html.escape(r.own_source)}</td></tr>" for r in rows)
+    return f"<table><tr><th>task</th>{head}<th>own configuration</th></tr>{body}</table>"
+
+
+FLOWS_NOTE = ("Per task, the PAMA pick of one configuration shared by every task (a flow for a family of designs) "
+              "against the task's own (a flow per block), as ratios to the task's baseline flow.")
+
+
 def build_report(run: Run) -> Path:
     """Write ``report/index.html`` and its PNGs into the run's directory; return the page's path."""
     folder = run.root / "report"
@@ -280,8 +301,37 @@ Objectives are ratios to the baseline flow (lower is better);
 the hypervolume's reference point is the baseline × {run.campaign.reference_point:g}.</p>
 {''.join(sections)}
 <h2>Pareto table</h2>{_pareto_table(run, p)}
+<h2>One configuration per task</h2><p>{FLOWS_NOTE} Each task's own is picked from this campaign's trials on
+that task alone; a per-task campaign (<code>configuration: per_task</code>) searches it, and
+<code>rtlbo report</code> of that campaign with <code>--against</code> this one compares the two.</p>
+{_flows_table(compare_flows(run) if p.front else [], run.objectives)}
 <h2>Failed trials</h2><ul>{failures or '<li>none</li>'}</ul>
 <h2>Images</h2>{''.join(f'<img class="plot-png" src="{name}" alt="{name}">' for name in pngs)}
+</body></html>
+""")
+    return page
+
+
+def build_per_task_report(root: Path, runs: list[Run], shared: Run | None) -> Path:
+    """Write the report of each task's run of a per-task campaign in ``root`` and ``root/report/
+    index.html``, which links them and compares each task's own configuration with the ``shared``
+    run's (None: no shared run to compare); return the page's path."""
+    pages = {run.campaign.tasks.select[0]: build_report(run) for run in runs}
+    folder = root / "report"
+    folder.mkdir(exist_ok=True)
+    links = "".join(f"<li><a href='../{page.relative_to(root)}'>{html.escape(task)}</a></li>"
+                    for task, page in pages.items())
+    against = (f"the shared configuration of <code>{html.escape(str(shared.root))}</code>" if shared is not None
+               else "no shared campaign (give one with <code>rtlbo report RUN --against SHARED_RUN</code>)")
+    page = folder / "index.html"
+    page.write_text(f"""<!DOCTYPE html>
+<html><head><meta charset="utf-8"><title>rtlbo report: per-task configurations</title>
+<style>body{{font-family:sans-serif;margin:2em;max-width:1400px}}table{{border-collapse:collapse;font-size:13px}}
+td,th{{border:1px solid #ccc;padding:3px 6px;text-align:right}}</style></head><body>
+<h1>rtlbo campaign <code>{html.escape(root.name)}</code>: one configuration per task</h1>
+<p>{FLOWS_NOTE} Compared with {against}.</p>
+{_flows_table(compare_flows(shared, runs), runs[0].objectives)}
+<h2>Each task's campaign</h2><ul>{links}</ul>
 </body></html>
 """)
     return page

@@ -114,6 +114,54 @@ class Run:
         raise RtlboError(f"unknown selection '{how}'; use pama, knee, trial:N or prefer:power=1,delay=3,area=1")
 
 
+TASK_RUNS = "tasks"  # where a per-task campaign keeps one run directory per task
+
+
+@dataclass(frozen=True)
+class TaskFlows:
+    """One task under two flows, as ratios to the task's baseline flow: the configuration shared by
+    every task (None without one), and the task's own; ``own_source`` says where the own came from."""
+
+    task: str
+    shared: dict[str, float] | None
+    own: dict[str, float] | None
+    own_source: str
+
+
+def compare_flows(shared: Run | None, own_runs: list[Run] | None = None) -> list[TaskFlows]:
+    """Return, per task, the PAMA pick of the ``shared`` run (one configuration for every task;
+    None: none) and of the task's own configuration: from the task's run among ``own_runs`` (a
+    per-task campaign), else from the shared run's trials on that task alone. Raises RtlboError
+    when the shared run lacks a task of ``own_runs``."""
+    shared_pick = shared.ranked()[0].trial if shared is not None and shared.front() else None
+    own_fronts = ([(task, run, run.front()) for run in own_runs for task in run.baseline.per_task] if own_runs
+                  else [(task, shared, shared.front(task)) for task in shared.baseline.per_task])
+    rows = []
+    for task, run, front in own_fronts:
+        if shared is not None and task not in shared.baseline.per_task:
+            raise RtlboError(f"{shared.root} has no task {task}; compare runs over the same tasks")
+        own = rank(front, run.objectives)[0].trial if front else None
+        summary = shared_pick.per_task.get(task) if shared_pick is not None else None
+        rows.append(TaskFlows(task, summary.ratio if summary else None, own.objectives if own else None,
+                              f"trial {own.id} of {run.root}" if own else "no feasible trial"))
+    return rows
+
+
+def task_runs(root: Path) -> dict[str, Path]:
+    """Return the run directory of each task of a per-task campaign in ``root`` (empty for a
+    campaign of one shared configuration). Raises RtlboError when ``root`` is not a run directory."""
+    campaign, _ = read_campaign(root)
+    if campaign.configuration != "per_task":
+        return {}
+    return {task: root / TASK_RUNS / task for task in campaign.tasks.select or []}
+
+
+def load_runs(root: Path) -> list[Run]:
+    """Return the runs of the campaign in ``root``: itself, or one per task of a per-task campaign."""
+    folders = task_runs(root)
+    return [Run.load(folder) for folder in folders.values()] if folders else [Run.load(root)]
+
+
 def read_campaign(root: Path) -> tuple[Campaign, SearchSpace]:
     """Return the campaign a run directory runs (every default filled in) and its search space.
     Raises RtlboError when ``root`` is not a run directory."""

@@ -47,8 +47,8 @@ def campaign_file(tmp_path: Path, **fields) -> Path:
 
 
 def test_small_campaign_stores_every_trial_with_artifacts(tmp_path: Path):
-    setup, trials = run(campaign_file(tmp_path), resume=False, output=None, console=QUIET)
-    run_dir = tmp_path / "run"
+    (finished,) = run(campaign_file(tmp_path), resume=False, output=None, console=QUIET)
+    trials, run_dir = finished.trials, tmp_path / "run"
     assert [t.kind for t in trials] == [TrialKind.BASELINE] + [TrialKind.PROPOSED] * 4
     assert [t.id for t in trials] == list(range(5))
     assert all(t.status == TrialStatus.COMPLETED for t in trials)
@@ -69,11 +69,11 @@ def test_small_campaign_stores_every_trial_with_artifacts(tmp_path: Path):
 def test_every_optimizer_runs_through_the_same_loop(optimizer: str, tmp_path: Path):
     path = campaign_file(tmp_path, optimizer=optimizer, budget={"trials": 5}, batch_size=3,
                          tasks={"suite": "builtin", "select": ["seqdet"]})
-    setup, trials = run(path, resume=False, output=None, console=QUIET)
-    proposed = [t for t in trials if t.kind == TrialKind.PROPOSED]
+    (finished,) = run(path, resume=False, output=None, console=QUIET)
+    proposed = [t for t in finished.trials if t.kind == TrialKind.PROPOSED]
     assert len(proposed) == 5 and all(t.status == TrialStatus.COMPLETED for t in proposed)
     assert len({str(sorted(t.config.items())) for t in proposed}) >= 3, "proposals should differ"
-    assert all(t.config == setup.space.effective(t.config) for t in proposed), "idle knobs run at their defaults"
+    assert all(t.config == finished.space.effective(t.config) for t in proposed), "idle knobs run at their defaults"
 
 
 def _completed(db: Path) -> int:
