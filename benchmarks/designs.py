@@ -40,11 +40,9 @@ DESIGNS = [(UnsignedRippleCarryAdder, 16), (UnsignedCarryLookaheadAdder, 32), (U
 TARGET_CELLS, TARGET_S = 20_000, 30.0
 
 
-def write_tasks(root: Path, largest: int) -> None:
-    """Write one task folder per design of ``DESIGNS`` with operands up to ``largest`` bits."""
-    for generator, width in DESIGNS:
-        if width > largest:
-            continue
+def write_tasks(root: Path, designs: list[tuple[type, int]]) -> None:
+    """Write one task folder per design (an ``ariths-gen`` generator and its operand width)."""
+    for generator, width in designs:
         name = f"{generator.__name__.removeprefix('Unsigned').lower()}{width}"
         circuit = generator(Bus(N=width, prefix="a"), Bus(N=width, prefix="b"), name=name)
         folder = root / name
@@ -62,7 +60,7 @@ def main() -> None:
     print(f"{'design':24s}{'cells':>7s}{'period':>8s}" + "".join(f"{s:>12s}" for s in shown)
           + f"{'total s':>9s}{'trial s':>9s}  equivalence")
     with tempfile.TemporaryDirectory() as tmp:
-        write_tasks(Path(tmp), largest)
+        write_tasks(Path(tmp), [(generator, width) for generator, width in DESIGNS if width <= largest])
         tasks = derive_periods(load_suite(f"tasks:{tmp}").tasks)
         largest_done = None
         for task in sorted(tasks, key=lambda t: Path(tmp, t.name, "reference.v").stat().st_size):

@@ -1,19 +1,21 @@
-"""PPA of a campaign's best configurations against fixed standard flows, per built-in task.
+"""Best area-delay product per design: a campaign of one configuration per design against the canned
+flows, on the built-in suite and on an outside suite of designs no one here wrote.
 
-    .venv/bin/python benchmarks/ppa_vs_flows.py [--run runs/suite] [--budget 40]
+    .venv/bin/python benchmarks/ppa_vs_flows.py [--budget 60] [--early 30] [--suites builtin,outside]
 
-Without --run, a campaign with the default optimizer over the whole built-in suite runs first.
-Compared per task (all on the reference RTL, all measured by the same cascade):
+The campaign is ``configuration: per_task`` with the default optimizer over the packaged synthesis
+space, so each design gets a search of its own (``--budget`` trials). The outside suite is
+arithmetic circuits that ``ariths-gen`` (PyPI) generates, as ``benchmarks/designs.py`` writes them:
+adders and multipliers of several architectures, no testbench, derived clock periods. Per design,
+every configuration is measured by the same cascade on the reference RTL, and counts only where it
+is feasible (timing met, every stage passed).
 
-- flows: Yosys default (synth -flatten; dfflibmap; abc -liberty), ABC resyn2 + map,
-  compress2rs + map, and a speed flow (&nf after &syn2/&dch, then buffering and sizing);
-- the campaign's PAMA pick and the per-objective extremes of its Pareto set.
-
-Printed: area (µm²), delay (ns), power (mW) and area-delay product per task, per
-configuration the geometric means of the ratios to the Yosys default, and the knobs of each
-campaign pick. Targets: a configuration that beats the Yosys default on all three objectives in
-geometric mean, and a Pareto set that improves the area-delay product by >= 10% in geometric
-mean (per task, the best of its exported configurations).
+Printed per design: the Yosys default's area-delay product (ADP), and as ratios to it: resyn2, the
+best of the canned ABC recipes (``abc_recipe``'s six), the campaign's best ADP within ``--early``
+trials and within ``--budget``, and its PAMA pick; then the campaign's best over the best canned
+recipe, and the share of trials whose netlist an earlier trial of the same design had produced.
+Targets: geometric mean of the best ADP <= 0.80 of the Yosys default and <= 0.90 of the best canned
+recipe within 60 trials per design; repeated netlists <= 5 % of the trials.
 """
 
 from __future__ import annotations
@@ -22,92 +24,165 @@ import argparse
 import math
 import os
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
+from ariths_gen.multi_bit_circuits.adders import (
+    UnsignedCarrySelectAdder,
+    UnsignedKoggeStoneAdder,
+    UnsignedRippleCarryAdder,
+)
+from ariths_gen.multi_bit_circuits.multipliers import (
+    UnsignedArrayMultiplier,
+    UnsignedDaddaMultiplier,
+    UnsignedWallaceMultiplier,
+)
+from designs import write_tasks
 from rich.console import Console
 
 from objectives.cache import EvalCache
-from objectives.cascade import evaluate
-from objectives.recipe import Recipe
+from objectives.cascade import derive_periods, evaluate
+from objectives.recipe import ABC_SCRIPTS, Recipe
 from objectives.scoring import geometric_mean
 from objectives.suites import load_suite
-from objectives.trial import recipe_of
+from objectives.tasks import Task
 from optimize.loop import run
 from optimize.runs import Run
+from optimize.store import TrialKind
 
-FLOWS = {
-    "yosys-default": Recipe(),
-    "resyn2+map": Recipe(abc_recipe="resyn2"),
-    "compress2rs+map": Recipe(abc_recipe="compress2rs"),
-    "speed(&nf+sizing)": Recipe(abc_recipe="speed", gate_sizing=True),
-}
+# Small enough that a 60-trial search of each stays within minutes on two cores.
+OUTSIDE = [(UnsignedRippleCarryAdder, 16), (UnsignedKoggeStoneAdder, 32), (UnsignedCarrySelectAdder, 32),
+           (UnsignedArrayMultiplier, 8), (UnsignedDaddaMultiplier, 8), (UnsignedWallaceMultiplier, 12)]
+TARGET_DEFAULT, TARGET_CANNED, TARGET_REPEATS = 0.80, 0.90, 0.05
 
 
-def campaign_run(folder: Path, budget: int) -> Path:
-    path = folder / "suite.yaml"
-    path.write_text(yaml.safe_dump({"name": "suite", "tasks": {"suite": "builtin"}, "budget": {"trials": budget},
-                                    "batch_size": 4, "optimizer": "ax", "output": str(folder / "suite")}))
+@dataclass
+class Design:
+    """One design's figures: ADPs (µm²·ns; None where infeasible) and the campaign's netlist repeats."""
+
+    name: str
+    default: float | None
+    resyn2: float | None
+    canned: tuple[str, float | None]
+    early: float | None
+    best: float | None
+    pama: float | None
+    repeats: int
+    trials: int
+
+
+def adp(area: float, delay: float) -> float:
+    return area * delay
+
+
+def flow_adp(task: Task, recipe: Recipe, cache: EvalCache) -> float | None:
+    """The ADP of ``task`` under ``recipe``, or None when it is infeasible (timing included)."""
+    evaluation = evaluate(task, recipe, cache=cache)
+    m = evaluation.metrics
+    return adp(m.area_um2, m.delay_ns) if evaluation.feasible and m and m.slack_ns >= 0 else None
+
+
+def campaign_figures(run_dir: Path, early: int) -> dict[str, tuple[float | None, float | None, float | None, int, int]]:
+    """Per task of a per-task campaign: (best ADP within ``early`` trials, best ADP, PAMA pick's ADP,
+    trials repeating an earlier netlist, trials measured)."""
+    figures = {}
+    for folder in sorted((run_dir / "tasks").iterdir()):
+        result = Run.load(folder)
+        (task,) = result.baseline.per_task
+        measured = sorted((t for t in result.trials if t.per_task.get(task) and t.per_task[task].netlist),
+                          key=lambda t: t.id)
+        feasible = [(t, t.per_task[task].metrics) for t in measured if t.feasible and t.per_task[task].metrics]
+        values = [(t.id, adp(m.area_um2, m.delay_ns)) for t, m in feasible]
+        first = [v for i, v in values if i <= early]
+        pama = result.ranked()[0].trial if result.front() else None
+        pama_adp = next((v for i, v in values if pama is not None and i == pama.id), None)
+        proposed = [t for t in measured if t.kind == TrialKind.PROPOSED]
+        seen, repeats = {result.baseline.per_task[task].netlist}, 0
+        for t in proposed:
+            repeats += t.per_task[task].netlist in seen
+            seen.add(t.per_task[task].netlist)
+        figures[task] = (min(first, default=None), min((v for _, v in values), default=None), pama_adp,
+                         repeats, len(proposed))
+    return figures
+
+
+def run_suite(folder: Path, name: str, suite: str, budget: int) -> Path:
+    """Run the per-task campaign over ``suite``; return its run directory."""
+    path = folder / f"{name}.yaml"
+    path.write_text(yaml.safe_dump({
+        "name": name, "tasks": {"suite": suite}, "configuration": "per_task", "budget": {"trials": budget},
+        "batch_size": 2, "optimizer": "ax", "output": str(folder / name),
+        "constraints": {"gate_level_simulation": "unproved"}}))
     with open(os.devnull, "w") as quiet:
         run(path, False, None, Console(file=quiet))
-    return folder / "suite"
+    return folder / name
 
 
-def picks(result: Run) -> dict[str, Recipe]:
-    """The campaign's exported configurations: PAMA pick and the per-objective extremes."""
-    front = result.front()
-    chosen = {"campaign PAMA pick": recipe_of(result.select("pama").config)}
-    for name in result.objectives:
-        best = min(front, key=lambda t: t.objectives[name])
-        chosen[f"campaign min-{name} (trial {best.id})"] = recipe_of(best.config)
-    return chosen
+def measure(folder: Path, name: str, suite: str, budget: int, early: int, cache: EvalCache) -> list[Design]:
+    """Every design of ``suite``: the canned flows and the per-task campaign's figures."""
+    figures = campaign_figures(run_suite(folder, name, suite, budget), early)
+    designs = []
+    for task in derive_periods(load_suite(suite).tasks, cache=cache):
+        flows = {recipe: flow_adp(task, Recipe(abc_recipe=recipe), cache) for recipe in ABC_SCRIPTS}
+        canned = min(((r, v) for r, v in flows.items() if v is not None), key=lambda rv: rv[1], default=("none", None))
+        designs.append(Design(task.name, flows["yosys-default"], flows["resyn2"], canned, *figures[task.name]))
+    return designs
+
+
+def ratio(value: float | None, base: float | None) -> float | None:
+    return value / base if value is not None and base else None
+
+
+def text(value: float | None) -> str:
+    return f"{value:8.3f}" if value is not None else f"{'-':>8s}"
+
+
+def report(label: str, designs: list[Design], budget: int, early: int) -> list[tuple[float, float]]:
+    """Print one suite's table; return the (best / default, best / best canned) ratios."""
+    print(f"\n{label}: ADP ratios to the Yosys default (lower is better)")
+    print(f"{'design':24s}{'default ADP':>13s}{'resyn2':>8s}{'canned':>8s} {'best canned':14s}"
+          f"{f'@{early}':>8s}{f'@{budget}':>8s}{'PAMA':>8s}{'vs canned':>10s}{'repeats':>9s}")
+    kept = []
+    for d in designs:
+        best, canned = ratio(d.best, d.default), ratio(d.canned[1], d.default)
+        against = ratio(d.best, d.canned[1])
+        print(f"{d.name:24s}{d.default or math.nan:13.0f}{text(ratio(d.resyn2, d.default))}{text(canned)} "
+              f"{d.canned[0]:14s}{text(ratio(d.early, d.default))}{text(best)}{text(ratio(d.pama, d.default))}"
+              f"{text(against):>10s}{d.repeats:5d}/{d.trials:<3d}")
+        if best is not None and against is not None:
+            kept.append((best, against))
+    if kept:
+        print(f"{'geometric mean':24s}{'':13s}{'':16s}{'':15s}{'':8s}"
+              f"{geometric_mean([b for b, _ in kept]):8.3f}{'':8s}{geometric_mean([a for _, a in kept]):10.3f}")
+    return kept
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--run", type=Path, help="an existing run directory over the built-in suite")
-    parser.add_argument("--budget", type=int, default=40)
+    parser.add_argument("--budget", type=int, default=60, help="trials per design")
+    parser.add_argument("--early", type=int, default=30, help="also report the best within this many trials")
+    parser.add_argument("--suites", default="builtin,outside", help="builtin, outside or both")
     args = parser.parse_args()
-    tasks = load_suite("builtin").tasks
-    cache = EvalCache()
     with tempfile.TemporaryDirectory() as tmp:
-        run_dir = args.run or campaign_run(Path(tmp), args.budget)
-        configs = {**FLOWS, **picks(Run.load(run_dir))}
-    table: dict[str, dict[str, tuple[float, float, float] | None]] = {}
-    for label, recipe in configs.items():
-        table[label] = {}
-        for task in tasks:
-            m = evaluate(task, recipe, cache=cache).metrics
-            table[label][task.name] = (m.area_um2, m.delay_ns, m.power_mw) if m and m.slack_ns >= 0 else None
-    base = table["yosys-default"]
-    print(f"{'task':9s} {'configuration':38s} {'area um2':>10s} {'delay ns':>9s} {'power mW':>9s} {'ADP':>11s}")
-    for task in tasks:
-        for label in configs:
-            v = table[label][task.name]
-            missing = f"{'(fails timing or a stage)':>42s}"
-            cells = f"{v[0]:10.0f} {v[1]:9.3f} {v[2]:9.4f} {v[0] * v[1]:11.0f}" if v else missing
-            print(f"{task.name:9s} {label:38s} {cells}")
-    print("\ngeometric mean over tasks of the ratio to the Yosys default (tasks where the configuration is feasible):")
-    print(f"{'configuration':38s} {'area':>7s} {'delay':>7s} {'power':>7s} {'ADP':>7s} {'tasks':>6s}")
-    beats_all = []
-    for label in configs:
-        rows = [(v, base[t]) for t, v in table[label].items() if v and base[t]]
-        ratio = [geometric_mean([v[i] / b[i] for v, b in rows]) for i in range(3)]
-        adp = geometric_mean([(v[0] * v[1]) / (b[0] * b[1]) for v, b in rows])
-        print(f"{label:38s} {ratio[0]:7.3f} {ratio[1]:7.3f} {ratio[2]:7.3f} {adp:7.3f} {len(rows):3d}/{len(tasks)}")
-        if label.startswith("campaign") and len(rows) == len(tasks) and all(r < 1 for r in ratio):
-            beats_all.append(label)
-    campaign = [label for label in configs if label.startswith("campaign")]
-    print("\nthe campaign's picks, knobs changed from the Yosys default:")
-    for label in campaign:
-        print(f"  {label:38s} {configs[label].changes()}")
-    per_task_best = [min((table[c][t.name][0] * table[c][t.name][1] for c in campaign if table[c][t.name]),
-                         default=math.inf) / (base[t.name][0] * base[t.name][1]) for t in tasks]
-    best_adp = geometric_mean(per_task_best)
-    print(f"\nPareto set, best ADP per task: geometric mean {best_adp:.3f} of the Yosys default "
-          f"(target <= 0.900) {'ok' if best_adp <= 0.9 else 'MISSED'}")
-    print("configuration beating the Yosys default on all three objectives in geometric mean: "
-          f"{', '.join(beats_all) if beats_all else 'none (MISSED)'}")
+        folder = Path(tmp)
+        cache = EvalCache(folder / "cache.sqlite")
+        suites = {"builtin": "builtin", "outside": f"tasks:{folder / 'outside'}"}
+        (folder / "outside").mkdir()
+        write_tasks(folder / "outside", OUTSIDE)
+        results = {name: measure(folder, name, suites[name], args.budget, args.early, cache)
+                   for name in args.suites.split(",")}
+    kept = [pair for name, designs in results.items() for pair in report(name, designs, args.budget, args.early)]
+    repeats = sum(d.repeats for designs in results.values() for d in designs)
+    trials = sum(d.trials for designs in results.values() for d in designs)
+    best, canned = geometric_mean([b for b, _ in kept]), geometric_mean([a for _, a in kept])
+    print(f"\nover {len(kept)} designs, within {args.budget} trials each:")
+    print(f"  best ADP / Yosys default: {best:.3f} (target <= {TARGET_DEFAULT}) "
+          f"{'ok' if best <= TARGET_DEFAULT else 'MISSED'}")
+    print(f"  best ADP / best canned recipe: {canned:.3f} (target <= {TARGET_CANNED}) "
+          f"{'ok' if canned <= TARGET_CANNED else 'MISSED'}")
+    print(f"  trials repeating an earlier netlist: {repeats}/{trials} = {repeats / max(trials, 1):.1%} "
+          f"(target <= {TARGET_REPEATS:.0%}) {'ok' if repeats <= TARGET_REPEATS * trials else 'MISSED'}")
 
 
 if __name__ == "__main__":

@@ -127,7 +127,7 @@ def score(evaluations: list[Evaluation], baseline: dict[str, Metrics], mode: Sco
     failure = None if mode == ScoreMode.SAMPLES else next(
         (f"{e.task}: {s.name}: {s.reason}" for e in evaluations for s in e.stages
          if s.status == Status.FAILED and s.name in TOOL_STAGES), None)
-    ratios = {task: _task_ratio(samples, baseline[task], mode) for task, samples in by_task.items()}
+    ratios = {task: _task_ratio(samples, baseline.get(task), mode) for task, samples in by_task.items()}
     objectives = None
     if all(r is not None for r in ratios.values()):
         objectives = {k: geometric_mean([r[k] for r in ratios.values()]) for k in OBJECTIVES}
@@ -135,7 +135,12 @@ def score(evaluations: list[Evaluation], baseline: dict[str, Metrics], mode: Sco
     return Score(objectives, constraints, failure, per_task, _funnel(by_task) if mode == ScoreMode.SAMPLES else {})
 
 
-def _task_ratio(samples: list[Evaluation], base: Metrics, mode: ScoreMode) -> dict[str, float] | None:
+def _task_ratio(samples: list[Evaluation], base: Metrics | None, mode: ScoreMode) -> dict[str, float] | None:
+    """Return the task's PPA ratio to ``base`` (None where there is no ratio: a sample or the
+    baseline flow unmeasured, in a flow's scoring)."""
+    if base is None and mode == ScoreMode.FLOW:
+        return None
+
     def ratio(e: Evaluation) -> dict[str, float]:
         return ppa_ratio(e.metrics, base)
 

@@ -120,3 +120,18 @@ def test_trials_that_repeat_a_netlist_reuse_its_measurements_and_are_reported(tm
     assert "1 of 5 measured trials produced netlists no earlier trial had (4 repeated" in said
     assert rtlbo("report", str(tmp_path / "run")).returncode == 0
     assert "distinct netlists" in (tmp_path / "run" / "report" / "index.html").read_text()
+
+
+def test_a_design_the_baseline_flow_rejects_is_named_with_its_reason(tmp_path: Path):
+    """A design with two drivers on one net (as some generators write them) stops the campaign
+    with one line naming the task and the lint finding, not an internal error."""
+    (tmp_path / "tasks").mkdir()
+    make_suite(tmp_path / "tasks", {"clash": (
+        "module clash (input a, input b, output y);\n  assign y = a & b;\n  assign y = a | b;\nendmodule\n", "", "")})
+    campaign = tmp_path / "clash.yaml"
+    campaign.write_text(yaml.safe_dump({"name": "clash", "tasks": {"suite": f"tasks:{tmp_path / 'tasks'}"},
+                                        "budget": {"trials": 2}, "optimizer": "sobol",
+                                        "output": str(tmp_path / "run")}))
+    done = rtlbo("run", str(campaign))
+    assert done.returncode != 0
+    assert "the baseline flow fails on task clash (syntax:" in done.stderr and "multiple-drivers" in done.stderr
