@@ -396,18 +396,16 @@ def run(target: Path, resume: bool, output: Path | None, console: Console,
         if resume:
             raise RtlboError(f"--resume takes a run directory, and {target} is not one")
         run_dir = create_run(target, output)
-    console.print(f"run directory: [bold]{run_dir}[/]   (resume with: rtlbo run {run_dir} --resume)")
+    resume_with = f"rtlbo run {run_dir} --resume"
     folders = task_runs(run_dir)
-    runs = []
-    for task, folder in folders.items():
-        console.print(f"[bold]task {task}[/]: its own configuration, in {folder}")
-        runs.append(_run_one(folder, console, warm_start, f"rtlbo run {run_dir} --resume"))
-    return runs or [_run_one(run_dir, console, warm_start, f"rtlbo run {run_dir} --resume")]
+    runs = [_run_one(folder, console, warm_start, resume_with) for folder in folders.values()]
+    return runs or [_run_one(run_dir, console, warm_start, resume_with)]
 
 
 def _run_one(run_dir: Path, console: Console, warm_start: list[Path], resume: str) -> Run:
     """Run or resume the campaign of one run directory (``resume``: the command that continues it)."""
     setup = Setup.open(run_dir)
+    console.print(f"run directory: [bold]{run_dir}[/]   (resume with: {resume})")
     sweep()
     try:
         trials = CampaignLoop(setup, console, warm_start).run()
