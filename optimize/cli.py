@@ -28,6 +28,13 @@ app = typer.Typer(
 tasks_app = typer.Typer(help="Inspect task suites; turn your design into a task.", no_args_is_help=True)
 app.add_typer(tasks_app, name="tasks")
 TASK_HELP = "Task name (repeatable); default: the whole suite."
+# What a design's files may need besides themselves (objectives.sources), for eval and tasks init.
+IncludeDirs = Annotated[list[Path] | None, typer.Option(
+    "--include-dir", "-I", help="Folder to search for `include files (repeatable).")]
+Defines = Annotated[list[str] | None, typer.Option(
+    "--define", "-D", help="Macro defined before the first file: NAME or NAME=VALUE (repeatable).")]
+Parameters = Annotated[list[str] | None, typer.Option(
+    "--param", "-P", help="Top module parameter to set: NAME=VALUE (repeatable).")]
 SUITE_HELP = "builtin, tasks:/path, rtllm:/path or verilogeval:/path."
 EVALUATING = ("eval", "run", "score")  # the commands that run tools on RTL
 # A bad command line raises typer's copy of click's exception; BadParameter is the one typer exports.
@@ -60,12 +67,9 @@ def eval_command(
     rtl: Annotated[list[Path] | None, typer.Option(
         help="Verilog files (repeatable): your design (no --task), or a candidate for the --task.")] = None,
     testbench: Annotated[Path | None, typer.Option(help="With your design: a self-checking testbench.")] = None,
-    include_dir: Annotated[list[Path] | None, typer.Option(
-        "--include-dir", "-I", help="Folder to search for `include files (repeatable).")] = None,
-    define: Annotated[list[str] | None, typer.Option(
-        "--define", "-D", help="Macro defined before the first file: NAME or NAME=VALUE (repeatable).")] = None,
-    param: Annotated[list[str] | None, typer.Option(
-        "--param", "-P", help="Top module parameter to set: NAME=VALUE (repeatable).")] = None,
+    include_dir: IncludeDirs = None,
+    define: Defines = None,
+    param: Parameters = None,
     top: Annotated[str | None, typer.Option(help="Your design's top module (default: the one no module "
                                                   "instantiates).")] = None,
     clock: Annotated[list[str] | None, typer.Option(
@@ -306,12 +310,9 @@ def tasks_init(
     period: Annotated[float | None, typer.Option(
         min=0.001, help="Clock period in ns (default: 1.25 x the baseline flow's delay).")] = None,
     testbench: Annotated[Path | None, typer.Option(help="A self-checking testbench, if the design has one.")] = None,
-    include_dir: Annotated[list[Path] | None, typer.Option(
-        "--include-dir", "-I", help="Folder to search for `include files (repeatable).")] = None,
-    define: Annotated[list[str] | None, typer.Option(
-        "--define", "-D", help="Macro defined before the first file: NAME or NAME=VALUE (repeatable).")] = None,
-    param: Annotated[list[str] | None, typer.Option(
-        "--param", "-P", help="Top module parameter to set: NAME=VALUE (repeatable).")] = None,
+    include_dir: IncludeDirs = None,
+    define: Defines = None,
+    param: Parameters = None,
 ) -> None:
     """Write a task folder for your design: top, clocks and reset inferred where unambiguous."""
     from objectives.design import design_task, write_task_folder
