@@ -132,14 +132,16 @@ def print_summary(run: Run, console: Console) -> None:
     """Print the counts, the hypervolume and the Pareto set of a campaign's trials."""
     campaign, objectives = run.campaign, run.objectives
     proposed = [t for t in run.trials if t.kind == TrialKind.PROPOSED]
+    repeats = sum(t.repeats for t in proposed)
     completed = [t for t in proposed if t.status == TrialStatus.COMPLETED]
     feasible = [t for t in completed if t.feasible]
     failed = [t for t in proposed if t.status == TrialStatus.FAILED]
     pending = [t for t in proposed if t.status == TrialStatus.PENDING]
     console.print(
-        f"[bold]{campaign.name}[/]: {len(proposed)}/{campaign.budget.trials} trials proposed by "
-        f"{campaign.optimizer}; {len(completed)} completed ({len(feasible)} feasible), {len(failed)} failed, "
-        f"{len(pending)} pending. Hypervolume vs. the baseline flow: {run.hypervolume():.4f}. "
+        f"[bold]{campaign.name}[/]: {len(proposed) - repeats}/{campaign.budget.trials} trials proposed by "
+        f"{campaign.optimizer}, besides {repeats} that repeated a flow already measured (not counted); "
+        f"{len(completed)} completed ({len(feasible)} feasible), {len(failed)} failed, {len(pending)} pending. "
+        f"Hypervolume vs. the baseline flow: {run.hypervolume():.4f}. "
         f"{netlist_repeats(run)}."
     )
     front = run.front()

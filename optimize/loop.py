@@ -182,6 +182,7 @@ class CampaignLoop:
         self._evaluated: dict[str, int] = {}  # configuration -> the completed trial that measured it
         self._running: dict[str, int] = {}  # configuration -> the trial evaluating it now
         self._repeats: dict[int, list[int]] = {}  # trial -> trials of the same configuration waiting on it
+        self._netlists: dict[tuple, int] = {}  # the netlists of every task -> the first trial that produced them
 
     # -- the baseline and the replay ------------------------------------------------------------
 
@@ -225,20 +226,18 @@ class CampaignLoop:
             self.console.print(f"[yellow]the baseline flow misses timing on {', '.join(late)}[/]")
         return {task: s.metrics for task, s in baseline.per_task.items()}
 
-    def _start(self, executor: Executor, trial: Trial, baseline: dict[str, Metrics]) -> int:
+    def _start(self, executor: Executor, trial: Trial, baseline: dict[str, Metrics]) -> None:
         """Evaluate a pending trial, unless its configuration was evaluated already or is being
         evaluated: then it is a repeat that shares that trial's outcome (now, or when it is done)
-        and is never evaluated twice. Return how many trials this finished (0 or 1)."""
+        and is never evaluated twice."""
         key = _key(trial.config)
         if key in self._evaluated:
             self._finish_repeat(trial.id, self._evaluated[key])
-            return 1
-        if key in self._running:
+        elif key in self._running:
             self._repeats.setdefault(self._running[key], []).append(trial.id)
-            return 0
-        self._running[key] = trial.id
-        executor.submit(trial.id, self.job(trial.config, baseline))
-        return 0
+        else:
+            self._running[key] = trial.id
+            executor.submit(trial.id, self.job(trial.config, baseline))
 
     def job(self, config: dict, baseline: dict[str, Metrics]) -> TrialJob:
         """Return the work of evaluating ``config`` against ``baseline`` in this campaign."""
@@ -281,6 +280,8 @@ class CampaignLoop:
         self.optimizer.tell(trial.id, outcome_of(trial))
         if trial.status == TrialStatus.COMPLETED:
             self._evaluated.setdefault(_key(trial.config), trial.id)
+            if (netlists := _netlists(trial.per_task)) is not None:
+                self._netlists.setdefault(netlists, trial.id)
         return trial
 
     def _store_score(self, trial_id: int, s: Score, seconds: float, evaluations: list = (),
@@ -288,9 +289,12 @@ class CampaignLoop:
         feasible = s.failure is None and s.objectives is not None and all(
             c.satisfied(s.constraints[c.metric]) for c in self.constraints if c.metric in s.constraints)
         reason = s.failure or ("" if feasible else _infeasible_reason(s.per_task, s.constraints, self.constraints))
+        extra = dict(s.extra)
+        if (first := self._netlists.get(_netlists(s.per_task))) is not None:
+            extra["netlists_of"] = first  # the same flow on these designs: not counted toward the budget
         self.store.finish(trial_id, objectives=s.objectives, constraints=s.constraints, feasible=feasible,
                           reason=reason, per_task=s.per_task, failed=s.failure is not None, seconds=seconds,
-                          evaluations=evaluations, extra=s.extra, completions=completions)
+                          evaluations=evaluations, extra=extra, completions=completions)
 
     def record(self, kind: TrialKind, config: dict, source: str, s: Score) -> Trial:
         """Add an already-scored trial (an imported one) to the table and the optimizer."""
@@ -313,41 +317,53 @@ class CampaignLoop:
                 from optimize.warmstart import import_runs
 
                 import_runs(self, self.warm_start, baseline, self.console)
-            asked = self._loop(executor, pending, baseline, budget)
+            counted = self._loop(executor, pending, baseline, budget)
         finally:
             executor.cancel()
         self.optimizer.save(str(self.setup.run_dir / "optimizer"))
-        if asked < budget:
-            self.console.print(f"[yellow]the optimizer proposed {asked} of {budget} trials and then stopped[/]")
+        if counted < budget:
+            self.console.print(f"[yellow]the optimizer proposed {counted} of {budget} trials and then stopped[/]")
         return self.store.trials()
 
     def _loop(self, executor: Executor, pending: list[Trial], baseline: dict[str, Metrics], budget: int) -> int:
-        """Evaluate the pending trials and ask for more until the budget is spent or the optimizer
-        stops proposing; return how many trials the optimizer has proposed."""
+        """Evaluate the pending trials and ask for more until ``budget`` trials count (a repeat of an
+        earlier configuration or netlists does not), the optimizer stops proposing, or it has
+        proposed ``budget`` repeats; return how many trials count."""
         workers = self.campaign.executor.workers
-        asked = self.store.count(TrialKind.PROPOSED)
         columns = (TextColumn("[bold]trials"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                    TextColumn("{task.fields[status]}"))
+        counted, repeats = self._spent()
         with Progress(*columns, console=self.console, transient=False) as progress:
-            bar = progress.add_task("campaign", total=budget, completed=asked - len(pending), status=self._status())
-            done = sum(self._start(executor, trial, baseline) for trial in pending)
+            bar = progress.add_task("campaign", total=budget, completed=counted - len(pending), status=self._status())
+            for trial in pending:
+                self._start(executor, trial, baseline)
+            stopped = False
             while True:
-                stopped = False
-                if executor.outstanding < workers and asked < budget:
-                    proposals = self.optimizer.ask(min(self.campaign.batch_size, budget - asked))
+                counted, repeats = self._spent()
+                if executor.outstanding < workers and counted < budget and repeats < budget and not stopped:
+                    proposals = self.optimizer.ask(min(self.campaign.batch_size, budget - counted))
                     stopped = not proposals
                     for trial_id, proposal in proposals:
                         config = self.setup.space.effective(proposal)  # idle knobs at their defaults
                         self.store.add_pending(trial_id, TrialKind.PROPOSED, config, self.optimizer.name, proposal)
-                        done += self._start(executor, self.store.get(trial_id), baseline)
-                    asked += len(proposals)
-                for completed in executor.wait(timeout=1.0):
-                    done += len(self._finish(completed.trial_id, completed.result, completed.error))
-                if done:
-                    progress.update(bar, advance=done, status=self._status())
-                    done = 0
-                if executor.outstanding == 0 and (asked >= budget or stopped):
-                    return asked
+                        self._start(executor, self.store.get(trial_id), baseline)
+                finished = [trial for completed in executor.wait(timeout=1.0)
+                            for trial in self._finish(completed.trial_id, completed.result, completed.error)]
+                if finished:
+                    counted, repeats = self._spent()
+                    progress.update(bar, completed=counted - executor.outstanding, status=self._status())
+                if executor.outstanding == 0 and (counted >= budget or repeats >= budget or stopped):
+                    if repeats >= budget:
+                        self.console.print(f"[yellow]the optimizer proposed {repeats} flows already measured (a "
+                                           "configuration or its netlists); stopped[/]")
+                    return counted
+
+    def _spent(self) -> tuple[int, int]:
+        """Return how many proposed trials count toward the budget, and how many repeated an earlier
+        trial (known once they finish)."""
+        proposed = [t for t in self.store.trials() if t.kind == TrialKind.PROPOSED]
+        repeats = sum(t.repeats for t in proposed)
+        return len(proposed) - repeats, repeats
 
     def _status(self) -> str:
         """One line for the progress bar: failures, hypervolume, and the best point so far (PAMA)."""
@@ -367,6 +383,13 @@ def _infeasible_reason(per_task: dict[str, TaskSummary], values: dict[str, float
               if c.metric in values and not c.satisfied(values[c.metric])]
     first = next((f"{task}: {s.failure}" for task, s in per_task.items() if s.failure), "")
     return "; ".join(filter(None, ["violates " + ", ".join(broken) if broken else "", first]))
+
+
+def _netlists(per_task: dict[str, TaskSummary]) -> tuple[tuple[str, str], ...] | None:
+    """Return the netlists a trial produced, one per task (None unless every task has one)."""
+    if not per_task or not all(s.netlist for s in per_task.values()):
+        return None
+    return tuple(sorted((task, s.netlist) for task, s in per_task.items()))
 
 
 def _key(config: dict) -> str:

@@ -114,6 +114,13 @@ class Trial:
         repeated configuration the first trial of it."""
         return self.extra.get("repeat_of", self.id)
 
+    @property
+    def repeats(self) -> bool:
+        """Whether this trial repeated an earlier one: its configuration, or the netlists its
+        configuration produced on every task (``netlists_of``). A repeat is not counted toward
+        the campaign's budget."""
+        return "repeat_of" in self.extra or "netlists_of" in self.extra
+
 
 class Damaged(Exception):
     """What is wrong with a trial table (a row, a column, the file); :func:`repair` reads it."""

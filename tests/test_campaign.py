@@ -71,7 +71,7 @@ def test_every_optimizer_runs_through_the_same_loop(optimizer: str, tmp_path: Pa
                          tasks={"suite": "builtin", "select": ["seqdet"]})
     (finished,) = run(path, resume=False, output=None, console=QUIET)
     proposed = [t for t in finished.trials if t.kind == TrialKind.PROPOSED]
-    assert len(proposed) == 5 and all(t.status == TrialStatus.COMPLETED for t in proposed)
+    assert sum(not t.repeats for t in proposed) == 5 and all(t.status == TrialStatus.COMPLETED for t in proposed)
     assert len({str(sorted(t.config.items())) for t in proposed}) >= 3, "proposals should differ"
     assert all(t.config == finished.space.effective(t.config) for t in proposed), "idle knobs run at their defaults"
 
@@ -178,3 +178,37 @@ def test_campaign_where_nothing_is_feasible_reports_why(tmp_path: Path):
     assert "misses timing on mul8" in done.stderr
     assert "no feasible configuration yet" in done.stdout
     assert "violates worst_slack >= 0" in done.stdout
+
+
+def test_a_flow_already_measured_does_not_count_toward_the_budget(tmp_path: Path):
+    """Knobs that change nothing on the designs at hand give the netlists of an earlier trial: such a
+    trial is recorded, told to the optimizer and not counted; a search that only repeats stops."""
+    space = tmp_path / "idle.yaml"
+    # seqdet (a sequence detector) has no multiplier, adder chain or sharable operator.
+    space.write_text(yaml.safe_dump({"knobs": {"booth": {"type": "bool", "default": False},
+                                               "arith_tree": {"type": "bool", "default": False},
+                                               "share": {"type": "bool", "default": True}}}))
+    path = campaign_file(tmp_path, space=[str(space)], optimizer="random", budget={"trials": 3},
+                         tasks={"suite": "builtin", "select": ["seqdet"]})
+    (finished,) = run(path, resume=False, output=None, console=QUIET)
+    proposed = [t for t in finished.trials if t.kind == TrialKind.PROPOSED]
+    assert proposed and all(t.repeats for t in proposed), "every flow equals the baseline's on seqdet"
+    # It stops once as many repeats as the budget are known (the last batch may add a few more).
+    assert 3 <= sum(t.repeats for t in proposed) < 3 + 4
+    baseline = finished.baseline
+    assert all(t.per_task["seqdet"].netlist == baseline.per_task["seqdet"].netlist for t in proposed)
+    assert {t.extra.get("netlists_of") for t in proposed if "repeat_of" not in t.extra} == {baseline.id}
+
+    space.write_text(yaml.safe_dump({"knobs": {
+        "booth": {"type": "bool", "default": False},
+        "abc_recipe": {"type": "choice", "values": ["yosys-default", "resyn2", "area", "speed"]}}}))
+    path = campaign_file(tmp_path, space=[str(space)], optimizer="random", budget={"trials": 3}, output=str(
+        tmp_path / "run2"), tasks={"suite": "builtin", "select": ["seqdet"]})
+    (finished,) = run(path, resume=False, output=None, console=QUIET)
+    counted = [t for t in finished.trials if t.kind == TrialKind.PROPOSED and not t.repeats]
+    netlists = [t.per_task["seqdet"].netlist for t in [finished.baseline, *counted]]
+    assert counted and len(set(netlists)) == len(netlists), "each counted trial measured new netlists"
+    for trial in finished.trials:
+        if "netlists_of" in trial.extra:
+            first = finished.trial(trial.extra["netlists_of"])
+            assert first.id < trial.id and first.per_task["seqdet"].netlist == trial.per_task["seqdet"].netlist
