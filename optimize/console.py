@@ -28,7 +28,10 @@ PPA_NOTE = ("PPA: per task, the mean over passing samples of each ratio to the r
 # -- shared formatters ---------------------------------------------------------------------------
 
 def value_text(value: object) -> str:
-    """Return a knob value as tables show it (floats to 3 significant digits)."""
+    """Return a knob value as tables show it (floats to 3 significant digits, a sequence's values
+    joined by semicolons)."""
+    if isinstance(value, list):
+        return "; ".join(map(str, value))
     return f"{value:.3g}" if isinstance(value, float) else str(value)
 
 

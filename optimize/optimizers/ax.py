@@ -22,7 +22,7 @@ from pydantic import Field
 
 from objectives.errors import RtlboError
 from optimize.optimizers.base import Optimizer, OptimizerOptions, Outcome, Problem
-from search_spaces.space import Config, Knob, SearchSpace, Value
+from search_spaces.space import Config, Knob, Scalar, SearchSpace
 
 
 def quiet_ax() -> None:
@@ -82,13 +82,10 @@ class AxOptimizer(Optimizer):
         # benchmarks/bo_overhead.py); the same nodes with cheaper settings keep BO off the critical path.
         from optimize.optimizers.ax_strategy import fast_generation_strategy, initialization_trials
 
-        init = initialization_trials(len(self.space.tunable), problem.budget)
+        init = initialization_trials(len(self.space.coordinates), problem.budget)
         idle = ax_inactive_inputs(self.space)
         strategy = fast_generation_strategy(problem.seed, self.options.torch_device, init, inactive_inputs=idle)
         self.client.set_generation_strategy(strategy)
-
-    def _tuned(self, config: Config) -> Config:
-        return {k.name: config[k.name] for k in self.space.tunable}
 
     def ask(self, n: int) -> list[tuple[int, Config]]:
         trials = self.client.get_next_trials(max_trials=n)
@@ -105,7 +102,7 @@ class AxOptimizer(Optimizer):
         self.client.complete_trial(trial_id, raw_data=data)
 
     def attach(self, config: Config, proposed: bool) -> int:
-        index = self.client.attach_trial(self._tuned(config))
+        index = self.client.attach_trial(self.space.by_coordinate(config))
         self.next_id = index + 1
         return index
 
@@ -116,11 +113,12 @@ class AxOptimizer(Optimizer):
 
 
 def ax_parameters(space: SearchSpace) -> list[Any]:
-    """Return Ax ``RangeParameterConfig``/``ChoiceParameterConfig`` for the tunable knobs."""
+    """Return Ax ``RangeParameterConfig``/``ChoiceParameterConfig`` for the tunable knobs, a
+    sequence knob as one choice per position (:attr:`SearchSpace.coordinates`)."""
     from ax.api.configs import ChoiceParameterConfig, RangeParameterConfig
 
     params: list[Any] = []
-    for k in space.tunable:
+    for k in space.coordinates:
         if k.type in ("float", "int"):
             bounds = (float(k.low), float(k.high)) if k.type == "float" else (int(k.low), int(k.high))
             params.append(RangeParameterConfig(k.name, bounds, k.type, scaling="log" if k.log else None))
@@ -156,13 +154,13 @@ def ax_inactive_inputs(space: SearchSpace) -> list[dict[str, list[tuple[str, flo
         values = knob.choices if _value_type(knob.choices) == "str" else sorted(knob.choices)
         return [f"{knob.name}{OH_PARAM_INFIX}{values.index(v)}" for v in knob.choices]
 
-    def indicator(knob: Knob, value: Value) -> tuple[str, float]:
+    def indicator(knob: Knob, value: Scalar) -> tuple[str, float]:
         if knob.type == "bool":
             return (knob.name, float(value))
         return (one_hot(knob)[knob.choices.index(value)], 1.0)
 
     rules = []
-    for k in space.tunable:
+    for k in space.coordinates:
         if not k.active_when:
             continue
         default = k.baseline()
@@ -174,7 +172,7 @@ def ax_inactive_inputs(space: SearchSpace) -> list[dict[str, list[tuple[str, flo
     return rules
 
 
-def _value_type(values: list[Value]) -> str:
+def _value_type(values: list[Scalar]) -> str:
     """Return Ax's parameter type for choices of these values."""
     if all(isinstance(v, bool) for v in values):
         return "bool"

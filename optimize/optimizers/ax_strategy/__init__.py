@@ -253,7 +253,8 @@ def build_generation_strategy(
 
 
 def initialization_trials(num_knobs: int, budget: int | None) -> int:
-    """Return the Sobol initialization size by Ax's own rule: twice the tunable knobs, at most a
+    """Return the Sobol initialization size by Ax's own rule: twice the knobs (a sequence's
+    positions counted one each, as Ax's parameters), at most a
     fifth of the campaign's budget, at least 5.
 
     Five initial points (Ax's Client default) are too few for a mostly discrete space: the GP then
