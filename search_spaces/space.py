@@ -243,8 +243,10 @@ class SearchSpace(BaseModel):
         """Return the tunable values of ``config`` by the names of :attr:`coordinates`."""
         values: dict[str, Scalar] = {}
         for k in self.tunable:
-            values.update(zip([c.name for c in k.coordinates()], config[k.name], strict=True)
-                          if k.type == "sequence" else {k.name: config[k.name]})
+            if k.type == "sequence":
+                values.update((c.name, v) for c, v in zip(k.coordinates(), config[k.name], strict=True))
+            else:
+                values[k.name] = config[k.name]
         return values
 
     def complete(self, tuned: dict[str, Any]) -> Config:

@@ -172,7 +172,8 @@ def test_optimizer_is_a_name_or_a_mapping_of_its_options_and_round_trips(tmp_pat
     campaign, _ = load_campaign(campaign_file(tmp_path, optimizer={"name": "ax", "torch_device": "cpu"}))
     assert campaign.optimizer == AxOptions(name="ax", torch_device="cpu")
     campaign.dump(tmp_path / "as-run.yaml")
-    assert yaml.safe_load((tmp_path / "as-run.yaml").read_text())["optimizer"] == {"name": "ax", "torch_device": "cpu"}
+    assert yaml.safe_load((tmp_path / "as-run.yaml").read_text())["optimizer"] == {"name": "ax", "torch_device": "cpu",
+                                                                              "sequence_kernel": "ssk"}
     assert load_campaign(tmp_path / "as-run.yaml")[0] == campaign
     campaign, _ = load_campaign(campaign_file(tmp_path, optimizer="optuna-tpe"))
     space = build_space([("synthesis", packaged_space("synthesis"))])

@@ -70,11 +70,11 @@ class SubsequenceStringKernel(Kernel):
                 **params: object) -> torch.Tensor:
         if last_dim_is_batch:
             raise NotImplementedError("SubsequenceStringKernel has no last_dim_is_batch mode")
+        if diag:  # normalized
+            return torch.ones(torch.broadcast_shapes(x1.shape[:-2], self.batch_shape) + x1.shape[-2:-1]).to(x1)
         s1 = x1.unflatten(-1, (self.length, self.alphabet))
         s2 = x2.unflatten(-1, (self.length, self.alphabet))
         self1 = self._unnormalized(s1 @ s1.transpose(-1, -2), 1).clamp_min(1e-12)
-        if diag:
-            return self1 / self1
         self2 = self._unnormalized(s2 @ s2.transpose(-1, -2), 1).clamp_min(1e-12)
         cross = self._unnormalized(s1.unsqueeze(-3) @ s2.unsqueeze(-4).transpose(-1, -2), 2)
         return cross / (self1.unsqueeze(-1) * self2.unsqueeze(-2)).sqrt()
