@@ -226,7 +226,7 @@ def test_ssk_is_a_normalized_positive_semidefinite_kernel_of_shared_subsequences
     with torch.no_grad():
         kernel.raw_match_decay.fill_(0.4)
         kernel.raw_gap_decay.fill_(-0.3)
-    K = kernel(one_hot(sequences)).to_dense()
+    K = kernel(one_hot(sequences)).to_dense().detach()
     assert K.shape == (2, 30, 30) and torch.allclose(K, K.transpose(-1, -2))
     assert torch.linalg.eigvalsh(K).min() > -1e-10
     assert torch.allclose(K.diagonal(dim1=-2, dim2=-1), torch.ones(2, 30, dtype=torch.double))
