@@ -18,20 +18,22 @@ Value = bool | int | float | str
 
 
 def knob(
-    default: Value,
+    default: Value | tuple[str, ...],
     description: str,
     effect: str,
     *,
     search: tuple[float, float] | list[str] | None = None,
     active_when: dict[str, list[Value]] | None = None,
-    **bounds: float,
+    **bounds: float | int,
 ) -> Any:
     """Return the pydantic field that declares one knob.
 
-    ``default`` is the baseline flow's value; ``description`` says what the knob is and ``effect``
-    what it changes in the flow (a command-line option, a prompt, ...); ``bounds`` (``ge``,
-    ``le``, ``gt``) bound the values the evaluator accepts. ``search`` is what the packaged space
-    searches where that differs: ``(low, high)`` of a number, the values of a string.
+    ``default`` is the baseline flow's value (a tuple for a sequence, whose length the packaged
+    space searches); ``description`` says what the knob is and ``effect`` what it changes in the
+    flow (a command-line option, a prompt, ...); ``bounds`` (``ge``, ``le``, ``gt``; a
+    sequence's ``min_length``, ``max_length``) bound the values the evaluator accepts. ``search``
+    is what the packaged space searches where that differs: ``(low, high)`` of a number, the
+    values of a string.
     ``active_when`` (``{knob: [values], ...}``) names the settings of other knobs under which this
     one acts; elsewhere the flow runs it at its default.
     """

@@ -7,20 +7,31 @@ The default recipe is Yosys's own default flow (``synth -flatten``, ``dfflibmap`
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, BeforeValidator, ConfigDict, PlainSerializer
 
 from objectives.files import load_yaml, parse_model
 from objectives.knobs import knob
 
+# The operations `abc_recipe: sequence` strings together: ABC's AIG optimizations, a closed set (a
+# script never takes free text: `source`, `read` or `write` would reach files).
+AbcOperation = Literal["balance", "rewrite", "rewrite -z", "refactor", "refactor -z", "resub", "resub -z",
+                       "fraig", "dc2"]
+RESYN2: tuple[AbcOperation, ...] = ("balance", "rewrite", "refactor", "balance", "rewrite", "rewrite -z", "balance",
+                                    "refactor -z", "rewrite -z", "balance")
+# A tuple in the recipe (recipes are hashable), a list in its files and dumps, as a space's configs hold it.
+AbcSequence = Annotated[tuple[AbcOperation, ...], BeforeValidator(lambda v: tuple(v) if isinstance(v, list) else v),
+                        PlainSerializer(list, return_type=list[str])]
+
 # ABC scripts run between Yosys's `read_lib` and `write_blif`, as (optimization, mapping); {D} is the
-# delay target option. Retiming (dretime) goes between the two; gate sizing after the mapping.
+# delay target option, {S} the recipe's `abc_sequence`. Retiming (dretime) goes between the two; gate
+# sizing after the mapping.
 ABC_SCRIPTS: dict[str, tuple[str, str]] = {
     # Yosys's built-in liberty script, used as is when nothing is added to it.
     "yosys-default": ("strash; &get -n; &fraig -x; &put; scorr; dc2", "strash; &get -n; &dch -f; &nf {D}; &put"),
-    "resyn2": ("strash; balance; rewrite; refactor; balance; rewrite; rewrite -z; balance; refactor -z; rewrite -z; "
-               "balance", "map {D}"),
+    "resyn2": ("strash; " + "; ".join(RESYN2), "map {D}"),
+    "sequence": ("strash; {S}", "map {D}"),
     "compress2rs": ("strash; balance -l; resub -K 6 -l; rewrite -l; resub -K 6 -N 2 -l; refactor -l; resub -K 8 -l; "
                     "balance -l; resub -K 8 -N 2 -l; rewrite -l; resub -K 10 -l; rewrite -z -l; resub -K 10 -N 2 -l; "
                     "balance -l; resub -K 12 -l; refactor -z -l; resub -K 12 -N 2 -l; rewrite -z -l; balance -l",
@@ -57,8 +68,14 @@ class Recipe(BaseModel):
         "states, so on the built-in suite auto and one-hot coincide",
         "`fsm -encoding <e>` before `synth -nofsm`; none: `synth -nofsm`",
     )
-    abc_recipe: Literal["yosys-default", "resyn2", "compress2rs", "dch-map", "area", "speed"] = knob(
-        "yosys-default", "ABC optimisation and mapping script", "the ABC script (`abc -script`)"
+    abc_recipe: Literal["yosys-default", "resyn2", "compress2rs", "dch-map", "area", "speed", "sequence"] = knob(
+        "yosys-default", "ABC optimisation and mapping script; sequence = the operations of `abc_sequence`",
+        "the ABC script (`abc -script`)"
+    )
+    abc_sequence: AbcSequence = knob(
+        RESYN2, "the ABC optimizations `abc_recipe: sequence` runs, in order (resyn2's by default)",
+        "`strash; <op>; ...; <op>; map` as the ABC script", active_when={"abc_recipe": ["sequence"]},
+        min_length=1, max_length=30,
     )
     abc_delay_target: float = knob(
         0.0, "ABC delay target as a fraction of the task's clock period; 0 = none. It changes the netlist "
@@ -67,7 +84,7 @@ class Recipe(BaseModel):
         ge=0.0, le=4.0, search=(0.0, 1.5),
         # &nf-based recipes (yosys-default, speed) already recover area at best delay, and amap (area)
         # ignores the target: they give the same netlist at any target, retimed or not.
-        active_when={"abc_recipe": ["resyn2", "compress2rs", "dch-map"], "gate_sizing": [True]},
+        active_when={"abc_recipe": ["resyn2", "compress2rs", "dch-map", "sequence"], "gate_sizing": [True]},
     )
     gate_sizing: bool = knob(False, "ABC gate up/down-sizing after mapping",
                              "`upsize; dnsize` after mapping, with `abc -constr`")
@@ -108,7 +125,8 @@ class Recipe(BaseModel):
         steps = [optimize, *(["dretime"] if self.retime else []), mapping]
         if self.gate_sizing:
             steps += ["topo", *(["buffer -p"] if self.buffering else []), "upsize {D}", "dnsize {D}"]
-        return " ".join("; ".join(steps).replace("{D}", f"-D {target}" if target else "").split())
+        script = "; ".join(steps).replace("{S}", "; ".join(self.abc_sequence))
+        return " ".join(script.replace("{D}", f"-D {target}" if target else "").split())
 
     def yosys_script(self, sources: list[str], top: str, liberty: str, period_ns: float) -> str:
         """Return the Yosys script that reads ``sources``, synthesizes ``top`` for a clock of

@@ -28,7 +28,10 @@ PPA_NOTE = ("PPA: per task, the mean over passing samples of each ratio to the r
 # -- shared formatters ---------------------------------------------------------------------------
 
 def value_text(value: object) -> str:
-    """Return a knob value as tables show it (floats to 3 significant digits)."""
+    """Return a knob value as tables show it (floats to 3 significant digits, a sequence's values
+    joined by semicolons)."""
+    if isinstance(value, list):
+        return "; ".join(map(str, value))
     return f"{value:.3g}" if isinstance(value, float) else str(value)
 
 
@@ -184,14 +187,15 @@ def print_pareto(run: Run, console: Console, prefer: str | None = None, task: st
     for name in names:
         table.add_column(f"{name} ×", justify="right")
     for column in ("s*", "beats baseline on all", "pick", "knobs (changed from the baseline flow)"):
-        table.add_column(column, justify="right" if column == "s*" else "left")
+        # The knobs wrap (a sequence's are long); the picks stay whole, one per line.
+        table.add_column(column, justify="right" if column == "s*" else "left", no_wrap=column == "pick")
     baseline = run.space.baseline()
     for score in ranked:
         t = score.trial
         beats = (f"yes, by ≥ {score.min_gain:.1%}" if score.beats_baseline
                  else "no (trade-off)" if score.s == 0 else "no, worse on all")
         table.add_row(str(t.id), *(f"{t.objectives[n]:.3f}" for n in names), f"{score.s:+.4f}", beats,
-                      ", ".join(notes.get(t.id, [])), knobs_text(t.config, baseline))
+                      "\n".join(notes.get(t.id, [])), knobs_text(t.config, baseline))
     console.print(table)
 
 

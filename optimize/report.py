@@ -148,14 +148,16 @@ def _figure_history(run: Run) -> go.Figure:
 
 
 def _figure_knobs(run: Run, p: Points) -> go.Figure:
-    """Per knob, the mean log2 ratio of each objective over trials with each value (numeric knobs
-    binned into thirds): how moving the knob moved power, delay and area."""
-    knobs = [k for k in run.space.tunable if len({str(t.config.get(k.name)) for t in p.measured}) > 1]
+    """Per knob (per position of a sequence), the mean log2 ratio of each objective over trials
+    with each value (numeric knobs binned into thirds): how moving the knob moved power, delay and
+    area."""
+    values = {t.id: run.space.by_coordinate(t.config) for t in p.measured}  # a sequence by position
+    knobs = [k for k in run.space.coordinates if len({str(values[t.id][k.name]) for t in p.measured}) > 1]
     fig = make_subplots(rows=max(1, math.ceil(len(knobs) / 3)), cols=3, subplot_titles=[k.name for k in knobs])
     for i, knob in enumerate(knobs):
         groups: dict[str, list[Trial]] = {}
         for t in p.measured:
-            value = t.config[knob.name]
+            value = values[t.id][knob.name]
             if knob.type in ("float", "int"):
                 third = min(int(knob.encode(value) * 3), 2)
                 label = ("low", "mid", "high")[third]

@@ -36,7 +36,8 @@ def packaged_space(name: str) -> dict[str, Any]:
         if domain is None:
             continue
         active_when = declared(field, "active_when")
-        knobs[knob] = {**domain, "default": field.default, **({"active_when": active_when} if active_when else {}),
+        default = list(field.default) if isinstance(field.default, tuple) else field.default
+        knobs[knob] = {**domain, "default": default, **({"active_when": active_when} if active_when else {}),
                        "description": field.description}
     return {"knobs": knobs}
 
@@ -49,6 +50,9 @@ def _domain(field: FieldInfo) -> dict[str, Any] | None:
     if kind is str or get_origin(kind) is Literal:
         values = search or list(get_args(kind))
         return {"type": "choice", "values": values} if values else None
+    if get_origin(kind) is tuple:
+        (element, _) = get_args(kind)
+        return {"type": "sequence", "values": search or list(get_args(element)), "length": len(field.default)}
     bounds = {name: getattr(m, name) for m in field.metadata for name in ("ge", "le") if hasattr(m, name)}
     low, high = search or (bounds["ge"], bounds["le"])
     return {"type": kind.__name__, "low": low, "high": high}

@@ -1,6 +1,7 @@
 """A GP surrogate of a campaign's objectives, for the implied trade-off weights of Pareto points.
 
-Inputs: each tunable knob as a feature (numeric knobs on their unit coordinate, choices one-hot);
+Inputs: each tunable knob as a feature (numeric knobs on their unit coordinate, choices and the
+positions of a sequence one-hot);
 outputs: the log ratio of each objective to the baseline. One BoTorch ``SingleTaskGP`` per
 objective. The weights of a Pareto point are the min-norm convex combination of the gradients of
 the objectives' posterior means with respect to the continuous knobs (see docs/pama.md).
@@ -27,18 +28,19 @@ from search_spaces.space import Config, SearchSpace
 def features(space: SearchSpace, config: Config) -> list[float]:
     """Return the surrogate's input vector for ``config``."""
     row: list[float] = []
-    for knob in space.tunable:
+    values = space.by_coordinate(config)
+    for knob in space.coordinates:
         if knob.type in ("float", "int"):
-            row.append(knob.encode(config[knob.name]))
+            row.append(knob.encode(values[knob.name]))
         else:
-            row += [1.0 if config[knob.name] == c else 0.0 for c in knob.choices]
+            row += [1.0 if values[knob.name] == c else 0.0 for c in knob.choices]
     return row
 
 
 def continuous_columns(space: SearchSpace) -> list[tuple[str, int]]:
     """Return (knob name, feature column) of the float knobs."""
     columns, position = [], 0
-    for knob in space.tunable:
+    for knob in space.coordinates:
         if knob.type == "float":
             columns.append((knob.name, position))
         position += 1 if knob.type in ("float", "int") else len(knob.choices)

@@ -11,11 +11,18 @@ A space file looks like::
       abc_delay_target: {type: float, low: 0, high: 1.5, default: 0,
                          active_when: {abc_recipe: [resyn2]}}
       model:       {type: fixed, value: qwen2.5-coder-7b-instruct}
+      abc_sequence: {type: sequence, values: [balance, rewrite, refactor], length: 4,
+                     default: [balance, rewrite, refactor, balance], active_when: {abc_recipe: [sequence]}}
     constraints:
       - "temperature + 0.5 * exemplars <= 2.0"
 
 A knob with ``active_when`` acts only when one of the named knobs takes one of the listed values
 (:meth:`Knob.conditions`); elsewhere the flow runs it at its default (:meth:`SearchSpace.effective`).
+
+A sequence knob is an ordered list of ``length`` values drawn from ``values`` (repeats allowed).
+Optimizers see it as one choice knob per position, named ``abc_sequence[0]``, ... (its
+:meth:`Knob.coordinates`); :attr:`SearchSpace.coordinates` lists every tunable knob that way, and
+:meth:`SearchSpace.complete` assembles the positions back into the list.
 
 Every optimizer sees the same space. The space knows no optimizer library: each optimizer in
 ``optimize/optimizers/`` translates it for its own (Ax's parameters, Optuna's distributions), and
@@ -36,7 +43,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from objectives.errors import RtlboError
 from objectives.files import load_yaml, parse_model
 
-Value = bool | int | float | str
+Scalar = bool | int | float | str
+Value = Scalar | list[str]
 Config = dict[str, Value]
 
 
@@ -46,15 +54,16 @@ class Knob(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     name: str = ""
-    type: Literal["float", "int", "choice", "bool", "fixed"]
+    type: Literal["float", "int", "choice", "bool", "fixed", "sequence"]
     low: float | None = None
     high: float | None = None
     log: bool = False
-    values: list[Value] | None = None
+    values: list[Scalar] | None = None
+    length: int | None = None
     ordered: bool = False
     value: Value | None = None
     default: Value | None = None
-    active_when: dict[str, list[Value]] = Field(default_factory=dict)
+    active_when: dict[str, list[Scalar]] = Field(default_factory=dict)
     description: str = ""
     source: str = Field("", exclude=True)  # the file that declares the knob, for messages
 
@@ -69,20 +78,32 @@ class Knob(BaseModel):
                 raise ValueError("a log-scaled knob needs 'low' > 0")
             if self.type == "int" and (self.low != int(self.low) or self.high != int(self.high)):
                 raise ValueError("an int knob needs whole-number bounds")
-        elif self.type == "choice":
+        elif self.type in ("choice", "sequence"):
             if not self.values:
-                raise ValueError("a choice knob needs a non-empty 'values' list")
+                raise ValueError(f"a {self.type} knob needs a non-empty 'values' list")
             if len(set(map(str, self.values))) != len(self.values):
-                raise ValueError("'values' has duplicates")
+                raise ValueError("'values' has duplicates; list each value once")
+        if self.type == "sequence":
+            if self.length is None or self.length < 1:
+                raise ValueError("a sequence knob needs 'length', a whole number >= 1")
+            if not all(isinstance(v, str) for v in self.values):
+                raise ValueError("a sequence knob's 'values' must be strings")
+        elif self.length is not None:
+            raise ValueError("'length' is for sequence knobs only; drop it")
         elif self.type == "fixed" and self.value is None:
             raise ValueError("a fixed knob needs 'value'")
         if self.default is not None and not self.contains(self.default):
-            raise ValueError(f"default {self.default!r} is outside the knob's domain")
+            raise ValueError(f"default {self.default!r} is outside the knob's domain{self._domain_hint()}")
         return self
 
+    def _domain_hint(self) -> str:
+        if self.type != "sequence":
+            return ""
+        return f" (give a list of {self.length} of: {', '.join(map(str, self.values))})"
+
     @property
-    def choices(self) -> list[Value]:
-        """The discrete values of a choice or bool knob."""
+    def choices(self) -> list[Scalar]:
+        """The discrete values of a choice or bool knob, the alphabet of a sequence knob."""
         return [False, True] if self.type == "bool" else list(self.values or [])
 
     @property
@@ -97,6 +118,9 @@ class Knob(BaseModel):
             return isinstance(value, bool)
         if self.type == "choice":
             return value in self.values
+        if self.type == "sequence":
+            return isinstance(value, list | tuple) and len(value) == self.length and all(
+                v in self.values for v in value)
         if isinstance(value, bool) or not isinstance(value, int | float):
             return False
         if self.type == "int" and value != int(value):
@@ -105,14 +129,16 @@ class Knob(BaseModel):
 
     def probes(self) -> list[Value]:
         """Return values that cover the knob's domain for a consumer's range check: every choice,
-        or both bounds."""
+        both bounds, or for a sequence each value repeated ``length`` times."""
         if self.type == "fixed":
             return [self.value]
+        if self.type == "sequence":
+            return [[v] * self.length for v in self.choices]
         if self.type in ("choice", "bool"):
             return self.choices
         return [int(self.low), int(self.high)] if self.type == "int" else [self.low, self.high]
 
-    def conditions(self) -> list[tuple[str, Value]]:
+    def conditions(self) -> list[tuple[str, Scalar]]:
         """Return the (knob, value) pairs of ``active_when``: this knob acts when one of them holds
         (always when there are none)."""
         return [(name, value) for name, values in self.active_when.items() for value in values]
@@ -122,17 +148,29 @@ class Knob(BaseModel):
         return not self.active_when or any(config[name] == value for name, value in self.conditions())
 
     def baseline(self) -> Value:
-        """Return the knob's default: ``default``, else the fixed value, the first choice, the low bound."""
+        """Return the knob's default: ``default``, else the fixed value, the first choice (``length``
+        times the first value for a sequence), the low bound."""
         if self.default is not None:
-            return self.default
+            return list(self.default) if self.type == "sequence" else self.default
         if self.type == "fixed":
             return self.value
+        if self.type == "sequence":
+            return [self.choices[0]] * self.length
         if self.type in ("choice", "bool"):
             return self.choices[0]
         return int(self.low) if self.type == "int" else self.low
 
-    def decode(self, u: float) -> Value:
-        """Return the value at unit coordinate ``u`` in [0, 1]."""
+    def coordinates(self) -> list[Knob]:
+        """Return the knob as optimizers see it: itself, or for a sequence one choice knob per
+        position (``name[i]``, the default's value there, the same ``active_when``)."""
+        if self.type != "sequence":
+            return [self]
+        default = self.baseline()
+        return [Knob(name=f"{self.name}[{i}]", type="choice", values=self.values, default=default[i],
+                     active_when=self.active_when, source=self.source) for i in range(self.length)]
+
+    def decode(self, u: float) -> Scalar:
+        """Return the value at unit coordinate ``u`` in [0, 1] (a knob of :meth:`coordinates`)."""
         u = min(max(float(u), 0.0), 1.0)
         if self.type in ("choice", "bool"):
             return self.choices[min(int(u * len(self.choices)), len(self.choices) - 1)]
@@ -145,7 +183,7 @@ class Knob(BaseModel):
             return int(min(max(round(x), self.low), self.high))
         return float(x)
 
-    def encode(self, value: Value) -> float:
+    def encode(self, value: Scalar) -> float:
         """Return the unit coordinate of ``value`` (the centre of its cell for discrete knobs)."""
         if self.type in ("choice", "bool"):
             return (self.choices.index(value) + 0.5) / len(self.choices)
@@ -196,12 +234,35 @@ class SearchSpace(BaseModel):
         """Return every knob at its default: the baseline flow."""
         return {k.name: k.baseline() for k in self.knobs}
 
+    @property
+    def coordinates(self) -> list[Knob]:
+        """The tunable knobs one value each, as optimizers see them (:meth:`Knob.coordinates`)."""
+        return [c for k in self.tunable for c in k.coordinates()]
+
+    def by_coordinate(self, config: Config) -> dict[str, Scalar]:
+        """Return the tunable values of ``config`` by the names of :attr:`coordinates`."""
+        values: dict[str, Scalar] = {}
+        for k in self.tunable:
+            if k.type == "sequence":
+                values.update((c.name, v) for c, v in zip(k.coordinates(), config[k.name], strict=True))
+            else:
+                values[k.name] = config[k.name]
+        return values
+
     def complete(self, tuned: dict[str, Any]) -> Config:
-        """Return ``tuned`` with the fixed knobs added, values cast to the knobs' types."""
+        """Return ``tuned`` with the fixed knobs added, values cast to the knobs' types; a sequence
+        knob is taken as a list under its name or by position (``name[i]``, see :attr:`coordinates`)."""
         config: Config = {}
         for k in self.knobs:
-            value = k.value if k.type == "fixed" else tuned[k.name]
-            if k.type == "int":
+            if k.type == "fixed":
+                value = k.value
+            elif k.type == "sequence" and k.name not in tuned:
+                value = [tuned[c.name] for c in k.coordinates()]
+            else:
+                value = tuned[k.name]
+            if k.type == "sequence":
+                value = [str(v) for v in value]
+            elif k.type == "int":
                 value = int(value)
             elif k.type == "float":
                 value = float(value)
@@ -227,15 +288,17 @@ class SearchSpace(BaseModel):
 
     @property
     def dimension(self) -> int:
-        return len(self.tunable)
+        return len(self.coordinates)
 
     def decode(self, u: Sequence[float] | np.ndarray) -> Config:
-        """Return the configuration at unit-cube point ``u`` (one coordinate per tunable knob)."""
-        return self.complete({k.name: k.decode(x) for k, x in zip(self.tunable, u, strict=True)})
+        """Return the configuration at unit-cube point ``u`` (one coordinate per knob of
+        :attr:`coordinates`)."""
+        return self.complete({k.name: k.decode(x) for k, x in zip(self.coordinates, u, strict=True)})
 
     def encode(self, config: Config) -> np.ndarray:
         """Return the unit-cube point of ``config``."""
-        return np.array([k.encode(config[k.name]) for k in self.tunable])
+        values = self.by_coordinate(config)
+        return np.array([k.encode(values[k.name]) for k in self.coordinates])
 
 
 _TERM = re.compile(r"\s*([+-])?\s*(?:(\d+(?:\.\d*)?(?:e-?\d+)?)\s*\*?\s*)?([A-Za-z_]\w*)")

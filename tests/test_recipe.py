@@ -58,3 +58,18 @@ def test_missing_and_malformed_files(tmp_path: Path):
     bad.write_text("booth: [true\n")
     with pytest.raises(RtlboError, match="invalid YAML"):
         Recipe.load(bad)
+
+
+def test_sequence_recipe_runs_its_operations_before_the_mapping():
+    r = Recipe(abc_recipe="sequence", abc_sequence=("dc2", "resub -z", "dc2"), abc_delay_target=0.5, retime=True)
+    assert r.abc_script(2.0) == "strash; dc2; resub -z; dc2; dretime; map -D 1000"
+    assert Recipe(abc_recipe="sequence").abc_script(2.0) == Recipe(abc_recipe="resyn2").abc_script(2.0)
+    assert Recipe.from_knobs(r.model_dump()) == r and r.changes()["abc_sequence"] == ["dc2", "resub -z", "dc2"]
+
+
+@pytest.mark.parametrize("sequence", [["balance", "source evil.script"], ["rewrite", "rewrite; write_verilog x.v"]])
+def test_sequence_takes_only_known_operations(sequence: list[str]):
+    message = r"recipe: bad value for 'abc_sequence.1': Input should be 'balance', "
+    with pytest.raises(RtlboError, match=message) as info:
+        Recipe.from_knobs({"abc_recipe": "sequence", "abc_sequence": sequence})
+    assert "\n" not in str(info.value)

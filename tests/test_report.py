@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from optimize.runs import Run
+
 RTLBO = str(Path(sys.executable).parent / "rtlbo")
 
 
@@ -34,7 +36,9 @@ def test_report_is_self_contained_with_pngs(report: Path):
     text = report.read_text()
     # plotly.js is inline: nothing is loaded from the network.
     assert "<script" in text and not re.search(r"<(script|link|img)[^>]+(src|href)=[\"']https?://", text)
-    assert "Pareto table" in text and "../trials/000000/" in text and "PAMA pick" in text
+    assert "Pareto table" in text and "PAMA pick" in text
+    front = Run.load(report.parent.parent).front()
+    assert front and all(f"../trials/{t.measured_by:06d}/" in text for t in front)  # each links its artifacts
     for png in ("pareto.png", "hypervolume.png"):
         data = (report.parent / png).read_bytes()
         assert data.startswith(b"\x89PNG") and len(data) > 10_000

@@ -68,8 +68,12 @@ def _values(field, packaged: dict | None) -> str:
         return "any (not in the packaged space)"
     if packaged["type"] in ("bool", "choice"):
         return f"{', '.join(packaged.get('values', ['bool']))} ({_shown(field.default)})"
+    bounds = {name: getattr(m, name) for m in field.metadata for name in ("ge", "gt", "le", "min_length", "max_length")
+              if hasattr(m, name)}
+    if packaged["type"] == "sequence":
+        return (f"{packaged['length']} of: {', '.join(packaged['values'])} ({'; '.join(field.default)}); "
+                f"accepts {bounds['min_length']} – {bounds['max_length']} of them")
     shown = f"{packaged['low']:g} – {packaged['high']:g} ({_shown(field.default)})"
-    bounds = {name: getattr(m, name) for m in field.metadata for name in ("ge", "gt", "le") if hasattr(m, name)}
     if (packaged["low"], packaged["high"]) != (bounds.get("ge"), bounds["le"]):
         low = f"[{bounds['ge']:g}" if "ge" in bounds else f"({bounds['gt']:g}"
         shown += f"; accepts {low}, {bounds['le']:g}]"
@@ -132,11 +136,14 @@ def test_effective_config_holds_idle_knobs_at_their_defaults():
 
 def test_ax_inactive_inputs_name_ax_model_inputs():
     rules = ax_inactive_inputs(SYNTHESIS)
-    delay, buffering = rules
+    *positions, delay, buffering = rules
     assert delay["hold"] == [("abc_delay_target", 0.0)]
     # Ax one-hot encodes unordered string choices in declaration order: resyn2 is value 1.
     assert delay["when"] == [("abc_recipe_OH_PARAM_1", 1.0), ("abc_recipe_OH_PARAM_2", 1.0),
-                             ("abc_recipe_OH_PARAM_3", 1.0), ("gate_sizing", 1.0)]
+                             ("abc_recipe_OH_PARAM_3", 1.0), ("abc_recipe_OH_PARAM_6", 1.0), ("gate_sizing", 1.0)]
+    # Each position of the sequence is held at its default operation (balance first, value 0).
+    assert len(positions) == 10 and all(p["when"] == [("abc_recipe_OH_PARAM_6", 1.0)] for p in positions)
+    assert positions[0]["hold"] == [(f"abc_sequence[0]_OH_PARAM_{i}", float(i == 0)) for i in range(9)]
     assert buffering == {"hold": [("buffering", 1.0)], "when": [("gate_sizing", 1.0)]}
 
 
@@ -192,6 +199,32 @@ constraints:
     assert space.violations(config) == ["violates 't + 0.5*k <= 2.5'"]
 
 
+def test_sequence_knob_is_one_choice_per_position_to_optimizers(tmp_path: Path):
+    space = load_space(write(tmp_path, """
+knobs:
+  r: {type: choice, values: [plain, sequence]}
+  s: {type: sequence, values: [a, b, c], length: 3, default: [c, a, c], active_when: {r: [sequence]}}
+  t: {type: float, low: 0, high: 1}
+"""))
+    knob = space.knob("s")
+    assert [k.name for k in space.coordinates] == ["r", "s[0]", "s[1]", "s[2]", "t"] and space.dimension == 5
+    assert [k.default for k in knob.coordinates()] == ["c", "a", "c"]
+    assert all(k.active_when == {"r": ["sequence"]} for k in knob.coordinates())
+    assert knob.probes() == [["a"] * 3, ["b"] * 3, ["c"] * 3] and knob.baseline() == ["c", "a", "c"]
+    assert knob.contains(["a", "b", "a"]) and not knob.contains(["a", "b"]) and not knob.contains(["a", "b", "d"])
+    assert space.decode([0.9, 0.0, 0.5, 0.99, 0.25]) == {"r": "sequence", "s": ["a", "b", "c"], "t": 0.25}
+    rng = np.random.default_rng(0)
+    for u in rng.random((20, space.dimension)):
+        config = space.decode(u)
+        assert space.violations(config) == [] and space.decode(space.encode(config)) == config
+    config = {"r": "sequence", "s": ["b", "b", "a"], "t": 0.5}
+    assert space.by_coordinate(config) == {"r": "sequence", "s[0]": "b", "s[1]": "b", "s[2]": "a", "t": 0.5}
+    assert space.complete(space.by_coordinate(config)) == config == space.complete(config)
+    assert space.effective({**config, "r": "plain"}) == {"r": "plain", "s": ["c", "a", "c"], "t": 0.5}
+    assert space.violations({**config, "s": ["b", "d", "a"]}) == ["s=['b', 'd', 'a'] is outside its domain"]
+    assert {p.name for p in ax_parameters(space)} == set(distributions(space)) == {k.name for k in space.coordinates}
+
+
 @pytest.mark.parametrize(
     ("text", "message"),
     [
@@ -211,6 +244,15 @@ constraints:
          r"active_when names 'b'; name bool or choice knobs"),
         ("knobs:\n  a: {type: bool, active_when: {b: [x]}}\n  b: {type: choice, values: [y, z]}\n",
          r"'b' takes \['y', 'z'\], not \['x'\]"),
+        ("knobs:\n  s: {type: sequence, values: [a, b], length: 3, default: [a, b]}\n",
+         r"default \['a', 'b'\] is outside the knob's domain \(give a list of 3 of: a, b\)"),
+        ("knobs:\n  s: {type: sequence, values: [a, b], length: 2, default: [a, c]}\n",
+         r"default \['a', 'c'\] is outside the knob's domain \(give a list of 2 of: a, b\)"),
+        ("knobs:\n  s: {type: sequence, values: [a, b, a], length: 2}\n", r"'values' has duplicates"),
+        ("knobs:\n  s: {type: sequence, values: [a, b]}\n", r"a sequence knob needs 'length'"),
+        ("knobs:\n  s: {type: choice, values: [a, b], length: 2}\n", r"'length' is for sequence knobs only"),
+        ("knobs:\n  a: {type: bool, active_when: {s: [x]}}\n  s: {type: sequence, values: [x], length: 2}\n",
+         r"active_when names 's'; name bool or choice knobs"),
     ],
 )
 def test_bad_space_files_give_one_line_errors(tmp_path: Path, text: str, message: str):

@@ -5,9 +5,10 @@ a hypervolume acquisition for several objectives) with cheaper acquisition and f
 (:mod:`optimize.optimizers.ax_strategy`). Objective thresholds are the campaign's reference point (the baseline flow by
 default); constraint metrics become outcome constraints; tool failures are failed trials.
 
-The space reaches Ax as its parameters (:func:`ax_parameters`, :func:`ax_constraints`) and, for the
-knobs that act only under some settings of others, as rules on the inputs of Ax's model
-(:func:`ax_inactive_inputs`).
+The space reaches Ax as its parameters (:func:`ax_parameters`, :func:`ax_constraints`; a sequence
+knob as one choice per position), for the knobs that act only under some settings of others as
+rules on the inputs of Ax's model (:func:`ax_inactive_inputs`), and for sequence knobs as the
+inputs of a sub-sequence string kernel (:func:`ax_sequence_inputs`; option ``sequence_kernel``).
 """
 
 from __future__ import annotations
@@ -16,13 +17,13 @@ import logging
 import math
 import warnings
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field
 
 from objectives.errors import RtlboError
 from optimize.optimizers.base import Optimizer, OptimizerOptions, Outcome, Problem
-from search_spaces.space import Config, Knob, SearchSpace, Value
+from search_spaces.space import Config, Knob, Scalar, SearchSpace
 
 
 def quiet_ax() -> None:
@@ -40,6 +41,9 @@ class AxOptions(OptimizerOptions):
     """The ax optimizer's options."""
 
     torch_device: str | None = Field(None, description="torch device for the GP fit and acquisition, e.g. cuda")
+    sequence_kernel: Literal["ssk", "categorical"] = Field(
+        "ssk", description="the GP's covariance over a sequence knob: ssk (sub-sequence string kernel) or "
+        "categorical (its positions as independent choices, like any other)")
 
     def check(self) -> None:
         if self.torch_device is None:
@@ -82,13 +86,12 @@ class AxOptimizer(Optimizer):
         # benchmarks/bo_overhead.py); the same nodes with cheaper settings keep BO off the critical path.
         from optimize.optimizers.ax_strategy import fast_generation_strategy, initialization_trials
 
-        init = initialization_trials(len(self.space.tunable), problem.budget)
+        init = initialization_trials(len(self.space.coordinates), problem.budget)
         idle = ax_inactive_inputs(self.space)
-        strategy = fast_generation_strategy(problem.seed, self.options.torch_device, init, inactive_inputs=idle)
+        sequences = ax_sequence_inputs(self.space) if self.options.sequence_kernel == "ssk" else []
+        strategy = fast_generation_strategy(problem.seed, self.options.torch_device, init, inactive_inputs=idle,
+                                            sequence_inputs=sequences)
         self.client.set_generation_strategy(strategy)
-
-    def _tuned(self, config: Config) -> Config:
-        return {k.name: config[k.name] for k in self.space.tunable}
 
     def ask(self, n: int) -> list[tuple[int, Config]]:
         trials = self.client.get_next_trials(max_trials=n)
@@ -105,7 +108,7 @@ class AxOptimizer(Optimizer):
         self.client.complete_trial(trial_id, raw_data=data)
 
     def attach(self, config: Config, proposed: bool) -> int:
-        index = self.client.attach_trial(self._tuned(config))
+        index = self.client.attach_trial(self.space.by_coordinate(config))
         self.next_id = index + 1
         return index
 
@@ -116,11 +119,12 @@ class AxOptimizer(Optimizer):
 
 
 def ax_parameters(space: SearchSpace) -> list[Any]:
-    """Return Ax ``RangeParameterConfig``/``ChoiceParameterConfig`` for the tunable knobs."""
+    """Return Ax ``RangeParameterConfig``/``ChoiceParameterConfig`` for the tunable knobs, a
+    sequence knob as one choice per position (:attr:`SearchSpace.coordinates`)."""
     from ax.api.configs import ChoiceParameterConfig, RangeParameterConfig
 
     params: list[Any] = []
-    for k in space.tunable:
+    for k in space.coordinates:
         if k.type in ("float", "int"):
             bounds = (float(k.low), float(k.high)) if k.type == "float" else (int(k.low), int(k.high))
             params.append(RangeParameterConfig(k.name, bounds, k.type, scaling="log" if k.log else None))
@@ -147,22 +151,19 @@ def ax_inactive_inputs(space: SearchSpace) -> list[dict[str, list[tuple[str, flo
 
     Raises RtlboError for an ordered choice in a rule (Ax feeds it as one ordinal input).
     """
-    from ax.adapter.transforms.one_hot import OH_PARAM_INFIX
-
     def one_hot(knob: Knob) -> list[str]:
         if knob.ordered:
             raise RtlboError(f"knob '{knob.name}' is an ordered choice in an active_when rule, which the ax "
                              "optimizer cannot model; make it unordered or pick another optimizer")
-        values = knob.choices if _value_type(knob.choices) == "str" else sorted(knob.choices)
-        return [f"{knob.name}{OH_PARAM_INFIX}{values.index(v)}" for v in knob.choices]
+        return _one_hot_inputs(knob)
 
-    def indicator(knob: Knob, value: Value) -> tuple[str, float]:
+    def indicator(knob: Knob, value: Scalar) -> tuple[str, float]:
         if knob.type == "bool":
             return (knob.name, float(value))
         return (one_hot(knob)[knob.choices.index(value)], 1.0)
 
     rules = []
-    for k in space.tunable:
+    for k in space.coordinates:
         if not k.active_when:
             continue
         default = k.baseline()
@@ -174,7 +175,34 @@ def ax_inactive_inputs(space: SearchSpace) -> list[dict[str, list[tuple[str, flo
     return rules
 
 
-def _value_type(values: list[Value]) -> str:
+def ax_sequence_inputs(space: SearchSpace) -> list[list[list[str]]]:
+    """Return, per tunable sequence knob, the inputs of Ax's model that hold it: per position, the
+    one-hot inputs of its values in the knob's order (the sub-sequence string kernel's columns, see
+    ``optimize.optimizers.ax_strategy.ssk``).
+
+    Raises RtlboError for a sequence of two values, which Ax feeds as one ordinal input per position.
+    """
+    sequences = []
+    for k in space.tunable:
+        if k.type != "sequence":
+            continue
+        if len(k.choices) == 2:
+            raise RtlboError(f"sequence knob '{k.name}' has two values, which the ax optimizer's string kernel "
+                             "cannot model; add a value or give the optimizer sequence_kernel: categorical")
+        sequences.append([_one_hot_inputs(position) for position in k.coordinates()])
+    return sequences
+
+
+def _one_hot_inputs(knob: Knob) -> list[str]:
+    """Return the inputs of Ax's model for an unordered choice knob of three or more values: one
+    0/1 input per value, in the knob's order (Ax sorts numeric values before numbering them)."""
+    from ax.adapter.transforms.one_hot import OH_PARAM_INFIX
+
+    values = knob.choices if _value_type(knob.choices) == "str" else sorted(knob.choices)
+    return [f"{knob.name}{OH_PARAM_INFIX}{values.index(v)}" for v in knob.choices]
+
+
+def _value_type(values: list[Scalar]) -> str:
     """Return Ax's parameter type for choices of these values."""
     if all(isinstance(v, bool) for v in values):
         return "bool"

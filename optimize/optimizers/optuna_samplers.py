@@ -2,7 +2,8 @@
 
 Outcome constraints reach both samplers through ``Trial.set_constraint`` (values <= 0 are feasible).
 A proposal that violates the space's own linear constraints is told as failed and re-asked. The
-space reaches Optuna as one distribution per tunable knob (:func:`distributions`).
+space reaches Optuna as one distribution per tunable knob, or per position of a sequence knob
+(:func:`distributions`).
 """
 
 from __future__ import annotations
@@ -80,7 +81,7 @@ class OptunaOptimizer(Optimizer):
 
     def attach(self, config: Config, proposed: bool) -> int:
         self.replayed += proposed
-        self.study.enqueue_trial({k.name: config[k.name] for k in self.space.tunable})
+        self.study.enqueue_trial(self.space.by_coordinate(config))
         trial_id = self._take_ids(1)[0]
         self.trials[trial_id] = self.study.ask(self.distributions)
         return trial_id
@@ -105,11 +106,12 @@ class OptunaTPE(OptunaOptimizer):
 
 
 def distributions(space: SearchSpace) -> dict[str, Any]:
-    """Return Optuna distributions for the tunable knobs."""
+    """Return Optuna distributions for the tunable knobs, a sequence knob as one categorical per
+    position (:attr:`SearchSpace.coordinates`)."""
     from optuna.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
 
     dists: dict[str, Any] = {}
-    for k in space.tunable:
+    for k in space.coordinates:
         if k.type == "float":
             dists[k.name] = FloatDistribution(k.low, k.high, log=k.log)
         elif k.type == "int":

@@ -19,8 +19,9 @@ measured by benchmarks/bo_overhead.py, and the size of the initialization
 - BoTorch starts after ``initialization_trials`` Sobol points (Ax's rule for a known budget);
 - the GP (``gp_model.WarmStartSingleTaskGP``) caps its marginal likelihood fit, warm-starts it
   from the previous fit's hyperparameters when the training data only grew (a running campaign),
-  computes the posterior at single points without GPyTorch's lazy distributions, and holds
-  conditional knobs at their defaults where they do not act (the space's ``active_when``).
+  computes the posterior at single points without GPyTorch's lazy distributions, holds
+  conditional knobs at their defaults where they do not act (the space's ``active_when``), and
+  models sequence knobs with BOiLS's sub-sequence string kernel (``ssk``).
 """
 
 from __future__ import annotations
@@ -202,10 +203,11 @@ def build_generation_strategy(
     botorch_acqf_options: dict[str, Any] | None = None,
     believer: bool = True,
     inactive_inputs: list[dict[str, Any]] | None = None,
+    sequence_inputs: list[list[list[str]]] | None = None,
     name: str = "Center+Sobol+MBM:rtlbo-fast",
 ) -> GenerationStrategy:
     """``fast_generation_strategy`` with every lever exposed (for benchmarks/bo_overhead.py).
-    ``inactive_inputs`` (``optimize.optimizers.ax.ax_inactive_inputs``) needs ``fast_fit``."""
+    ``inactive_inputs`` and ``sequence_inputs`` (``optimize.optimizers.ax``) need ``fast_fit``."""
     budget = 5 if initialization_budget is None else int(initialization_budget)
     options = dict(MIXED_OPTIONS if mixed_options is None else mixed_options)
     optimizer_kwargs: dict[str, Any] = {"num_restarts": num_restarts, "raw_samples": raw_samples}
@@ -214,6 +216,8 @@ def build_generation_strategy(
     model_options: dict[str, Any] = {"fast_posterior": fast_posterior}
     if inactive_inputs:
         model_options["inactive_inputs"] = inactive_inputs
+    if sequence_inputs:
+        model_options["sequence_inputs"] = sequence_inputs
     model_config = (
         ModelConfig(
             botorch_model_class=WarmStartSingleTaskGP,
@@ -253,7 +257,8 @@ def build_generation_strategy(
 
 
 def initialization_trials(num_knobs: int, budget: int | None) -> int:
-    """Return the Sobol initialization size by Ax's own rule: twice the tunable knobs, at most a
+    """Return the Sobol initialization size by Ax's own rule: twice the knobs (a sequence's
+    positions counted one each, as Ax's parameters), at most a
     fifth of the campaign's budget, at least 5.
 
     Five initial points (Ax's Client default) are too few for a mostly discrete space: the GP then
@@ -268,11 +273,15 @@ def fast_generation_strategy(
     torch_device: str | None = None,
     initialization_budget: int | None = None,
     inactive_inputs: list[dict[str, Any]] | None = None,
+    sequence_inputs: list[list[list[str]]] | None = None,
 ) -> GenerationStrategy:
     """Return Center + Sobol + BoTorch (believer qLogEHVI) with the cheaper settings measured above.
 
     ``initialization_budget`` counts the center point and attached trials, as in Ax's
     ``configure_generation_strategy`` (default 5); ``inactive_inputs`` are the space's conditional
-    knobs (``optimize.optimizers.ax.ax_inactive_inputs``).
+    knobs (``optimize.optimizers.ax.ax_inactive_inputs``), ``sequence_inputs`` the inputs of its
+    sequence knobs, which the GP models with a sub-sequence string kernel
+    (``optimize.optimizers.ax.ax_sequence_inputs``).
     """
-    return build_generation_strategy(seed, torch_device, initialization_budget, inactive_inputs=inactive_inputs)
+    return build_generation_strategy(seed, torch_device, initialization_budget, inactive_inputs=inactive_inputs,
+                                     sequence_inputs=sequence_inputs)

@@ -10,6 +10,8 @@
 - Knobs that act only under some settings of others (a search space's ``active_when``) are held
   at their defaults where they do not act (``InactiveInputs``), so the GP sees configurations
   that run the same flow as one point and the acquisition sees nothing to gain in varying them.
+- A sequence knob's one-hot inputs are modelled by a sub-sequence string kernel
+  (:mod:`optimize.optimizers.ax_strategy.ssk`), times the default kernel over the other inputs.
 """
 
 from __future__ import annotations
@@ -33,6 +35,8 @@ from gpytorch.likelihoods import Likelihood
 from gpytorch.means import Mean
 from gpytorch.mlls import MarginalLogLikelihood
 from gpytorch.module import Module
+
+from optimize.optimizers.ax_strategy.ssk import sequence_covariance
 
 COLD_FIT_MAXITER = 40
 WARM_FIT_MAXITER = 20
@@ -129,8 +133,10 @@ class WarmStartSingleTaskGP(SingleTaskGP):
     """``SingleTaskGP`` (same kernel, priors and transforms as Ax's default) whose marginal
     likelihood fit is capped at ``COLD_FIT_MAXITER`` L-BFGS-B iterations, or ``WARM_FIT_MAXITER``
     when it starts from the hyperparameters of a previous fit on a prefix of its data, and whose
-    posterior at single points skips GPyTorch's lazy distributions (``fast_posterior``), and whose
-    inputs pass through ``InactiveInputs`` first when there are ``inactive_inputs`` rules.
+    posterior at single points skips GPyTorch's lazy distributions (``fast_posterior``), whose
+    inputs pass through ``InactiveInputs`` first when there are ``inactive_inputs`` rules, and whose
+    kernel is a sub-sequence string kernel over ``sequence_columns`` (per sequence knob, per
+    position, its one-hot columns) times the default kernel over the other inputs.
     """
 
     def __init__(
@@ -145,9 +151,14 @@ class WarmStartSingleTaskGP(SingleTaskGP):
         input_transform: InputTransform | None = None,
         fast_posterior: bool = True,
         inactive_inputs: InactiveInputs | None = None,
+        sequence_columns: list[list[list[int]]] | None = None,
         warm_start: dict[str, torch.Tensor] | None = None,
     ):
         # Named arguments, not *args: Ax reads the signature to see which submodules it may pass.
+        outputs = train_Y.shape[-1]
+        batch_shape = train_X.shape[:-2] + (torch.Size([outputs]) if outputs > 1 else torch.Size())
+        if sequence_columns:
+            covar_module = sequence_covariance(train_X.shape[-1], sequence_columns, batch_shape)
         if inactive_inputs is not None and input_transform is not None:
             input_transform = ChainedInputTransform(inactive=inactive_inputs, given=input_transform)
         elif inactive_inputs is not None:
@@ -155,6 +166,14 @@ class WarmStartSingleTaskGP(SingleTaskGP):
         super().__init__(
             train_X, train_Y, train_Yvar, likelihood, covar_module, mean_module, outcome_transform, input_transform
         )
+        if sequence_columns:
+            # BoTorch subsets the outputs of its own kernel only: every parameter here leads with
+            # the output batch dimension too.
+            self._subset_batch_dict = {
+                "mean_module.raw_constant": -1,
+                **({"likelihood.noise_covar.raw_noise": -2} if train_Yvar is None else {}),
+                **{f"covar_module.{name}": -p.dim() for name, p in self.covar_module.named_parameters()},
+            }
         self.fast_posterior = fast_posterior
         self._warm_start = warm_start  # hyperparameters to start the fit from (see _inputs_with_warm_start)
 
@@ -165,12 +184,18 @@ class WarmStartSingleTaskGP(SingleTaskGP):
         *,
         fast_posterior: bool = True,
         inactive_inputs: list[dict[str, list[tuple[str, float]]]] | None = None,
+        sequence_inputs: list[list[list[str]]] | None = None,
     ) -> dict[str, Any]:
         """BoTorch's inputs, with ``inactive_inputs`` rules named by feature ({"hold": [(feature,
-        value), ...], "when": [(feature, 1 or 0), ...]}) turned into an ``InactiveInputs``."""
+        value), ...], "when": [(feature, 1 or 0), ...]}) turned into an ``InactiveInputs``, and
+        ``sequence_inputs`` (per sequence knob, per position, its features in value order) into
+        the kernel's columns."""
         inputs = {**super().construct_inputs(training_data), "fast_posterior": fast_posterior}
+        column = {name: i for i, name in enumerate(training_data.feature_names)}
+        if sequence_inputs:
+            inputs["sequence_columns"] = [[[column[name] for name in position] for position in sequence]
+                                          for sequence in sequence_inputs]
         if inactive_inputs:
-            column = {name: i for i, name in enumerate(training_data.feature_names)}
             rules = [
                 (
                     [(column[name], float(value)) for name, value in rule["hold"]],
