@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -105,6 +106,11 @@ def _write_run(run_dir: Path, campaign: Campaign, files: list) -> None:
     campaign.dump(run_dir / "campaign.yaml")
 
 
+# A proposal of a configuration already measured gets a random configuration beside it, drawn from
+# the space up to this many times (a space these designs have nearly exhausted gets none).
+EXPLORATION, EXPLORATION_DRAWS = "explored: the optimizer proposed a flow already measured", 100
+
+
 @contextmanager
 def _about(source: Path, key: str) -> Iterator[None]:
     """Name the file and key an RtlboError raised inside is about."""
@@ -191,7 +197,8 @@ class CampaignLoop:
         return the trials still pending."""
         pending = []
         for trial in self.store.trials():
-            trial_id = self.optimizer.attach(trial.proposal or trial.config, proposed=trial.kind == TrialKind.PROPOSED)
+            proposed = trial.kind == TrialKind.PROPOSED and trial.source != EXPLORATION
+            trial_id = self.optimizer.attach(trial.proposal or trial.config, proposed=proposed)
             if trial_id != trial.id:
                 raise RtlboError(f"{self.setup.run_dir}: trial table out of step with the optimizer "
                                  f"(trial {trial.id} replayed as {trial_id}); the table may be damaged")
@@ -346,6 +353,8 @@ class CampaignLoop:
                     for trial_id, proposal in proposals:
                         config = self.setup.space.effective(proposal)  # idle knobs at their defaults
                         self.store.add_pending(trial_id, TrialKind.PROPOSED, config, self.optimizer.name, proposal)
+                        if self._measured(config):
+                            self._explore(executor, baseline)
                         self._start(executor, self.store.get(trial_id), baseline)
                 finished = [trial for completed in executor.wait(timeout=1.0)
                             for trial in self._finish(completed.trial_id, completed.result, completed.error)]
@@ -357,6 +366,23 @@ class CampaignLoop:
                         self.console.print(f"[yellow]the optimizer proposed {repeats} flows already measured (a "
                                            "configuration or its netlists); stopped[/]")
                     return counted
+
+    def _measured(self, config: dict) -> bool:
+        """Whether a trial has measured ``config``, or is measuring it."""
+        return _key(config) in self._evaluated or _key(config) in self._running
+
+    def _explore(self, executor: Executor, baseline: dict[str, Metrics]) -> None:
+        """Evaluate a random configuration no trial has measured, besides a proposal of one already
+        measured: the budget goes to a new flow, and the optimizer learns from it as from an import."""
+        space = self.setup.space
+        rng = np.random.default_rng([self.campaign.seed, len(self.store.trials())])
+        for _ in range(EXPLORATION_DRAWS):
+            config = space.effective(space.decode(rng.random(space.dimension)))
+            if not space.violations(config) and not self._measured(config):
+                trial_id = self.optimizer.attach(config, proposed=False)
+                self.store.add_pending(trial_id, TrialKind.PROPOSED, config, EXPLORATION)
+                self._start(executor, self.store.get(trial_id), baseline)
+                return
 
     def _spent(self) -> tuple[int, int]:
         """Return how many proposed trials count toward the budget, and how many repeated an earlier

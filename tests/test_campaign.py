@@ -19,7 +19,7 @@ from rich.console import Console
 from objectives.errors import RtlboError
 from objectives.tasks import BUILTIN_DIR
 from optimize.campaign import load_campaign
-from optimize.loop import run
+from optimize.loop import EXPLORATION, run
 from optimize.optimizers import Optimizer, Problem, make_optimizer
 from optimize.optimizers.ax import AxOptions
 from optimize.spaces import packaged_space
@@ -89,10 +89,11 @@ def test_every_optimizer_proposes_sequences_that_the_tools_run(optimizer: str, t
     (tmp_path / "sequence.yaml").write_text(SEQUENCE_SPACE)
     path = campaign_file(tmp_path, optimizer=optimizer, budget={"trials": 4}, batch_size=2, space=["sequence.yaml"],
                          tasks={"suite": "builtin", "select": ["mul8"]})
-    setup, trials = run(path, resume=False, output=None, console=QUIET)
+    (finished,) = run(path, resume=False, output=None, console=QUIET)
+    trials = finished.trials
     proposed = [t for t in trials if t.kind == TrialKind.PROPOSED]
-    assert len(proposed) == 4 and all(t.status == TrialStatus.COMPLETED for t in proposed)
-    assert all(setup.space.violations(t.config) == [] for t in proposed)
+    assert sum(not t.repeats for t in proposed) == 4 and all(t.status == TrialStatus.COMPLETED for t in proposed)
+    assert all(finished.space.violations(t.config) == [] for t in proposed)
     assert len({tuple(t.config["abc_sequence"]) for t in proposed}) >= 3, "proposals should differ"
     netlists = {t.per_task["mul8"].netlist for t in trials}
     assert len(netlists) >= 3, "different sequences should give different netlists"
@@ -235,3 +236,26 @@ def test_a_flow_already_measured_does_not_count_toward_the_budget(tmp_path: Path
         if "netlists_of" in trial.extra:
             first = finished.trial(trial.extra["netlists_of"])
             assert first.id < trial.id and first.per_task["seqdet"].netlist == trial.per_task["seqdet"].netlist
+
+
+def test_a_proposal_already_measured_gets_a_new_flow_beside_it(tmp_path: Path):
+    """Where the optimizer proposes a configuration already measured, the campaign evaluates one no
+    trial has measured instead of spending nothing (or the budget) on the repeat."""
+    space = tmp_path / "recipes.yaml"
+    space.write_text(yaml.safe_dump({"knobs": {
+        "abc_recipe": {"type": "choice", "values": ["yosys-default", "resyn2", "area"]}}}))
+    explored = 0
+    for seed in range(5):
+        path = campaign_file(tmp_path, space=[str(space)], optimizer="random", budget={"trials": 2}, seed=seed,
+                             output=str(tmp_path / f"run{seed}"), tasks={"suite": "builtin", "select": ["mul8"]})
+        (finished,) = run(path, resume=False, output=None, console=QUIET)
+        measured = [t for t in finished.trials if "repeat_of" not in t.extra]
+        recipes = [t.config["abc_recipe"] for t in measured]
+        assert sorted(recipes) == ["area", "resyn2", "yosys-default"], "each flow measured once, all of them"
+        for trial in finished.trials:
+            if trial.source == EXPLORATION:
+                explored += 1
+                earlier = finished.trials[: trial.id]
+                assert any("repeat_of" in t.extra for t in earlier), "explored only beside a repeated proposal"
+                assert trial.config not in [t.config for t in earlier]
+    assert explored, "the random optimizer repeats itself on three flows; exploration must have stepped in"
