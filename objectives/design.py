@@ -16,7 +16,7 @@ from pathlib import Path
 
 from objectives.errors import RtlboError
 from objectives.files import read_text
-from objectives.sources import MAX_DESIGN_BYTES, SourceOptions, read_design, set_parameters
+from objectives.sources import MAX_DESIGN_BYTES, SourceSettings, read_design, set_parameters
 from objectives.tasks import DEFAULT_PERIOD_NS, Task
 from objectives.testbench import instances_of, looks_like_reset, reset_level_by_name
 from objectives.verilog import module_blocks, module_names, port_names, tokens
@@ -24,14 +24,14 @@ from objectives.verilog import module_blocks, module_names, port_names, tokens
 
 def design_task(files: list[Path], top: str | None = None, clocks: list[str] | None = None,
                 reset: str | None = None, period_ns: float | None = None, testbench: Path | None = None,
-                name: str | None = None, sources: SourceOptions | None = None) -> Task:
+                name: str | None = None, sources: SourceSettings | None = None) -> Task:
     """Return the task of the design in ``files`` (read in order, as one text, with what
     ``sources`` adds: see :func:`objectives.sources.read_design`). What is not given is inferred:
     the top module, the clocks (several: a multi-clock design), the reset and its active level; a
     period not given is derived later (``derive_period``). With ``testbench``, its verdict line is
     parsed whatever its format ("auto"). Raises RtlboError naming the option to give where the RTL
     is ambiguous."""
-    sources = sources or SourceOptions()
+    sources = sources or SourceSettings()
     text = read_design(files, sources)
     modules = module_names(text)
     top = top or infer_top(text, modules, files[0])

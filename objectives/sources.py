@@ -29,7 +29,7 @@ _PARAMETER_TYPES = words("signed unsigned integer real realtime time logic bit b
 
 
 @dataclass(frozen=True)
-class SourceOptions:
+class SourceSettings:
     """What a user adds to a design's files: folders to search for included files, macros defined
     before the first file (name → value, '' for a bare flag), and the top module's parameters
     (name → Verilog constant)."""
@@ -39,12 +39,12 @@ class SourceOptions:
     parameters: Mapping[str, str] = field(default_factory=dict)
 
 
-def read_design(files: Sequence[Path], options: SourceOptions | None = None) -> str:
+def read_design(files: Sequence[Path], options: SourceSettings | None = None) -> str:
     """Return the text of the design in ``files`` (read in order) with its includes expanded and
     the ``options``' defines first (its parameters are set by :func:`set_parameters` once the top
     is known). Raises RtlboError naming the file, line and fix for an include that cannot be found
     or leads out of its folders, or a bad define."""
-    options = options or SourceOptions()
+    options = options or SourceSettings()
     dirs = [_folder(path) for path in options.include_dirs]
     budget = [MAX_DESIGN_BYTES]
     text = "\n".join(_expanded(Path(path), dirs, budget, ()) for path in files)

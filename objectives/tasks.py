@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, PositiveFloat
 
 from objectives.errors import RtlboError
 from objectives.files import content_hash, file_digest, load_toml, parse_model
-from objectives.sources import SourceOptions, read_design, set_parameters
+from objectives.sources import SourceSettings, read_design, set_parameters
 
 BUILTIN_DIR = Path(__file__).parent / "tasks"
 VerdictRule = Literal["result-line", "rtllm", "verilogeval", "auto"]  # see parse_verdict
@@ -180,9 +180,9 @@ class TaskFile(BaseModel):
     defines: dict[str, str | int | float] = {}
     parameters: dict[str, str | int | float] = {}
 
-    def sources(self, folder: Path) -> SourceOptions:
+    def sources(self, folder: Path) -> SourceSettings:
         """Return the source options this file gives the RTL of ``folder``."""
-        return SourceOptions(tuple(folder / d for d in self.include_dirs),
+        return SourceSettings(tuple(folder / d for d in self.include_dirs),
                              {k: str(v) for k, v in self.defines.items()},
                              {k: str(v) for k, v in self.parameters.items()})
 

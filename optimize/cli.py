@@ -13,7 +13,7 @@ from rich.console import Console
 
 from objectives.errors import RtlboError
 from objectives.runner import SANDBOX_ENV, sandboxed
-from objectives.sources import SourceOptions, name_values
+from objectives.sources import SourceSettings, name_values
 
 app = typer.Typer(
     help="Multi-objective Bayesian optimization of RTL generation and synthesis flows "
@@ -325,9 +325,9 @@ def tasks_init(
 
 
 def source_options(include_dirs: list[Path] | None, defines: list[str] | None,
-                   parameters: list[str] | None) -> SourceOptions:
+                   parameters: list[str] | None) -> SourceSettings:
     """Return what --include-dir, --define and --param add to a design's files."""
-    return SourceOptions(tuple(include_dirs or ()), name_values(defines or [], "--define"),
+    return SourceSettings(tuple(include_dirs or ()), name_values(defines or [], "--define"),
                          name_values(parameters or [], "--param"))
 
 

@@ -20,7 +20,7 @@ from objectives.files import path_problem, read_text, shown
 from objectives.lint import LintPolicy
 from objectives.recipe import Recipe
 from objectives.results import Evaluation
-from objectives.sources import SourceOptions, read_design, set_parameters
+from objectives.sources import SourceSettings, read_design, set_parameters
 from objectives.suites import load_suite
 from objectives.tasks import Task
 from objectives.trial import recipe_of
@@ -38,7 +38,7 @@ class EvalRequest:
     suite: str = "builtin"
     rtl: list[Path] = field(default_factory=list)
     testbench: Path | None = None
-    sources: SourceOptions = field(default_factory=SourceOptions)
+    sources: SourceSettings = field(default_factory=SourceSettings)
     top: str | None = None
     clocks: list[str] | None = None
     reset: str | None = None
@@ -86,7 +86,7 @@ def resolve(request: EvalRequest) -> list[tuple[Task, str, str]]:
         return [(task, task.reference_rtl, ", ".join(map(str, request.rtl)))]
     if request.testbench is not None:
         raise RtlboError("--testbench goes with --rtl and no --task (the design it tests)")
-    if request.sources != SourceOptions() and not request.rtl:
+    if request.sources != SourceSettings() and not request.rtl:
         raise RtlboError("--include-dir, --define and --param go with --rtl (the files they apply to); a task "
                          "folder gives them in its task.toml")
     tasks = load_suite(request.suite).select(request.tasks)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from objectives.errors import RtlboError
-from objectives.sources import SourceOptions, read_design, set_parameters
+from objectives.sources import SourceSettings, read_design, set_parameters
 from objectives.suites import load_suite
 
 RTLBO = str(Path(sys.executable).parent / "rtlbo")
@@ -75,11 +75,11 @@ def test_a_missing_or_escaping_include_is_one_line_naming_the_fix(project: Path)
     for name in ("../secret.vh", str(project / "secret.vh")):
         design.write_text(f'`include "{name}"\n' + ADDER.replace('`include "defs.vh"\n', ""))
         with pytest.raises(RtlboError, match="leads out of its folder"):
-            read_design([design], SourceOptions(include_dirs=(project / "include",)))
+            read_design([design], SourceSettings(include_dirs=(project / "include",)))
     (project / "include" / "loop.vh").write_text('`include "loop.vh"\n')
     design.write_text('`include "loop.vh"\n')
     with pytest.raises(RtlboError, match="includes itself"):
-        read_design([design], SourceOptions(include_dirs=(project / "include",)))
+        read_design([design], SourceSettings(include_dirs=(project / "include",)))
 
 
 @pytest.mark.parametrize(("text", "given", "expected"), [

@@ -69,7 +69,7 @@ class SubsequenceStringKernel(Kernel):
     def forward(self, x1: torch.Tensor, x2: torch.Tensor, diag: bool = False, last_dim_is_batch: bool = False,
                 **params: object) -> torch.Tensor:
         if last_dim_is_batch:
-            raise NotImplementedError("SubsequenceStringKernel has no last_dim_is_batch mode")
+            raise ValueError("SubsequenceStringKernel has no last_dim_is_batch mode")
         if diag:  # normalized
             return torch.ones(torch.broadcast_shapes(x1.shape[:-2], self.batch_shape) + x1.shape[-2:-1]).to(x1)
         s1 = x1.unflatten(-1, (self.length, self.alphabet))
