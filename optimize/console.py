@@ -13,7 +13,7 @@ from rich.table import Table
 from objectives.results import STAGES, Evaluation, Status
 from objectives.scoring import OBJECTIVES
 from objectives.suites import Suite
-from optimize.store import Trial, TrialKind, TrialStatus
+from optimize.store import EXPLORATION, Trial, TrialKind, TrialStatus
 
 if TYPE_CHECKING:  # the campaign reader loads the Pareto and PAMA code, which the eval table does not need
     from optimize.runs import Run
@@ -136,13 +136,15 @@ def print_summary(run: Run, console: Console) -> None:
     campaign, objectives = run.campaign, run.objectives
     proposed = [t for t in run.trials if t.kind == TrialKind.PROPOSED]
     repeats = sum(t.repeats for t in proposed)
+    explored = sum(t.source == EXPLORATION for t in proposed)
     completed = [t for t in proposed if t.status == TrialStatus.COMPLETED]
     feasible = [t for t in completed if t.feasible]
     failed = [t for t in proposed if t.status == TrialStatus.FAILED]
     pending = [t for t in proposed if t.status == TrialStatus.PENDING]
     console.print(
         f"[bold]{campaign.name}[/]: {len(proposed) - repeats}/{campaign.budget.trials} trials proposed by "
-        f"{campaign.optimizer}, besides {repeats} that repeated a flow already measured (not counted); "
+        f"{campaign.optimizer} ({explored} drawn at random where it proposed a flow already measured), besides "
+        f"{repeats} that repeated a flow already measured (not counted); "
         f"{len(completed)} completed ({len(feasible)} feasible), {len(failed)} failed, {len(pending)} pending. "
         f"Hypervolume vs. the baseline flow: {run.hypervolume():.4f}. "
         f"{netlist_repeats(run)}."

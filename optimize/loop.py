@@ -38,7 +38,7 @@ from optimize.pama import rank
 from optimize.pareto import hypervolume, pareto_front
 from optimize.runs import TASK_RUNS, Run, read_campaign, task_runs
 from optimize.spaces import space_files, space_of
-from optimize.store import DB, Store, Trial, TrialKind, TrialStatus
+from optimize.store import DB, EXPLORATION, Store, Trial, TrialKind, TrialStatus
 from search_spaces.space import SearchSpace
 
 
@@ -108,7 +108,7 @@ def _write_run(run_dir: Path, campaign: Campaign, files: list) -> None:
 
 # A proposal of a configuration already measured gets a random configuration beside it, drawn from
 # the space up to this many times (a space these designs have nearly exhausted gets none).
-EXPLORATION, EXPLORATION_DRAWS = "explored: the optimizer proposed a flow already measured", 100
+EXPLORATION_DRAWS = 100
 
 
 @contextmanager

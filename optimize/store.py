@@ -52,6 +52,11 @@ class TrialStatus(StrEnum):
     FAILED = "failed"
 
 
+# The source of a proposed trial the campaign drew at random beside a proposal of a configuration
+# already measured (see optimize.loop).
+EXPLORATION = "explored: the optimizer proposed a flow already measured"
+
+
 class TrialKind(StrEnum):
     """Where a trial's configuration comes from: the ``baseline`` flow, ``proposed`` by the
     optimizer, or ``imported`` from an earlier run (warm start)."""

@@ -19,11 +19,11 @@ from rich.console import Console
 from objectives.errors import RtlboError
 from objectives.tasks import BUILTIN_DIR
 from optimize.campaign import load_campaign
-from optimize.loop import EXPLORATION, run
+from optimize.loop import run
 from optimize.optimizers import Optimizer, Problem, make_optimizer
 from optimize.optimizers.ax import AxOptions
 from optimize.spaces import packaged_space
-from optimize.store import Store, TrialKind, TrialStatus
+from optimize.store import EXPLORATION, Store, TrialKind, TrialStatus
 from search_spaces import build_space
 
 RTLBO = str(Path(sys.executable).parent / "rtlbo")
