@@ -139,8 +139,12 @@ def _sandbox_problem() -> str:
 
 
 def tool_output(argv: list[str]) -> str:
-    """Return the merged output of a trusted command that reads no candidate input (a version query)."""
-    done = subprocess.run(argv, capture_output=True, text=True, timeout=30, stdin=subprocess.DEVNULL)
+    """Return the merged output of a trusted command that reads no candidate input (a version query).
+    Its temporary files (iverilog's driver writes some) go to a scratch directory, which the sweep
+    of abandoned scratch removes when the process is killed meanwhile."""
+    with scratch_dir() as tmp:
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=30, stdin=subprocess.DEVNULL,
+                              env={**os.environ, "TMPDIR": tmp})
     return done.stdout + done.stderr
 
 
