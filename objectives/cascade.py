@@ -161,6 +161,23 @@ def evaluate(
     return evaluation
 
 
+def synthesized_netlist(task: Task, recipe: Recipe, *, tech: Technology | None = None,
+                        cache: EvalCache | None = None, limits: StageLimits = StageLimits()) -> str:
+    """Return the sha256 of the netlist ``recipe`` maps ``task``'s reference RTL to, synthesis
+    only (nothing is measured); a failure gives ``failed: <reason>`` instead. Cached per recipe."""
+    tech = tech or Technology.from_env()
+    key = evaluation_key(task, recipe, task.reference_rtl, tech)[1]
+    if cache is not None and (hit := cache.get_record("synthesized", key)) is not None:
+        return hit["netlist"]
+    with scratch_dir() as tmp:
+        cascade = Cascade(task, task.reference_rtl, Path(tmp), limits, {}, tech)
+        (result,) = cascade.synthesize(recipe)
+        digest = _sha256(cascade.netlist) if result.passed else f"failed: {result.reason}"
+    if cache is not None:
+        cache.put_record("synthesized", key, {"netlist": digest})
+    return digest
+
+
 def _sha256(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
@@ -248,8 +265,12 @@ class Cascade:
         self.proof: Equivalence | None = None
         self._gold_builder: threading.Thread | None = None
         self._gold: str | None = None
+        self._gold_beside = False
 
     def __enter__(self) -> Cascade:
+        """Entered, the cascade builds the equivalence stage's gold design in a thread beside
+        synthesis (used alone, for a netlist only, it builds none)."""
+        self._gold_beside = True
         return self
 
     def __exit__(self, error: type[BaseException] | None, *_: object) -> None:
@@ -424,7 +445,8 @@ class Cascade:
         refusal = self.prepare()  # the front stages may have come from the cache
         if refusal:
             return failed(refusal)
-        self._start_gold()
+        if self._gold_beside:
+            self._start_gold()
         files = {CANDIDATE: self.views["synthesis"]}
         abc_script = recipe.abc_script(self.task.period_ns)
         if abc_script is not None:

@@ -15,9 +15,12 @@ from objectives.files import load_yaml, parse_model
 from objectives.knobs import knob
 
 # The operations `abc_recipe: sequence` strings together: ABC's AIG optimizations, a closed set (a
-# script never takes free text: `source`, `read` or `write` would reach files).
+# script never takes free text: `source`, `read` or `write` would reach files). Each runs as its own
+# name, but for those in SEQUENCE_COMMANDS: the GIA ones between `&get` and `&put`, and the
+# delay-oriented SOP balancing of `if -g` strashed back into an AIG.
 AbcOperation = Literal["balance", "rewrite", "rewrite -z", "refactor", "refactor -z", "resub", "resub -z",
-                       "fraig", "dc2"]
+                       "fraig", "dc2", "if -g", "&syn2", "&dc2"]
+SEQUENCE_COMMANDS = {"if -g": "if -g; strash", "&syn2": "&get -n; &syn2; &put", "&dc2": "&get -n; &dc2; &put"}
 RESYN2: tuple[AbcOperation, ...] = ("balance", "rewrite", "refactor", "balance", "rewrite", "rewrite -z", "balance",
                                     "refactor -z", "rewrite -z", "balance")
 # A tuple in the recipe (recipes are hashable), a list in its files and dumps, as a space's configs hold it.
@@ -25,13 +28,13 @@ AbcSequence = Annotated[tuple[AbcOperation, ...], BeforeValidator(lambda v: tupl
                         PlainSerializer(list, return_type=list[str])]
 
 # ABC scripts run between Yosys's `read_lib` and `write_blif`, as (optimization, mapping); {D} is the
-# delay target option, {S} the recipe's `abc_sequence`. Retiming (dretime) goes between the two; gate
-# sizing after the mapping.
+# delay target option, {S} the recipe's `abc_sequence`, {M} its `abc_mapping`. Retiming (dretime)
+# goes between the two; gate sizing after the mapping.
 ABC_SCRIPTS: dict[str, tuple[str, str]] = {
     # Yosys's built-in liberty script, used as is when nothing is added to it.
     "yosys-default": ("strash; &get -n; &fraig -x; &put; scorr; dc2", "strash; &get -n; &dch -f; &nf {D}; &put"),
     "resyn2": ("strash; " + "; ".join(RESYN2), "map {D}"),
-    "sequence": ("strash; {S}", "map {D}"),
+    "sequence": ("strash; {S}", "{M}"),
     "compress2rs": ("strash; balance -l; resub -K 6 -l; rewrite -l; resub -K 6 -N 2 -l; refactor -l; resub -K 8 -l; "
                     "balance -l; resub -K 8 -N 2 -l; rewrite -l; resub -K 10 -l; rewrite -z -l; resub -K 10 -N 2 -l; "
                     "balance -l; resub -K 12 -l; refactor -z -l; resub -K 12 -N 2 -l; rewrite -z -l; balance -l",
@@ -40,6 +43,10 @@ ABC_SCRIPTS: dict[str, tuple[str, str]] = {
     "area": ("strash; &get -n; &fraig -x; &put; scorr; dc2", "strash; dch -f; amap"),
     "speed": ("strash; &get -n; &fraig -x; &put; scorr; dc2", "strash; &get -n; &syn2; &dch -f; &nf -p {D}; &put"),
 }
+# The technology mappings `abc_recipe: sequence` ends with: ABC's `map` (resyn2's), `map` over
+# structural choices (dch-map's), or the GIA mapper over choices (the Yosys default's).
+ABC_MAPPINGS = {"map": "map {D}", "dch-map": "strash; dch -f; map {D}",
+                "dch-nf": "strash; &get -n; &dch -f; &nf {D}; &put"}
 # Every internal flip-flop and latch type but those with an asynchronous load ($_ALDFF*_), which
 # dfflegalize then emulates with set/reset flip-flops.
 LEGALIZE_ASYNC_LOAD = "dfflegalize " + " ".join(
@@ -74,8 +81,13 @@ class Recipe(BaseModel):
     )
     abc_sequence: AbcSequence = knob(
         RESYN2, "the ABC optimizations `abc_recipe: sequence` runs, in order (resyn2's by default)",
-        "`strash; <op>; ...; <op>; map` as the ABC script", active_when={"abc_recipe": ["sequence"]},
+        "`strash; <op>; ...; <op>; <abc_mapping>` as the ABC script", active_when={"abc_recipe": ["sequence"]},
         min_length=1, max_length=30,
+    )
+    abc_mapping: Literal["map", "dch-map", "dch-nf"] = knob(
+        "map", "the technology mapping `abc_recipe: sequence` ends with: ABC's map (resyn2's), map over structural "
+        "choices (dch-map's), or the GIA mapper over choices (the Yosys default's)", "the ABC script's mapping",
+        active_when={"abc_recipe": ["sequence"]},
     )
     abc_delay_target: float = knob(
         0.0, "ABC delay target as a fraction of the task's clock period; 0 = none. It changes the netlist "
@@ -125,7 +137,8 @@ class Recipe(BaseModel):
         steps = [optimize, *(["dretime"] if self.retime else []), mapping]
         if self.gate_sizing:
             steps += ["topo", *(["buffer -p"] if self.buffering else []), "upsize {D}", "dnsize {D}"]
-        script = "; ".join(steps).replace("{S}", "; ".join(self.abc_sequence))
+        sequence = "; ".join(SEQUENCE_COMMANDS.get(op, op) for op in self.abc_sequence)
+        script = "; ".join(steps).replace("{S}", sequence).replace("{M}", ABC_MAPPINGS[self.abc_mapping])
         return " ".join(script.replace("{D}", f"-D {target}" if target else "").split())
 
     def yosys_script(self, sources: list[str], top: str, liberty: str, period_ns: float) -> str:

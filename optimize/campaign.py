@@ -64,6 +64,9 @@ class Campaign(_Strict):
         "shared", description="one configuration for every task (a flow for a family of designs), or one per task "
         "(a campaign of its own per task, in RUN/tasks/<task>)")
     space: list[str] = Field(default_factory=lambda: ["synthesis"])
+    screening: bool = Field(
+        True, description="before the search, synthesize each synthesis knob's values one at a time and pin the "
+        "knobs that change no task's netlist (see optimize/screening.py)")
     objectives: list[Literal["power", "delay", "area"]] = Field(default_factory=lambda: list(OBJECTIVES))
     aggregation: Literal["geomean-ratio"] = "geomean-ratio"
     reference_point: float = Field(

@@ -37,6 +37,7 @@ from optimize.optimizers import Optimizer, Outcome, OutcomeConstraint, Problem, 
 from optimize.pama import rank
 from optimize.pareto import hypervolume, pareto_front
 from optimize.runs import TASK_RUNS, Run, read_campaign, task_runs
+from optimize.screening import Screening, screen
 from optimize.spaces import space_files, space_of
 from optimize.store import DB, EXPLORATION, Store, Trial, TrialKind, TrialStatus
 from search_spaces.space import SearchSpace
@@ -169,8 +170,9 @@ class Setup:
         tasks = derive_periods(suite.select(campaign.tasks.select), cache=EvalCache(campaign.cache_path()))
         return cls(run_dir, campaign, space, tasks, suite.tasks, store)
 
-    def problem(self) -> Problem:
-        return Problem(self.space, tuple(self.campaign.objectives), outcome_constraints(self.campaign),
+    def problem(self, space: SearchSpace) -> Problem:
+        """Return the problem the optimizer searches: ``space`` (the campaign's, screened)."""
+        return Problem(space, tuple(self.campaign.objectives), outcome_constraints(self.campaign),
                        self.campaign.seed, self.campaign.reference_point, self.campaign.budget.trials)
 
     def cache_path(self) -> str:
@@ -183,12 +185,38 @@ class CampaignLoop:
     def __init__(self, setup: Setup, console: Console, warm_start: list[Path] = ()):
         self.setup, self.console, self.warm_start = setup, console, list(warm_start)
         self.campaign, self.store = setup.campaign, setup.store
-        self.optimizer: Optimizer = make_optimizer(self.campaign.optimizer, setup.problem())
+        self.screening = self._screening()
+        self.space = self.screening.space(setup.space)  # as the optimizer searches it
+        self.optimizer: Optimizer = make_optimizer(self.campaign.optimizer, setup.problem(self.space))
         self.constraints = outcome_constraints(self.campaign)
         self._evaluated: dict[str, int] = {}  # configuration -> the completed trial that measured it
         self._running: dict[str, int] = {}  # configuration -> the trial evaluating it now
         self._repeats: dict[int, list[int]] = {}  # trial -> trials of the same configuration waiting on it
         self._netlists: dict[tuple, int] = {}  # the netlists of every task -> the first trial that produced them
+        self._same_netlists: dict[tuple, list[dict]] = {}  # the netlists of every task -> the configurations
+        self._spans: dict[tuple[str, str], list[tuple[float, float, int]]] = {}  # see _add_spans
+
+    def _screening(self) -> Screening:
+        """Return the run's knob screening: kept in the run directory, or done now for a new
+        campaign that asks for it (none where an LLM writes the RTL: screening synthesizes the
+        reference RTL)."""
+        kept = Screening.load(self.setup.run_dir)
+        if kept is not None or not self.campaign.screening or self.campaign.generator.uses_llm:
+            return kept or Screening()
+        if any(t.kind != TrialKind.BASELINE for t in self.store.trials()):
+            return Screening()  # a run begun unscreened goes on searching the space it began with
+        tasks = self.setup.tasks
+        self.console.print(f"screening the synthesis knobs on {len(tasks)} tasks (synthesis only)")
+        screening = screen(self.setup.space, tasks, EvalCache(self.setup.cache_path()),
+                           self.campaign.executor.workers)
+        screening.save(self.setup.run_dir)
+        for line in screening.lines():
+            self.console.print(line)
+        return screening
+
+    def _attach(self, config: dict, proposed: bool) -> int:
+        """Attach ``config`` to the optimizer, inside the screened space; return its trial id."""
+        return self.optimizer.attach(self.screening.canonical(self.setup.space, config), proposed=proposed)
 
     # -- the baseline and the replay ------------------------------------------------------------
 
@@ -198,7 +226,7 @@ class CampaignLoop:
         pending = []
         for trial in self.store.trials():
             proposed = trial.kind == TrialKind.PROPOSED and trial.source != EXPLORATION
-            trial_id = self.optimizer.attach(trial.proposal or trial.config, proposed=proposed)
+            trial_id = self._attach(trial.proposal or trial.config, proposed)
             if trial_id != trial.id:
                 raise RtlboError(f"{self.setup.run_dir}: trial table out of step with the optimizer "
                                  f"(trial {trial.id} replayed as {trial_id}); the table may be damaged")
@@ -213,7 +241,7 @@ class CampaignLoop:
         baseline = next((t for t in self.store.trials() if t.kind == TrialKind.BASELINE), None)
         if baseline is None:
             config = self.setup.space.baseline()
-            trial_id = self.optimizer.attach(config, proposed=False)
+            trial_id = self._attach(config, proposed=False)
             self.store.add_pending(trial_id, TrialKind.BASELINE, config, "baseline flow")
             baseline = self.store.get(trial_id)
         if baseline.status == TrialStatus.PENDING:
@@ -234,12 +262,12 @@ class CampaignLoop:
         return {task: s.metrics for task, s in baseline.per_task.items()}
 
     def _start(self, executor: Executor, trial: Trial, baseline: dict[str, Metrics]) -> None:
-        """Evaluate a pending trial, unless its configuration was evaluated already or is being
-        evaluated: then it is a repeat that shares that trial's outcome (now, or when it is done)
-        and is never evaluated twice."""
+        """Evaluate a pending trial, unless a trial measured its flow already (:meth:`_flow_of`) or
+        is evaluating its configuration: then it is a repeat that shares that trial's outcome (now,
+        or when it is done) and is never evaluated twice."""
         key = _key(trial.config)
-        if key in self._evaluated:
-            self._finish_repeat(trial.id, self._evaluated[key])
+        if (first := self._flow_of(trial.config)) is not None:
+            self._finish_repeat(trial.id, first)
         elif key in self._running:
             self._repeats.setdefault(self._running[key], []).append(trial.id)
         else:
@@ -289,7 +317,33 @@ class CampaignLoop:
             self._evaluated.setdefault(_key(trial.config), trial.id)
             if (netlists := _netlists(trial.per_task)) is not None:
                 self._netlists.setdefault(netlists, trial.id)
+                self._add_spans(self.screening.canonical(self.setup.space, trial.config), netlists, trial.id)
         return trial
+
+    def _add_spans(self, config: dict, netlists: tuple, trial_id: int) -> None:
+        """Remember the ranges of a number that changed nothing: ``config`` and each earlier trial
+        with the same netlists that differs from it in one numeric knob only span such a range."""
+        numeric = {k.name for k in self.space.knobs if k.type in ("float", "int")}
+        for other in self._same_netlists.setdefault(netlists, []):
+            differ = [name for name in config if config[name] != other[name]]
+            if len(differ) == 1 and differ[0] in numeric:
+                name = differ[0]
+                low, high = sorted((config[name], other[name]))
+                self._spans.setdefault((name, _key({**config, name: None})), []).append((low, high, trial_id))
+        self._same_netlists[netlists].append(config)
+
+    def _flow_of(self, config: dict) -> int | None:
+        """Return the completed trial whose flow ``config`` runs: the same configuration, or one
+        inside a range of a number between two trials that gave the same netlists (a delay target
+        below the best delay the recipe reaches, say); None when no trial has measured it."""
+        if (trial_id := self._evaluated.get(_key(config))) is not None:
+            return trial_id
+        config = self.screening.canonical(self.setup.space, config)
+        for name in {name for name, _ in self._spans}:
+            for low, high, trial_id in self._spans.get((name, _key({**config, name: None})), []):
+                if low <= config[name] <= high:
+                    return trial_id
+        return None
 
     def _store_score(self, trial_id: int, s: Score, seconds: float, evaluations: list = (),
                      completions: list = ()) -> None:
@@ -305,7 +359,7 @@ class CampaignLoop:
 
     def record(self, kind: TrialKind, config: dict, source: str, s: Score) -> Trial:
         """Add an already-scored trial (an imported one) to the table and the optimizer."""
-        trial_id = self.optimizer.attach(config, proposed=False)
+        trial_id = self._attach(config, proposed=False)
         self.store.add_pending(trial_id, kind, config, source)
         self._store_score(trial_id, s, 0.0)
         return self._tell(self.store.get(trial_id))
@@ -351,7 +405,7 @@ class CampaignLoop:
                     proposals = self.optimizer.ask(min(self.campaign.batch_size, budget - counted))
                     stopped = not proposals
                     for trial_id, proposal in proposals:
-                        config = self.setup.space.effective(proposal)  # idle knobs at their defaults
+                        config = self.space.effective(proposal)  # idle knobs at their defaults
                         self.store.add_pending(trial_id, TrialKind.PROPOSED, config, self.optimizer.name, proposal)
                         if self._measured(config):
                             self._explore(executor, baseline)
@@ -368,18 +422,18 @@ class CampaignLoop:
                     return counted
 
     def _measured(self, config: dict) -> bool:
-        """Whether a trial has measured ``config``, or is measuring it."""
-        return _key(config) in self._evaluated or _key(config) in self._running
+        """Whether a trial has measured ``config``'s flow, or is measuring ``config``."""
+        return self._flow_of(config) is not None or _key(config) in self._running
 
     def _explore(self, executor: Executor, baseline: dict[str, Metrics]) -> None:
         """Evaluate a random configuration no trial has measured, besides a proposal of one already
         measured: the budget goes to a new flow, and the optimizer learns from it as from an import."""
-        space = self.setup.space
+        space = self.space
         rng = np.random.default_rng([self.campaign.seed, len(self.store.trials())])
         for _ in range(EXPLORATION_DRAWS):
             config = space.effective(space.decode(rng.random(space.dimension)))
             if not space.violations(config) and not self._measured(config):
-                trial_id = self.optimizer.attach(config, proposed=False)
+                trial_id = self._attach(config, proposed=False)
                 self.store.add_pending(trial_id, TrialKind.PROPOSED, config, EXPLORATION)
                 self._start(executor, self.store.get(trial_id), baseline)
                 return

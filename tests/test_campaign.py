@@ -206,13 +206,14 @@ def test_campaign_where_nothing_is_feasible_reports_why(tmp_path: Path):
 
 def test_a_flow_already_measured_does_not_count_toward_the_budget(tmp_path: Path):
     """Knobs that change nothing on the designs at hand give the netlists of an earlier trial: such a
-    trial is recorded, told to the optimizer and not counted; a search that only repeats stops."""
+    trial is recorded, told to the optimizer and not counted; a search that only repeats stops.
+    (Without screening, which would pin those knobs before the search.)"""
     space = tmp_path / "idle.yaml"
     # seqdet (a sequence detector) has no multiplier, adder chain or sharable operator.
     space.write_text(yaml.safe_dump({"knobs": {"booth": {"type": "bool", "default": False},
                                                "arith_tree": {"type": "bool", "default": False},
                                                "share": {"type": "bool", "default": True}}}))
-    path = campaign_file(tmp_path, space=[str(space)], optimizer="random", budget={"trials": 3},
+    path = campaign_file(tmp_path, space=[str(space)], optimizer="random", budget={"trials": 3}, screening=False,
                          tasks={"suite": "builtin", "select": ["seqdet"]})
     (finished,) = run(path, resume=False, output=None, console=QUIET)
     proposed = [t for t in finished.trials if t.kind == TrialKind.PROPOSED]
@@ -226,8 +227,8 @@ def test_a_flow_already_measured_does_not_count_toward_the_budget(tmp_path: Path
     space.write_text(yaml.safe_dump({"knobs": {
         "booth": {"type": "bool", "default": False},
         "abc_recipe": {"type": "choice", "values": ["yosys-default", "resyn2", "area", "speed"]}}}))
-    path = campaign_file(tmp_path, space=[str(space)], optimizer="random", budget={"trials": 3}, output=str(
-        tmp_path / "run2"), tasks={"suite": "builtin", "select": ["seqdet"]})
+    path = campaign_file(tmp_path, space=[str(space)], optimizer="random", budget={"trials": 3}, screening=False,
+                         output=str(tmp_path / "run2"), tasks={"suite": "builtin", "select": ["seqdet"]})
     (finished,) = run(path, resume=False, output=None, console=QUIET)
     counted = [t for t in finished.trials if t.kind == TrialKind.PROPOSED and not t.repeats]
     netlists = [t.per_task["seqdet"].netlist for t in [finished.baseline, *counted]]

@@ -136,14 +136,16 @@ def test_effective_config_holds_idle_knobs_at_their_defaults():
 
 def test_ax_inactive_inputs_name_ax_model_inputs():
     rules = ax_inactive_inputs(SYNTHESIS)
-    *positions, delay, buffering = rules
+    *positions, mapping, delay, buffering = rules
     assert delay["hold"] == [("abc_delay_target", 0.0)]
     # Ax one-hot encodes unordered string choices in declaration order: resyn2 is value 1.
     assert delay["when"] == [("abc_recipe_OH_PARAM_1", 1.0), ("abc_recipe_OH_PARAM_2", 1.0),
                              ("abc_recipe_OH_PARAM_3", 1.0), ("abc_recipe_OH_PARAM_6", 1.0), ("gate_sizing", 1.0)]
     # Each position of the sequence is held at its default operation (balance first, value 0).
     assert len(positions) == 10 and all(p["when"] == [("abc_recipe_OH_PARAM_6", 1.0)] for p in positions)
-    assert positions[0]["hold"] == [(f"abc_sequence[0]_OH_PARAM_{i}", float(i == 0)) for i in range(9)]
+    assert positions[0]["hold"] == [(f"abc_sequence[0]_OH_PARAM_{i}", float(i == 0)) for i in range(12)]
+    assert mapping["hold"] == [(f"abc_mapping_OH_PARAM_{i}", float(i == 0)) for i in range(3)]
+    assert mapping["when"] == [("abc_recipe_OH_PARAM_6", 1.0)]
     assert buffering == {"hold": [("buffering", 1.0)], "when": [("gate_sizing", 1.0)]}
 
 

@@ -1,0 +1,199 @@
+"""Knob screening: which knobs change the netlists of the designs at hand, learnt before the search
+spends trials on them.
+
+One factor at a time, as in a classic screening design: in each context where the space declares a
+synthesis knob active (the baseline, or the baseline with one of its ``active_when`` conditions
+set), the knob takes each of its values (every choice; a number's bounds, midpoint and default)
+and every task's reference RTL is synthesized with the real tools (synthesis only: nothing is
+measured, and the digests are cached). Tasks are taken in turn until every value of every knob is
+told apart or the tasks run out.
+
+- A knob none of whose values changes any task's netlist, in any context, is *pinned* at its
+  default: the optimizer no longer sees it.
+- A choice value that gives the same netlists as an earlier value in every context *merges* into
+  it (the earlier one stands for both), unless the two turn on different other knobs (``sequence``
+  of ``abc_recipe`` never merges into ``resyn2``, say).
+
+Sequence knobs are not screened. An interaction that one factor at a time cannot see (a knob that
+acts only beside another knob's non-default value its ``active_when`` does not name) is missed;
+``screening: false`` in the campaign turns screening off. The result is kept in the run directory
+(``screening.json``), so a resumed campaign searches the same space.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from objectives.cache import EvalCache
+from objectives.cascade import synthesized_netlist
+from objectives.recipe import Recipe
+from objectives.tasks import Task
+from objectives.trial import SYNTHESIS_KNOBS, recipe_of
+from search_spaces.space import Config, Knob, SearchSpace, Value
+
+SCREENING = "screening.json"
+
+
+@dataclass
+class Screening:
+    """What screening found: the knobs pinned at their defaults, and per choice knob the values
+    merged into an earlier one as (value, the value that stands for it)."""
+
+    pinned: list[str] = field(default_factory=list)
+    merged: dict[str, list[tuple[Value, Value]]] = field(default_factory=dict)
+    syntheses: int = 0
+
+    def space(self, space: SearchSpace) -> SearchSpace:
+        """Return ``space`` as the optimizer searches it: pinned knobs fixed at their defaults,
+        merged values dropped."""
+        gone = {name: [value for value, _ in pairs] for name, pairs in self.merged.items()}
+        pinned = {name: space.knob(name).baseline() for name in self.pinned}
+        knobs = []
+        for knob in space.knobs:
+            # A condition on a pinned knob always or never holds; a merged value is stood for.
+            always = any(pinned.get(name) in values for name, values in knob.active_when.items())
+            when = {} if always else {
+                name: [v for v in values if v not in gone.get(name, [])]
+                for name, values in knob.active_when.items() if name not in pinned}
+            if knob.name in pinned or (knob.active_when and not always and not when):
+                knob = knob.model_copy(update={"type": "fixed", "value": knob.baseline(), "default": None,
+                                               "active_when": {}})
+            else:
+                values = [v for v in knob.choices if v not in gone.get(knob.name, [])] or knob.values
+                knob = knob.model_copy(update={"values": values, "active_when": when})
+            knobs.append(knob)
+        return space.model_copy(update={"knobs": knobs})
+
+    def canonical(self, space: SearchSpace, config: Config) -> Config:
+        """Return ``config`` inside the screened space: pinned knobs at their defaults, merged values
+        replaced by the value that stands for them (the same netlists)."""
+        canonical = dict(config)
+        for name in self.pinned:
+            canonical[name] = space.knob(name).baseline()
+        for name, pairs in self.merged.items():
+            canonical[name] = dict(pairs).get(canonical[name], canonical[name])
+        return canonical
+
+    def lines(self) -> list[str]:
+        """What screening found, for the console."""
+        lines = [f"screening ({self.syntheses} syntheses): "
+                 + (f"pinned at their defaults, no netlist changed: {', '.join(self.pinned)}" if self.pinned
+                    else "every knob screened changes some netlist")]
+        lines += [f"  {name}: {', '.join(f'{v} gives the netlists of {kept}' for v, kept in pairs)}"
+                  for name, pairs in self.merged.items()]
+        return lines
+
+    def save(self, run_dir: Path) -> None:
+        (run_dir / SCREENING).write_text(json.dumps(
+            {"pinned": self.pinned, "merged": self.merged, "syntheses": self.syntheses}, indent=1) + "\n")
+
+    @classmethod
+    def load(cls, run_dir: Path) -> Screening | None:
+        """Return the screening kept in ``run_dir``, or None when there is none."""
+        path = run_dir / SCREENING
+        if not path.is_file():
+            return None
+        data = json.loads(path.read_text())
+        merged = {name: [tuple(pair) for pair in pairs] for name, pairs in data["merged"].items()}
+        return cls(list(data["pinned"]), merged, int(data["syntheses"]))
+
+
+@dataclass
+class _Case:
+    """One knob in one context: its values, and the classes of values with equal netlists so far."""
+
+    knob: Knob
+    context: dict[str, Value]
+    values: list[Value]
+    classes: list[list[Value]]
+
+    def config(self, space: SearchSpace, value: Value) -> Config:
+        return {**space.baseline(), **self.context, self.knob.name: value}
+
+    @property
+    def open(self) -> bool:
+        return len(self.classes) < len(self.values)
+
+
+def screen(space: SearchSpace, tasks: list[Task], cache: EvalCache | None, workers: int,
+           progress: Callable[[str], None] = lambda _: None) -> Screening:
+    """Screen the synthesis knobs of ``space`` on ``tasks`` (module docstring), ``workers``
+    syntheses at a time; ``progress`` hears of each task screened."""
+    cases = [_Case(knob, context, values, [values]) for knob in space.tunable
+             if knob.name in SYNTHESIS_KNOBS and knob.type != "sequence"
+             for context in _contexts(knob) for values in [_values(knob)]]
+    digests: dict[tuple[str, Recipe], str] = {}
+    with ThreadPoolExecutor(max(1, workers)) as pool:
+        for task in tasks:
+            open_cases = [case for case in cases if case.open]
+            if not open_cases:
+                break
+            recipes = {recipe_of(case.config(space, v)) for case in open_cases for v in case.values}
+            futures = {recipe: pool.submit(synthesized_netlist, task, recipe, cache=cache) for recipe in recipes
+                       if (task.name, recipe) not in digests}
+            digests.update({(task.name, recipe): future.result() for recipe, future in futures.items()})
+            for case in open_cases:
+                digest = {v: digests[task.name, recipe_of(case.config(space, v))] for v in case.values}
+                case.classes = [part for group in case.classes for part in _split(group, digest)]
+            progress(task.name)
+    return _verdict(space, cases, len(digests))
+
+
+def _split(group: list[Value], digest: dict[Value, str]) -> list[list[Value]]:
+    """Split ``group`` by digest, keeping the values' order."""
+    parts: dict[str, list[Value]] = {}
+    for value in group:
+        parts.setdefault(digest[value], []).append(value)
+    return list(parts.values())
+
+
+def _verdict(space: SearchSpace, cases: list[_Case], syntheses: int) -> Screening:
+    """Pin knobs whose values coincide in every context; merge the values that coincide and turn
+    on the same other knobs."""
+    screening = Screening(syntheses=syntheses)
+    for knob in space.tunable:
+        own = [case for case in cases if case.knob.name == knob.name]
+        if not own:
+            continue
+        values = own[0].values
+        same = {(a, b) for a in values for b in values
+                if all(_together(case, a, b) for case in own) and _enables(space, knob, a) == _enables(space, knob, b)}
+        if all((values[0], v) in same for v in values):
+            screening.pinned.append(knob.name)
+        elif knob.type == "choice":
+            pairs = [(v, next(kept for kept in values if (kept, v) in same)) for v in values]
+            if merged := [(v, kept) for v, kept in pairs if kept != v]:
+                screening.merged[knob.name] = merged
+    return screening
+
+
+def _together(case: _Case, a: Value, b: Value) -> bool:
+    return any(a in group and b in group for group in case.classes)
+
+
+def _enables(space: SearchSpace, knob: Knob, value: Value) -> set[str]:
+    """The knobs that act only when ``knob`` takes ``value`` (among their other conditions)."""
+    return {k.name for k in space.knobs if (knob.name, value) in k.conditions()}
+
+
+def _contexts(knob: Knob) -> list[dict[str, Value]]:
+    """Each way ``knob``'s active_when can be met (the baseline alone when it has none)."""
+    return [{name: value} for name, value in knob.conditions()] or [{}]
+
+
+def _values(knob: Knob) -> list[Value]:
+    """The values a knob is screened at, its default first: every choice; a number's bounds and
+    midpoint (geometric on a log scale, rounded for an int)."""
+    if knob.type in ("bool", "choice"):
+        others = knob.choices
+    else:
+        middle = math.sqrt(knob.low * knob.high) if knob.log else (knob.low + knob.high) / 2
+        others = [knob.low, round(middle) if knob.type == "int" else middle, knob.high]
+        others = [int(v) if knob.type == "int" else float(v) for v in others]
+    default = knob.baseline()
+    return [default, *(v for v in others if v != default)]

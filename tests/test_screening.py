@@ -1,0 +1,107 @@
+"""Knob screening with the real tools, the space the optimizer then searches, and flows known to
+repeat an earlier one (a number inside a range that changed nothing) answered without a tool run."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import yaml
+from rich.console import Console
+
+from objectives.cascade import derive_periods, synthesized_netlist
+from objectives.recipe import Recipe
+from objectives.tasks import builtin_tasks
+from optimize.loop import run
+from optimize.screening import SCREENING, Screening, screen
+from optimize.spaces import space_files, space_of
+
+QUIET = Console(quiet=True)
+SPACE = space_of(space_files(["synthesis"], Path.cwd()))
+
+
+def _task(name: str):
+    (task,) = derive_periods([t for t in builtin_tasks() if t.name == name])
+    return task
+
+
+def test_screening_pins_what_changes_no_netlist_and_keeps_what_does():
+    adder = _task("adder32")  # combinational, no FSM
+    screening = screen(SPACE, [adder], None, 2)
+    assert {"retime", "fsm_encoding"} <= set(screening.pinned)
+    assert not {"abc_recipe", "abc_delay_target", "gate_sizing", "adder"} & set(screening.pinned)
+    # Checked independently of the screening's own bookkeeping: the digests tell the same.
+    baseline = synthesized_netlist(adder, Recipe())
+    for name in screening.pinned:
+        for value in SPACE.knob(name).choices or [SPACE.knob(name).low, SPACE.knob(name).high]:
+            assert synthesized_netlist(adder, Recipe.from_knobs({name: value})) == baseline, (name, value)
+    assert synthesized_netlist(adder, Recipe(abc_recipe="area")) != baseline
+
+
+def test_screening_merges_values_that_give_the_same_netlists():
+    seqdet = _task("seqdet")  # one FSM of few states: auto encodes it one-hot
+    screening = screen(SPACE, [seqdet], None, 2)
+    assert ("one-hot", "auto") in screening.merged["fsm_encoding"]
+    assert "binary" not in dict(screening.merged["fsm_encoding"]), "binary encoding changes the netlist"
+    space = screening.space(SPACE)
+    assert "one-hot" not in space.knob("fsm_encoding").choices
+    assert screening.canonical(SPACE, {**SPACE.baseline(), "fsm_encoding": "one-hot"})["fsm_encoding"] == "auto"
+
+
+def test_the_screened_space_drops_pinned_knobs_and_merged_values_from_conditions():
+    screening = Screening(pinned=["gate_sizing", "retime"], merged={"abc_recipe": [("dch-map", "resyn2")]})
+    space = screening.space(SPACE)
+    assert not space.knob("retime").tunable and not space.knob("gate_sizing").tunable
+    assert not space.knob("buffering").tunable, "buffering acts only with gate sizing, which is pinned off"
+    assert "dch-map" not in space.knob("abc_recipe").choices
+    assert space.knob("abc_delay_target").active_when == {"abc_recipe": ["resyn2", "compress2rs", "sequence"]}
+    assert space.knob("abc_sequence").tunable
+    config = {**SPACE.baseline(), "abc_recipe": "dch-map", "retime": True, "gate_sizing": True}
+    canonical = screening.canonical(SPACE, config)
+    assert canonical["abc_recipe"] == "resyn2" and canonical["retime"] is False and canonical["gate_sizing"] is False
+    assert not space.violations(canonical)
+
+
+def test_a_campaign_screens_once_and_never_proposes_a_pinned_knob(tmp_path: Path):
+    campaign = tmp_path / "c.yaml"
+    campaign.write_text(yaml.safe_dump({
+        "name": "s", "tasks": {"suite": "builtin", "select": ["adder32"]}, "budget": {"trials": 6},
+        "batch_size": 2, "executor": {"workers": 2}, "optimizer": "random", "output": str(tmp_path / "run")}))
+    (finished,) = run(campaign, resume=False, output=None, console=QUIET)
+    kept = json.loads((tmp_path / "run" / SCREENING).read_text())
+    assert "retime" in kept["pinned"]
+    baseline = SPACE.baseline()
+    for trial in finished.trials:
+        assert all(trial.config[name] == baseline[name] for name in kept["pinned"]), trial.config
+    # Resumed (with more budget), the campaign searches the space it screened, without screening again.
+    data = yaml.safe_load((tmp_path / "run" / "campaign.yaml").read_text())
+    (tmp_path / "run" / "campaign.yaml").write_text(yaml.safe_dump({**data, "budget": {"trials": 12}}))
+    (tmp_path / "run" / SCREENING).write_text(json.dumps({**kept, "pinned": [*kept["pinned"], "flatten"]}))
+    (resumed,) = run(tmp_path / "run", resume=True, output=None, console=QUIET)
+    assert all(t.config["flatten"] is True for t in resumed.trials[len(finished.trials):])
+
+
+def test_a_number_inside_a_range_that_changed_nothing_is_not_evaluated(tmp_path: Path):
+    """Two delay targets that gave the same netlists span a range; a proposal inside it repeats
+    their flow and gets their outcome without a tool run."""
+    space = tmp_path / "target.yaml"
+    space.write_text(yaml.safe_dump({"knobs": {
+        "abc_recipe": {"type": "fixed", "value": "resyn2"},
+        "abc_delay_target": {"type": "float", "low": 0.0, "high": 1.5}}}))
+    campaign = tmp_path / "c.yaml"
+    campaign.write_text(yaml.safe_dump({
+        "name": "t", "tasks": {"suite": "builtin", "select": ["mul8"]}, "budget": {"trials": 8}, "batch_size": 1,
+        "executor": {"workers": 1}, "optimizer": "random", "space": [str(space)], "seed": 1,
+        "output": str(tmp_path / "run")}))
+    (finished,) = run(campaign, resume=False, output=None, console=QUIET)
+    by_id = {t.id: t for t in finished.trials}
+    inside = [t for t in finished.trials
+              if "repeat_of" in t.extra and t.config != by_id[t.extra["repeat_of"]].config]
+    assert inside, "the random search hits the range below the best delay twice and then inside it"
+    for trial in inside:
+        target = trial.config["abc_delay_target"]
+        netlist = by_id[trial.extra["repeat_of"]].per_task["mul8"].netlist
+        same = [t.config["abc_delay_target"] for t in finished.trials[: trial.id]
+                if "repeat_of" not in t.extra and t.per_task.get("mul8") and t.per_task["mul8"].netlist == netlist]
+        assert min(same) <= target <= max(same), (target, same)
+        assert trial.seconds == 0.0
