@@ -157,13 +157,17 @@ knobs:
   n: {type: choice, values: [3, 1, 2]}
   f: {type: bool}
 """))
-    # Ax sorts numeric choices before one-hot encoding them, and feeds log-scaled numbers as log10.
+    # Ax sorts numeric choices before one-hot encoding them, feeds log-scaled numbers as log10, and
+    # two choices (ordered by Ax, whatever the space says) as one input: the value's index.
     assert ax_inactive_inputs(space) == [
         {"hold": [("t", 0.0)], "when": [("n_OH_PARAM_2", 1.0), ("n_OH_PARAM_0", 1.0)]},
-        {"hold": [("m_OH_PARAM_0", 0.0), ("m_OH_PARAM_1", 1.0)], "when": [("f", 0.0)]},
+        {"hold": [("m", 1.0)], "when": [("f", 0.0)]},
     ]
+    two = load_space(write(tmp_path, "knobs:\n  t: {type: bool, active_when: {o: [y]}}\n"
+                                     "  o: {type: choice, values: [x, y], ordered: true}\n", "two.yaml"))
+    assert ax_inactive_inputs(two) == [{"hold": [("t", 0.0)], "when": [("o", 1.0)]}]
     ordered = load_space(write(tmp_path, "knobs:\n  t: {type: bool, active_when: {o: [x]}}\n"
-                                         "  o: {type: choice, values: [x, y], ordered: true}\n", "o.yaml"))
+                                         "  o: {type: choice, values: [x, y, z], ordered: true}\n", "o.yaml"))
     with pytest.raises(RtlboError, match="make it unordered or pick another optimizer"):
         ax_inactive_inputs(ordered)
 

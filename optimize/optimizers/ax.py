@@ -146,8 +146,8 @@ def ax_inactive_inputs(space: SearchSpace) -> list[dict[str, list[tuple[str, flo
     """Return the conditional knobs' rules on the inputs of Ax's model (see
     ``optimize.optimizers.ax_strategy.gp_model.InactiveInputs``): per knob with ``active_when``,
     its inputs with the values to hold them at, and :meth:`Knob.conditions` as (input, 1 or 0)
-    pairs. Ax feeds a bool as one 0/1 input, an unordered choice as one 0/1 input per value, a
-    number as itself (log10 when log-scaled).
+    pairs. Ax feeds a bool or a choice of two values as one 0/1 input, an unordered choice of more
+    as one 0/1 input per value, a number as itself (log10 when log-scaled).
 
     Raises RtlboError for an ordered choice in a rule (Ax feeds it as one ordinal input).
     """
@@ -158,8 +158,8 @@ def ax_inactive_inputs(space: SearchSpace) -> list[dict[str, list[tuple[str, flo
         return _one_hot_inputs(knob)
 
     def indicator(knob: Knob, value: Scalar) -> tuple[str, float]:
-        if knob.type == "bool":
-            return (knob.name, float(value))
+        if knob.type == "bool" or len(knob.choices) == 2:  # Ax feeds two choices as one 0/1 input
+            return (knob.name, float(_ax_order(knob.choices).index(value)))
         return (one_hot(knob)[knob.choices.index(value)], 1.0)
 
     rules = []
@@ -167,7 +167,9 @@ def ax_inactive_inputs(space: SearchSpace) -> list[dict[str, list[tuple[str, flo
         if not k.active_when:
             continue
         default = k.baseline()
-        if k.type == "choice":
+        if k.type == "choice" and len(k.choices) == 2:
+            hold = [indicator(k, default)]
+        elif k.type == "choice":
             hold = [(name, float(v == default)) for name, v in zip(one_hot(k), k.choices, strict=True)]
         else:
             hold = [(k.name, math.log10(default) if k.log else float(default))]
@@ -198,8 +200,13 @@ def _one_hot_inputs(knob: Knob) -> list[str]:
     0/1 input per value, in the knob's order (Ax sorts numeric values before numbering them)."""
     from ax.adapter.transforms.one_hot import OH_PARAM_INFIX
 
-    values = knob.choices if _value_type(knob.choices) == "str" else sorted(knob.choices)
+    values = _ax_order(knob.choices)
     return [f"{knob.name}{OH_PARAM_INFIX}{values.index(v)}" for v in knob.choices]
+
+
+def _ax_order(values: list[Scalar]) -> list[Scalar]:
+    """Return choices in the order Ax numbers them: strings as given, numbers sorted."""
+    return values if _value_type(values) == "str" else sorted(values)
 
 
 def _value_type(values: list[Scalar]) -> str:
