@@ -13,6 +13,7 @@ from rich.table import Table
 from objectives.results import STAGES, Evaluation, Status
 from objectives.scoring import OBJECTIVES
 from objectives.suites import Suite
+from optimize.screening import Screening
 from optimize.store import EXPLORATION, Trial, TrialKind, TrialStatus
 
 if TYPE_CHECKING:  # the campaign reader loads the Pareto and PAMA code, which the eval table does not need
@@ -149,6 +150,9 @@ def print_summary(run: Run, console: Console) -> None:
         f"Hypervolume vs. the baseline flow: {run.hypervolume():.4f}. "
         f"{netlist_repeats(run)}."
     )
+    if (screening := Screening.load(run.root)) is not None:
+        for line in screening.lines():
+            console.print(line, soft_wrap=True)
     front = run.front()
     if not front:
         reasons = sorted({t.reason for t in proposed if t.reason})[:5]

@@ -4,6 +4,8 @@ repeat an earlier one (a number inside a range that changed nothing) answered wi
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import yaml
@@ -17,6 +19,7 @@ from optimize.screening import SCREENING, Screening, screen
 from optimize.spaces import space_files, space_of
 
 QUIET = Console(quiet=True)
+RTLBO = str(Path(sys.executable).with_name("rtlbo"))
 SPACE = space_of(space_files(["synthesis"], Path.cwd()))
 
 
@@ -70,6 +73,9 @@ def test_a_campaign_screens_once_and_never_proposes_a_pinned_knob(tmp_path: Path
     (finished,) = run(campaign, resume=False, output=None, console=QUIET)
     kept = json.loads((tmp_path / "run" / SCREENING).read_text())
     assert "retime" in kept["pinned"]
+    status = subprocess.run([RTLBO, "status", str(tmp_path / "run")], capture_output=True, text=True)
+    assert status.returncode == 0 and "pinned at their defaults, no netlist changed: " in status.stdout
+    assert "retime" in status.stdout.split("no netlist changed:")[1]
     baseline = SPACE.baseline()
     for trial in finished.trials:
         assert all(trial.config[name] == baseline[name] for name in kept["pinned"]), trial.config
