@@ -42,6 +42,7 @@ from plotly.subplots import make_subplots  # noqa: E402
 
 from optimize.console import changed_knobs, netlist_repeats, value_text  # noqa: E402
 from optimize.runs import Run, TaskFlows, compare_flows  # noqa: E402
+from optimize.screening import Screening  # noqa: E402
 from optimize.store import Trial, TrialKind, TrialStatus  # noqa: E402
 
 COLORS = {"feasible": "#1f77b4", "pareto": "#d62728", "infeasible": "#b0b0b0", "baseline": "#2ca02c",
@@ -271,6 +272,12 @@ FLOWS_NOTE = ("Per task, the PAMA pick of one configuration shared by every task
               "against the task's own (a flow per block), as ratios to the task's baseline flow.")
 
 
+def _screening_note(run: Run) -> str:
+    """What screening pinned and merged before the search (nothing without a screening)."""
+    screening = Screening.load(run.root)
+    return "" if screening is None else "<p>" + "<br>".join(html.escape(line) for line in screening.lines()) + "</p>"
+
+
 def build_report(run: Run) -> Path:
     """Write ``report/index.html`` and its PNGs into the run's directory; return the page's path."""
     folder = run.root / "report"
@@ -301,6 +308,7 @@ td,th{{border:1px solid #ccc;padding:3px 6px;text-align:right}}td.changed{{backg
 {len(p.front)} configurations on the Pareto front; {netlist_repeats(run)}.
 Objectives are ratios to the baseline flow (lower is better);
 the hypervolume's reference point is the baseline × {run.campaign.reference_point:g}.</p>
+{_screening_note(run)}
 {''.join(sections)}
 <h2>Pareto table</h2>{_pareto_table(run, p)}
 <h2>One configuration per task</h2><p>{FLOWS_NOTE} Each task's own is picked from this campaign's trials on

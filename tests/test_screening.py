@@ -15,6 +15,7 @@ from objectives.cascade import derive_periods, synthesized_netlist
 from objectives.recipe import Recipe
 from objectives.tasks import builtin_tasks
 from optimize.loop import run
+from optimize.report import build_report
 from optimize.screening import SCREENING, Screening, screen
 from optimize.spaces import space_files, space_of
 
@@ -76,6 +77,8 @@ def test_a_campaign_screens_once_and_never_proposes_a_pinned_knob(tmp_path: Path
     status = subprocess.run([RTLBO, "status", str(tmp_path / "run")], capture_output=True, text=True)
     assert status.returncode == 0 and "pinned at their defaults, no netlist changed: " in status.stdout
     assert "retime" in status.stdout.split("no netlist changed:")[1]
+    page = build_report(finished).read_text()
+    assert "pinned at their defaults, no netlist changed: " in page
     baseline = SPACE.baseline()
     for trial in finished.trials:
         assert all(trial.config[name] == baseline[name] for name in kept["pinned"]), trial.config
