@@ -414,6 +414,11 @@ class CampaignLoop:
                             for trial in self._finish(completed.trial_id, completed.result, completed.error)]
                 if finished:
                     counted, repeats = self._spent()
+                    for trial in finished:
+                        known = "netlists_of" in trial.extra and "repeat_of" not in trial.extra
+                        if known and trial.source != EXPLORATION and counted < budget:
+                            self._explore(executor, baseline)  # its netlists were measured: a new flow beside it
+                            counted, repeats = self._spent()
                     progress.update(bar, completed=counted - executor.outstanding, status=self._status())
                 if executor.outstanding == 0 and (counted >= budget or repeats >= budget or stopped):
                     if repeats >= budget:
@@ -426,8 +431,9 @@ class CampaignLoop:
         return self._flow_of(config) is not None or _key(config) in self._running
 
     def _explore(self, executor: Executor, baseline: dict[str, Metrics]) -> None:
-        """Evaluate a random configuration no trial has measured, besides a proposal of one already
-        measured: the budget goes to a new flow, and the optimizer learns from it as from an import."""
+        """Evaluate a random configuration no trial has measured, besides a proposal of a flow already
+        measured (known before it runs, or from the netlists it synthesized to): the budget goes to
+        a new flow, and the optimizer learns from it as from an import."""
         space = self.space
         rng = np.random.default_rng([self.campaign.seed, len(self.store.trials())])
         for _ in range(EXPLORATION_DRAWS):

@@ -260,3 +260,23 @@ def test_a_proposal_already_measured_gets_a_new_flow_beside_it(tmp_path: Path):
                 assert any("repeat_of" in t.extra for t in earlier), "explored only beside a repeated proposal"
                 assert trial.config not in [t.config for t in earlier]
     assert explored, "the random optimizer repeats itself on three flows; exploration must have stepped in"
+
+
+def test_a_proposal_that_synthesizes_to_known_netlists_gets_a_new_flow_beside_it(tmp_path: Path):
+    """booth and share do nothing on seqdet: without screening, proposals that differ in them only
+    synthesize to known netlists, and each (while the budget lasts) gets a random new flow beside it."""
+    space = tmp_path / "mixed.yaml"
+    space.write_text(yaml.safe_dump({"knobs": {
+        "booth": {"type": "bool"}, "share": {"type": "bool"},
+        "abc_recipe": {"type": "choice", "values": ["yosys-default", "resyn2", "area"]}}}))
+    path = campaign_file(tmp_path, space=[str(space)], optimizer="random", budget={"trials": 2}, screening=False,
+                         batch_size=1, executor={"workers": 1}, tasks={"suite": "builtin", "select": ["seqdet"]})
+    (finished,) = run(path, resume=False, output=None, console=QUIET)
+    proposed = [t for t in finished.trials if t.kind == TrialKind.PROPOSED]
+    known = [t for t in proposed if "netlists_of" in t.extra and "repeat_of" not in t.extra]
+    assert any(t.source != EXPLORATION for t in known), "the random search proposes a known netlist"
+    for trial in known:
+        if trial.source != EXPLORATION and sum(not t.repeats for t in proposed if t.id < trial.id) < 2:
+            beside = finished.trials[trial.id + 1]  # one worker, one proposal at a time
+            assert beside.source == EXPLORATION, f"trial {trial.id} repeated trial {trial.extra['netlists_of']}"
+    assert sum(not t.repeats for t in proposed) == 2, "both recipes that change seqdet's netlist measured"
