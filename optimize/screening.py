@@ -138,7 +138,9 @@ def screen(space: SearchSpace, tasks: list[Task], cache: EvalCache | None, worke
                        if (task.name, recipe) not in digests}
             digests.update({(task.name, recipe): future.result() for recipe, future in futures.items()})
             for case in open_cases:
+                # A failed synthesis tells nothing about the value: it stays apart from every other.
                 digest = {v: digests[task.name, recipe_of(case.config(space, v))] for v in case.values}
+                digest = {v: f"{d} ({v!r})" if d.startswith("failed") else d for v, d in digest.items()}
                 case.classes = [part for group in case.classes for part in _split(group, digest)]
             progress(task.name)
     return _verdict(space, cases, len(digests))

@@ -13,6 +13,7 @@ from rich.console import Console
 
 from objectives.cascade import derive_periods, synthesized_netlist
 from objectives.recipe import Recipe
+from objectives.suites import load_suite
 from objectives.tasks import builtin_tasks
 from optimize.loop import run
 from optimize.report import build_report
@@ -114,3 +115,15 @@ def test_a_number_inside_a_range_that_changed_nothing_is_not_evaluated(tmp_path:
                 if "repeat_of" not in t.extra and t.per_task.get("mul8") and t.per_task["mul8"].netlist == netlist]
         assert min(same) <= target <= max(same), (target, same)
         assert trial.seconds == 0.0
+
+
+def test_a_design_that_fails_synthesis_pins_nothing(tmp_path: Path):
+    """Every value failing alike says nothing about the knobs: none is pinned or merged."""
+    folder = tmp_path / "broken"
+    folder.mkdir()
+    (folder / "task.toml").write_text('top = "broken"\nperiod_ns = 5.0\n')
+    (folder / "reference.v").write_text("module broken(input [3:0] a, output [3:0] y);\n  assign y = a +;\nendmodule\n")
+    (task,) = load_suite(f"tasks:{tmp_path}").tasks
+    assert synthesized_netlist(task, Recipe()).startswith("failed")
+    screening = screen(SPACE, [task], None, 2)
+    assert screening.pinned == [] and screening.merged == {}
