@@ -378,6 +378,10 @@ class CampaignLoop:
                 from optimize.warmstart import import_runs
 
                 import_runs(self, self.warm_start, baseline, self.console)
+            if not self.space.tunable:
+                self.console.print("[yellow]screening pinned every knob: none changes these designs' netlists, so "
+                                   "there is nothing to search ('screening: false' searches them anyway)[/]")
+                return self.store.trials()
             counted = self._loop(executor, pending, baseline, budget)
         finally:
             executor.cancel()

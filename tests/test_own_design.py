@@ -102,7 +102,8 @@ def test_a_bad_task_toml_is_one_line_naming_the_key(tmp_path: Path):
 
 def test_trials_that_repeat_a_netlist_reuse_its_measurements_and_are_reported(tmp_path: Path):
     """An adder has no FSM: every FSM encoding gives the baseline's netlist, measured once, and no
-    such trial counts toward the budget (the campaign stops once it has as many as the budget)."""
+    such trial counts toward the budget (the campaign stops once it has as many as the budget).
+    Without screening, which would pin the knob before the search."""
     (tmp_path / "tasks").mkdir()
     make_suite(tmp_path / "tasks", {"add": (ADDER, "", "# combinational")})
     space = {"knobs": {"fsm_encoding": {"type": "choice", "values": ["auto", "binary", "one-hot", "none"],
@@ -111,7 +112,8 @@ def test_trials_that_repeat_a_netlist_reuse_its_measurements_and_are_reported(tm
     campaign = tmp_path / "rep.yaml"
     campaign.write_text(yaml.safe_dump({
         "name": "rep", "tasks": {"suite": f"tasks:{tmp_path / 'tasks'}"}, "space": ["space.yaml"],
-        "budget": {"trials": 4}, "batch_size": 2, "optimizer": "sobol", "output": str(tmp_path / "run")}))
+        "budget": {"trials": 4}, "batch_size": 2, "optimizer": "sobol", "output": str(tmp_path / "run"),
+        "screening": False}))
     assert rtlbo("run", str(campaign)).returncode == 0
     run = Run.load(tmp_path / "run")
     assert run.distinct_netlists_history() == [1] * len(run.trials)

@@ -17,6 +17,7 @@ from objectives.suites import load_suite
 from objectives.tasks import builtin_tasks
 from optimize.loop import run
 from optimize.report import build_report
+from optimize.runs import Run
 from optimize.screening import SCREENING, Screening, screen
 from optimize.spaces import space_files, space_of
 
@@ -127,3 +128,15 @@ def test_a_design_that_fails_synthesis_pins_nothing(tmp_path: Path):
     assert synthesized_netlist(task, Recipe()).startswith("failed")
     screening = screen(SPACE, [task], None, 2)
     assert screening.pinned == [] and screening.merged == {}
+
+
+def test_a_space_screening_pins_entirely_runs_no_search(tmp_path: Path):
+    (tmp_path / "space.yaml").write_text(yaml.safe_dump({"knobs": {"fsm_encoding": {
+        "type": "choice", "values": ["auto", "binary", "one-hot", "none"]}}}))
+    campaign = tmp_path / "c.yaml"
+    campaign.write_text(yaml.safe_dump({
+        "name": "p", "tasks": {"suite": "builtin", "select": ["adder32"]}, "space": ["space.yaml"],
+        "budget": {"trials": 4}, "optimizer": "sobol", "output": str(tmp_path / "run")}))
+    done = subprocess.run([RTLBO, "run", str(campaign)], capture_output=True, text=True)
+    assert done.returncode == 0 and "screening pinned every knob" in " ".join((done.stdout + done.stderr).split())
+    assert [t.kind.value for t in Run.load(tmp_path / "run").trials] == ["baseline"]
