@@ -15,6 +15,12 @@ import tempfile
 from pathlib import Path
 
 PREFIX = "rtlbo-"
+# Python finds the temporary folder on its first use by writing a probe file (a random name, no
+# prefix) into each candidate; a process killed at that moment leaves the file behind, where no
+# sweep can tell it from a user's. rtlbo takes the folder the environment names, as Python would
+# pick it, without the probe (the package imports this module first).
+tempfile.tempdir = os.path.abspath(next((os.environ[name] for name in ("TMPDIR", "TEMP", "TMP")
+                                         if os.environ.get(name)), "/tmp"))
 
 
 def scratch_dir() -> tempfile.TemporaryDirectory:

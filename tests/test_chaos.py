@@ -296,3 +296,13 @@ def test_a_repeated_configuration_is_not_evaluated_again(tmp_path: Path):
     done = subprocess.run([RTLBO, "export", str(tmp_path / "run"), "--out", str(out), "--select",
                            f"trial:{repeats[-1].id}"], capture_output=True, text=True, timeout=RUN_LIMIT_S)
     assert done.returncode == 0 and (out / "mul8" / "netlist.v").is_file(), done.stderr
+
+
+def test_the_temporary_folder_is_found_without_a_probe_file(tmp_path: Path):
+    """Python writes a probe file into the temporary folder on its first use, and a process killed
+    then leaves it behind (a kill during screening did): rtlbo's processes take the folder the
+    environment names instead, so that Python never probes."""
+    probe = "import objectives, tempfile; print(tempfile.tempdir)"
+    done = subprocess.run([sys.executable, "-c", probe], env={**os.environ, "TMPDIR": str(tmp_path)},
+                          capture_output=True, text=True)
+    assert done.stdout.strip() == str(tmp_path)
