@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -64,8 +63,10 @@ class Screening:
                 knob = knob.model_copy(update={"type": "fixed", "value": knob.baseline(), "default": None,
                                                "active_when": {}})
             else:
-                values = [v for v in knob.choices if v not in gone.get(knob.name, [])] or knob.values
-                knob = knob.model_copy(update={"values": values, "active_when": when})
+                update: dict = {"active_when": when}
+                if knob.name in gone:
+                    update["values"] = [v for v in knob.choices if v not in gone[knob.name]]
+                knob = knob.model_copy(update=update)
             knobs.append(knob)
         return space.model_copy(update={"knobs": knobs})
 
@@ -120,10 +121,9 @@ class _Case:
         return len(self.classes) < len(self.values)
 
 
-def screen(space: SearchSpace, tasks: list[Task], cache: EvalCache | None, workers: int,
-           progress: Callable[[str], None] = lambda _: None) -> Screening:
+def screen(space: SearchSpace, tasks: list[Task], cache: EvalCache | None, workers: int) -> Screening:
     """Screen the synthesis knobs of ``space`` on ``tasks`` (module docstring), ``workers``
-    syntheses at a time; ``progress`` hears of each task screened."""
+    syntheses at a time."""
     cases = [_Case(knob, context, values, [values]) for knob in space.tunable
              if knob.name in SYNTHESIS_KNOBS and knob.type != "sequence"
              for context in _contexts(knob) for values in [_values(knob)]]
@@ -142,7 +142,6 @@ def screen(space: SearchSpace, tasks: list[Task], cache: EvalCache | None, worke
                 digest = {v: digests[task.name, recipe_of(case.config(space, v))] for v in case.values}
                 digest = {v: f"{d} ({v!r})" if d.startswith("failed") else d for v, d in digest.items()}
                 case.classes = [part for group in case.classes for part in _split(group, digest)]
-            progress(task.name)
     return _verdict(space, cases, len(digests))
 
 
