@@ -195,6 +195,7 @@ class CampaignLoop:
         self._netlists: dict[tuple, int] = {}  # the netlists of every task -> the first trial that produced them
         self._same_netlists: dict[tuple, list[dict]] = {}  # the netlists of every task -> the configurations
         self._spans: dict[tuple[str, str], list[tuple[float, float, int]]] = {}  # see _add_spans
+        self._numeric = {k.name for k in self.space.tunable if k.type in ("float", "int")}
 
     def _screening(self) -> Screening:
         """Return the run's knob screening: kept in the run directory, or done now for a new
@@ -323,10 +324,9 @@ class CampaignLoop:
     def _add_spans(self, config: dict, netlists: tuple, trial_id: int) -> None:
         """Remember the ranges of a number that changed nothing: ``config`` and each earlier trial
         with the same netlists that differs from it in one numeric knob only span such a range."""
-        numeric = {k.name for k in self.space.knobs if k.type in ("float", "int")}
         for other in self._same_netlists.setdefault(netlists, []):
             differ = [name for name in config if config[name] != other[name]]
-            if len(differ) == 1 and differ[0] in numeric:
+            if len(differ) == 1 and differ[0] in self._numeric:
                 name = differ[0]
                 low, high = sorted((config[name], other[name]))
                 self._spans.setdefault((name, _key({**config, name: None})), []).append((low, high, trial_id))
@@ -339,7 +339,7 @@ class CampaignLoop:
         if (trial_id := self._evaluated.get(_key(config))) is not None:
             return trial_id
         config = self.screening.canonical(self.setup.space, config)
-        for name in {name for name, _ in self._spans}:
+        for name in self._numeric:
             for low, high, trial_id in self._spans.get((name, _key({**config, name: None})), []):
                 if low <= config[name] <= high:
                     return trial_id
