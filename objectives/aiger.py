@@ -1,9 +1,14 @@
-"""Exhaustive simulation of a combinational miter in binary AIGER: a complete proof for few inputs.
+"""Combinational AIGs in binary AIGER: the miter of two designs, and its exhaustive simulation, a
+complete proof for few inputs.
 
 SAT sweeping (ABC ``&cec``) is slow on multipliers, whose miters are hard for SAT, yet a miter
 with n inputs is decided outright by simulating all 2^n input vectors, 64 to a machine word. That
 pays off while the gates times 2^n stay small (:data:`EXHAUSTIVE_WORK`): an 8×8 multiplier's miter
 (16 inputs) takes milliseconds here against seconds for ``&cec``.
+
+The miter is built here rather than by Yosys, whose flattening of a miter instantiating both designs
+costs seconds per 10 000 cells: each side is written as an AIG on its own (two processes, one core
+each) and :func:`miter` joins them, gate by gate, in a fraction of a second.
 """
 
 from __future__ import annotations
@@ -24,12 +29,18 @@ WORD_PATTERNS = [np.uint64(p) for p in (0xAAAA_AAAA_AAAA_AAAA, 0xCCCC_CCCC_CCCC_
 
 @dataclass(frozen=True)
 class Aig:
-    """A combinational AIG: ``inputs`` inputs, the literal of its first output, and its AND gates
-    as (left, right) literal pairs in order (gate k defines variable inputs + 1 + k)."""
+    """A combinational AIG: ``inputs`` inputs, the literals of its outputs, and its AND gates as
+    (left, right) literal pairs in order (gate k defines variable inputs + 1 + k)."""
 
     inputs: int
-    output: int
+    outputs: tuple[int, ...]
     gates: tuple[tuple[int, int], ...]
+    output_names: tuple[str, ...] = ()  # from the file's symbol table, when it names every output
+
+    @property
+    def output(self) -> int:
+        """The literal of the first output (a miter's only one)."""
+        return self.outputs[0]
 
 
 def read_aiger(path: Path) -> Aig | None:
@@ -41,17 +52,83 @@ def read_aiger(path: Path) -> Aig | None:
     if kind != b"aig" or int(latches) or not int(outputs):
         return None
     position = end + 1
-    end = data.index(b"\n", position)
-    output = int(data[position:end])
-    for _ in range(int(outputs)):  # skip every output line
-        position = data.index(b"\n", position) + 1
+    literals = []
+    for _ in range(int(outputs)):
+        end = data.index(b"\n", position)
+        literals.append(int(data[position:end]))
+        position = end + 1
     gates = []
     for k in range(int(ands)):
         lhs = 2 * (int(inputs) + 1 + k)
         delta0, position = _varint(data, position)
         delta1, position = _varint(data, position)
         gates.append((lhs - delta0, lhs - delta0 - delta1))
-    return Aig(int(inputs), output, tuple(gates))
+    names = dict(line.split(" ", 1) for line in data[position:].decode(errors="replace").split("\n")
+                 if line.startswith("o") and " " in line)
+    output_names = tuple(names.get(f"o{k}", "") for k in range(len(literals)))
+    return Aig(int(inputs), tuple(literals), tuple(gates), output_names if all(output_names) else ())
+
+
+def write_aiger(aig: Aig) -> bytes:
+    """Return ``aig`` as a binary AIGER file."""
+    top = aig.inputs + len(aig.gates)
+    out = bytearray(f"aig {top} {aig.inputs} 0 {len(aig.outputs)} {len(aig.gates)}\n".encode())
+    out += "".join(f"{literal}\n" for literal in aig.outputs).encode()
+    for k, (left, right) in enumerate(aig.gates):
+        lhs = 2 * (aig.inputs + 1 + k)
+        high, low = max(left, right), min(left, right)
+        for delta in (lhs - high, high - low):
+            while delta > 0x7F:
+                out.append(delta & 0x7F | 0x80)
+                delta >>= 7
+            out.append(delta)
+    return bytes(out)
+
+
+def miter(gold: Aig, gate: Aig, inputs: list[tuple[int, int]], outputs: list[tuple[int, int, int]]) -> Aig:
+    """Return the miter of two combinational AIGs: its inputs are first the ``inputs`` pairs (gold's
+    input, gate's input: one shared input each), then gold's other inputs, then gate's (free
+    values, each its own input); its one output is 1 for an input vector where some triple of
+    ``outputs`` (gold's value, gold's x mask, gate's value: output indices) has the values differ
+    while the mask is 0."""
+    shared = len(inputs)
+    size = shared + (gold.inputs - shared) + (gate.inputs - shared)
+    gates: list[tuple[int, int]] = []
+
+    def var(literal: int, mapping: list[int]) -> int:
+        return mapping[literal >> 1] ^ (literal & 1)
+
+    def and_(a: int, b: int) -> int:
+        if a == 0 or b == 0 or a == b ^ 1:
+            return 0
+        if a == 1 or a == b:
+            return b
+        if b == 1:
+            return a
+        gates.append((a, b))
+        return 2 * (size + len(gates))
+
+    def translate(aig: Aig, ports: list[int], first_free: int) -> list[int]:
+        mapping = [0] * (aig.inputs + 1 + len(aig.gates))
+        free = iter(range(first_free, size + 1))
+        for index in range(aig.inputs):
+            mapping[index + 1] = 2 * (ports[index] + 1) if ports[index] >= 0 else 2 * next(free)
+        for k, (left, right) in enumerate(aig.gates):
+            mapping[aig.inputs + 1 + k] = and_(var(left, mapping), var(right, mapping))
+        return mapping
+
+    gold_ports, gate_ports = [-1] * gold.inputs, [-1] * gate.inputs
+    for position, (g, n) in enumerate(inputs):
+        gold_ports[g], gate_ports[n] = position, position
+    gold_map = translate(gold, gold_ports, shared + 1)
+    gate_map = translate(gate, gate_ports, shared + 1 + gold.inputs - shared)
+    bad = 0
+    for d, x, g in outputs:
+        value, mask = var(gold.outputs[d], gold_map), var(gold.outputs[x], gold_map)
+        other = var(gate.outputs[g], gate_map)
+        differ = and_(and_(value, other ^ 1) ^ 1, and_(value ^ 1, other) ^ 1) ^ 1
+        bad = and_(bad ^ 1, and_(differ, mask ^ 1) ^ 1) ^ 1
+    return Aig(size, (bad,), tuple(gates))
 
 
 def _varint(data: bytes, position: int) -> tuple[int, int]:

@@ -13,6 +13,7 @@ follow that declaration.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import math
@@ -21,6 +22,7 @@ import secrets
 import tempfile
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
@@ -30,6 +32,7 @@ from objectives.equivalence import (
     PROVED,
     REFUTED,
     Equivalence,
+    Gold,
     ReplayFailed,
     build_gold,
     gold_script,
@@ -264,7 +267,7 @@ class Cascade:
         self.netlist, self.stat, self.metrics = "", {}, None
         self.proof: Equivalence | None = None
         self._gold_builder: threading.Thread | None = None
-        self._gold: str | None = None
+        self._gold: Gold | None = None
         self._gold_beside = False
 
     def __enter__(self) -> Cascade:
@@ -379,13 +382,15 @@ class Cascade:
             return failed(f"the design defines no module '{self.task.top}' (found: {found}); "
                           f"name the top module {self.task.top}")
         limits = self.stage_limits.limits(self.stage_limits.simulation_s)
-        run = IVERILOG.compile(self._dir("syntax", {CANDIDATE: self.views["simulation"]}), [CANDIDATE],
-                               self.task.top, limits)
-        self._log("syntax", run.output)
-        if not run.ok:
-            return failed(run.failure("iverilog", limits.timeout_s))
         work = self._dir("lint", {CANDIDATE: self.views["synthesis"]})
-        run = YOSYS.run_script(work, lint_script(CANDIDATE, self.task.top), limits)
+        with ThreadPoolExecutor(1) as beside:  # two tools reading the same text: one core each
+            linted = beside.submit(YOSYS.run_script, work, lint_script(CANDIDATE, self.task.top), limits)
+            run = IVERILOG.compile(self._dir("syntax", {CANDIDATE: self.views["simulation"]}), [CANDIDATE],
+                                   self.task.top, limits)
+            self._log("syntax", run.output)
+            if not run.ok:
+                return failed(run.failure("iverilog", limits.timeout_s))
+            run = linted.result()
         self._log("syntax", run.output)
         found = findings(run.output)
         if not run.ok and not found:
@@ -476,17 +481,20 @@ class Cascade:
     def _start_gold(self) -> None:
         """Build the equivalence stage's gold design (it depends on the RTL only) in a thread, beside
         synthesis, or take it from the cache where an evaluation of the same RTL built it."""
-        key = content_hash({"gold": _sha256(self.views["synthesis"]), "script": gold_script(self.task.top),
-                            "yosys": YOSYS.version()})
+        combinational = not self.task.clocks
+        key = content_hash({"gold": _sha256(self.views["synthesis"]), "yosys": YOSYS.version(),
+                            "script": gold_script(self.task.top, combinational)})
 
         def build() -> None:
             if self.cache is not None and (hit := self.cache.get_record("gold", key)) is not None:
-                self._gold = hit["rtlil"]
+                self._gold = Gold(hit["rtlil"], base64.b64decode(hit["aig"]), hit["map"])
                 return
             limits = self.stage_limits.limits(self.stage_limits.equivalence_s)
-            self._gold = build_gold(self.views["synthesis"], self.task.top, self._dir("gold"), limits)
+            self._gold = build_gold(self.views["synthesis"], self.task.top, self._dir("gold"), limits, combinational)
             if self._gold is not None and self.cache is not None:
-                self.cache.put_record("gold", key, {"rtlil": self._gold})
+                record = {"rtlil": self._gold.rtlil, "aig": base64.b64encode(self._gold.aig).decode(),
+                          "map": self._gold.aig_map}
+                self.cache.put_record("gold", key, record)
 
         self._gold_builder = threading.Thread(target=build, name="gold", daemon=True)
         self._gold_builder.start()

@@ -10,7 +10,7 @@ import pytest
 import objectives.cascade as cascade_module
 from objectives.cache import EvalCache
 from objectives.cascade import Cascade, StageLimits
-from objectives.equivalence import COUNTEREXAMPLE, EXHAUSTIVE, build_gold, prove, replay
+from objectives.equivalence import COUNTEREXAMPLE, EXHAUSTIVE, SWEEP, Gold, build_gold, prove, replay
 from objectives.errors import RtlboError
 from objectives.recipe import Recipe
 from objectives.runner import Limits
@@ -45,7 +45,7 @@ def test_combinational_netlists_are_proved(name: str, recipe: Recipe, builtin, t
     task = builtin[name]
     result = _prove(task, *_synthesize(task, recipe, tmp_path), tmp_path)
     assert result.outcome == "proved", result.reason
-    assert result.method == "combinational CEC (ABC &cec)" and result.counterexample == ""
+    assert result.method == SWEEP[0] and result.counterexample == ""
 
 
 def test_few_inputs_are_proved_by_simulating_every_vector(builtin, tmp_path: Path) -> None:
@@ -93,7 +93,7 @@ def _invert_output(netlist: str, output: str) -> str:
     return netlist.replace("endmodule", f"  wire broken;\n  INVX1 inverter (.A(broken), .Y({output}));\nendmodule")
 
 
-@pytest.mark.parametrize(("name", "breaking"), [("mul8", _swap_cell), ("counter", _swap_cell),
+@pytest.mark.parametrize(("name", "breaking"), [("mul8", _swap_cell), ("mul16", _swap_cell), ("counter", _swap_cell),
                                                 ("crc", lambda n: _invert_output(n, "crc[0]"))])
 def test_a_broken_netlist_is_refuted_and_the_counterexample_reproduces(name, breaking, builtin, tmp_path) -> None:
     task = builtin[name]
@@ -114,7 +114,9 @@ def test_a_broken_netlist_is_refuted_and_the_counterexample_reproduces(name, bre
                   LIMITS) is None
     replayed = _prove(task, rtl, broken, tmp_path / "again", cell_models=TECH.cell_models)
     assert replayed.outcome == "refuted" and replayed.reason.startswith("cycle ")
-    assert (result.method == EXHAUSTIVE) == (name == "mul8")  # 16 inputs: every vector simulated
+    # 16 inputs: every vector simulated; 32: SAT sweeping, which stops at the output that differs.
+    assert result.method == {"mul8": EXHAUSTIVE, "mul16": SWEEP[0]}.get(name, result.method)
+    assert (result.method == EXHAUSTIVE) == (name == "mul8")
 
 
 # Three gate-level implementations of the same RTL, whose output is x for s = 2 and 3.
@@ -142,6 +144,36 @@ def test_an_x_in_the_rtl_lets_the_netlist_choose(body: str, outcome: str, tmp_pa
     result = prove(DONT_CARE, "dontcare", GATES.format(body=body), TECH.liberty, tmp_path, LIMITS,
                    cell_models=TECH.cell_models)
     assert result.outcome == outcome, result.reason
+
+
+# Ports of every kind the joined miter pairs by name: bit-blasted escaped names, a bus starting at
+# bit 1, an output that is constant, one that is x where the RTL leaves it open.
+PORTS = """module ports(input \\a[0] , input \\a[1] , input [4:1] b, output [4:1] s, output one, output reg y);
+    assign s = b + {\\a[1] , \\a[0] };
+    assign one = 1'b1;
+    always @(*) y = \\a[0] ? b[1] : 1'bx;
+endmodule
+"""
+
+
+@pytest.mark.parametrize(("editing", "outcome"), [(lambda n: n, "proved"),
+                                                  (lambda n: _invert_output(n, "s[1]"), "refuted")])
+def test_a_combinational_miter_is_joined_from_two_aigs(editing, outcome: str, tmp_path: Path) -> None:
+    """Each side is written as an AIG by its own Yosys, and the two are joined port by port."""
+    task = _design("ports", PORTS)
+    rtl, netlist = _synthesize(task, Recipe(), tmp_path)
+    result = _prove(task, rtl, editing(netlist), tmp_path, cell_models=TECH.cell_models)
+    assert result.outcome == outcome, result.reason
+    assert "miter.v" not in (tmp_path / "proof" / "synth.ys").read_text()
+
+
+def test_ports_whose_names_could_be_bits_of_another_are_left_to_yosys(tmp_path: Path) -> None:
+    ambiguous = PORTS.replace("output one", "output [1:0] \\s[1] ")
+    ambiguous = ambiguous.replace("assign one = 1'b1", "assign \\s[1]  = b[2:1]")
+    task = _design("ports", ambiguous)
+    result = _prove(task, *_synthesize(task, Recipe(), tmp_path), tmp_path)
+    assert result.outcome == "proved", result.reason
+    assert "miter.v" in (tmp_path / "proof" / "synth.ys").read_text()
 
 
 SET = """module setreg(input clk, input rst, input d, output reg q);
@@ -221,9 +253,9 @@ def test_the_gold_design_is_built_once_per_rtl(builtin, tmp_path: Path, monkeypa
     cached one, and a cache-less evaluation builds its own."""
     built = []
 
-    def counting(rtl: str, top: str, workdir: Path, limits: Limits) -> str | None:
+    def counting(rtl: str, top: str, workdir: Path, limits: Limits, combinational: bool) -> Gold | None:
         built.append(top)
-        return build_gold(rtl, top, workdir, limits)
+        return build_gold(rtl, top, workdir, limits, combinational)
 
     monkeypatch.setattr(cascade_module, "build_gold", counting)
     cache = EvalCache(tmp_path / "cache.sqlite")
