@@ -3,8 +3,8 @@ spends trials on them.
 
 One factor at a time, as in a classic screening design: in each context where the space declares a
 synthesis knob active (the baseline, or the baseline with one of its ``active_when`` conditions
-set), the knob takes each of its values (every choice; a number's bounds, midpoint and default)
-and every task's reference RTL is synthesized with the real tools (synthesis only: nothing is
+set), the knob takes each of its values (every choice; a number at evenly spaced points and its
+default) and every task's reference RTL is synthesized with the real tools (synthesis only: nothing is
 measured, and the digests are cached). Tasks are taken in turn until every value of every knob is
 told apart or the tasks run out.
 
@@ -13,6 +13,10 @@ told apart or the tasks run out.
 - A choice value that gives the same netlists as an earlier value in every context *merges* into
   it (the earlier one stands for both), unless the two turn on different other knobs (``sequence``
   of ``abc_recipe`` never merges into ``resyn2``, say).
+- A number whose neighbouring points give the same netlists in every context becomes *levels*: an
+  ordered choice of one point per run of such neighbours. Synthesis tools act on a number in
+  steps (ABC's delay target changes the mapping only where it crosses what the design reaches),
+  so the search no longer spends trials between points that change nothing.
 
 Sequence knobs are not screened. An interaction that one factor at a time cannot see (a knob that
 acts only beside another knob's non-default value its ``active_when`` does not name) is missed;
@@ -24,6 +28,7 @@ from __future__ import annotations
 
 import json
 import math
+from bisect import bisect_left
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,15 +41,19 @@ from objectives.trial import SYNTHESIS_KNOBS, recipe_of
 from search_spaces.space import Config, Knob, SearchSpace, Value
 
 SCREENING = "screening.json"
+NUMBER_POINTS = 9  # a number is screened at this many evenly spaced points (geometric on a log scale)
 
 
 @dataclass
 class Screening:
-    """What screening found: the knobs pinned at their defaults, and per choice knob the values
-    merged into an earlier one as (value, the value that stands for it)."""
+    """What screening found: the knobs pinned at their defaults, per choice knob the values merged
+    into an earlier one as (value, the value that stands for it), and per number the runs of
+    screened points that gave the same netlists (in order; each run's level is the default where
+    it holds it, else its first point)."""
 
     pinned: list[str] = field(default_factory=list)
     merged: dict[str, list[tuple[Value, Value]]] = field(default_factory=dict)
+    levels: dict[str, list[list[float]]] = field(default_factory=dict)
     syntheses: int = 0
 
     def space(self, space: SearchSpace) -> SearchSpace:
@@ -66,6 +75,9 @@ class Screening:
                 update: dict = {"active_when": when}
                 if knob.name in gone:
                     update["values"] = [v for v in knob.choices if v not in gone[knob.name]]
+                if knob.name in self.levels:
+                    update |= {"type": "choice", "values": self._levels(knob), "ordered": True, "low": None,
+                               "high": None, "log": False, "default": knob.baseline()}
                 knob = knob.model_copy(update=update)
             knobs.append(knob)
         return space.model_copy(update={"knobs": knobs})
@@ -78,7 +90,18 @@ class Screening:
             canonical[name] = space.knob(name).baseline()
         for name, pairs in self.merged.items():
             canonical[name] = dict(pairs).get(canonical[name], canonical[name])
+        for name, runs in self.levels.items():
+            points = sorted(p for run in runs for p in run)
+            at = bisect_left(points, canonical[name])
+            nearest = min(points[max(0, at - 1) : at + 1], key=lambda p: abs(p - canonical[name]))
+            run = next(i for i, run in enumerate(runs) if nearest in run)
+            canonical[name] = self._levels(space.knob(name))[run]
         return canonical
+
+    def _levels(self, knob: Knob) -> list[float]:
+        """The values a number with levels takes: per run, the default where it holds it, else its first point."""
+        default = knob.baseline()
+        return [default if default in run else run[0] for run in self.levels[knob.name]]
 
     def lines(self) -> list[str]:
         """What screening found, for the console."""
@@ -87,11 +110,16 @@ class Screening:
                     else "every knob screened changes some netlist")]
         lines += [f"  {name}: {', '.join(f'{v} gives the netlists of {kept}' for v, kept in pairs)}"
                   for name, pairs in self.merged.items()]
+        for name, runs in self.levels.items():
+            spans = ", ".join("..".join(f"{p:g}" for p in dict.fromkeys((run[0], run[-1]))) for run in runs)
+            lines.append(f"  {name}: {len(runs)} levels, runs of the {sum(map(len, runs))} points screened that "
+                         f"gave the same netlists ({spans})")
         return lines
 
     def save(self, run_dir: Path) -> None:
         (run_dir / SCREENING).write_text(json.dumps(
-            {"pinned": self.pinned, "merged": self.merged, "syntheses": self.syntheses}, indent=1) + "\n")
+            {"pinned": self.pinned, "merged": self.merged, "levels": self.levels, "syntheses": self.syntheses},
+            indent=1) + "\n")
 
     @classmethod
     def load(cls, run_dir: Path) -> Screening | None:
@@ -101,7 +129,7 @@ class Screening:
             return None
         data = json.loads(path.read_text())
         merged = {name: [tuple(pair) for pair in pairs] for name, pairs in data["merged"].items()}
-        return cls(list(data["pinned"]), merged, int(data["syntheses"]))
+        return cls(list(data["pinned"]), merged, data.get("levels", {}), int(data["syntheses"]))
 
 
 @dataclass
@@ -170,6 +198,16 @@ def _verdict(space: SearchSpace, cases: list[_Case], syntheses: int) -> Screenin
             pairs = [(v, next(kept for kept in values if (kept, v) in same)) for v in values]
             if merged := [(v, kept) for v, kept in pairs if kept != v]:
                 screening.merged[knob.name] = merged
+        elif knob.type in ("float", "int"):
+            points = sorted(values)
+            runs = [[points[0]]]
+            for low, high in zip(points, points[1:], strict=False):
+                if all(_together(case, low, high) for case in own):
+                    runs[-1].append(high)
+                else:
+                    runs.append([high])
+            if len(runs) < len(points):
+                screening.levels[knob.name] = runs
     return screening
 
 
@@ -188,13 +226,15 @@ def _contexts(knob: Knob) -> list[dict[str, Value]]:
 
 
 def _values(knob: Knob) -> list[Value]:
-    """The values a knob is screened at, its default first: every choice; a number's bounds and
-    midpoint (geometric on a log scale, rounded for an int)."""
+    """The values a knob is screened at, its default first: every choice; a number at
+    :data:`NUMBER_POINTS` evenly spaced points from bound to bound (geometric on a log scale,
+    rounded for an int)."""
     if knob.type in ("bool", "choice"):
         others = knob.choices
     else:
-        middle = math.sqrt(knob.low * knob.high) if knob.log else (knob.low + knob.high) / 2
-        others = [knob.low, round(middle) if knob.type == "int" else middle, knob.high]
-        others = [int(v) if knob.type == "int" else float(v) for v in others]
+        low, high = (math.log(knob.low), math.log(knob.high)) if knob.log else (knob.low, knob.high)
+        points = [low + (high - low) * i / (NUMBER_POINTS - 1) for i in range(NUMBER_POINTS)]
+        points = [math.exp(p) for p in points] if knob.log else points
+        others = list(dict.fromkeys(int(round(p)) if knob.type == "int" else float(p) for p in points))
     default = knob.baseline()
     return [default, *(v for v in others if v != default)]

@@ -17,11 +17,18 @@ from botorch.utils.multi_objective.pareto import is_non_dominated
 from objectives.errors import RtlboError
 from optimize.optimizers import Outcome, OutcomeConstraint, Problem, make_optimizer
 from optimize.optimizers.ax import AxOptimizer, ax_inactive_inputs, ax_sequence_inputs
-from optimize.optimizers.ax_strategy import MC_SAMPLES, build_generation_strategy, gp_model, initialization_trials
+from optimize.optimizers.ax_strategy import (
+    MC_SAMPLES,
+    _Unseen,
+    build_generation_strategy,
+    gp_model,
+    initialization_trials,
+)
 from optimize.optimizers.ax_strategy.gp_model import WarmStartSingleTaskGP
 from optimize.optimizers.ax_strategy.ssk import SubsequenceStringKernel
 from optimize.spaces import packaged_space
 from search_spaces import build_space
+from search_spaces.space import Knob, SearchSpace
 
 SPACE = build_space([("synthesis", packaged_space("synthesis"))])
 
@@ -74,7 +81,8 @@ def test_ax_switches_from_sobol_to_botorch_after_the_initialization_trials(monke
     # campaign's own surrogate keeps it).
     assert fits[0] == gp_model.COLD_FIT_MAXITER and len(fits) > 1 and set(fits[1:]) == {gp_model.WARM_FIT_MAXITER}
     acquisition = optimizer.client._generation_strategy._curr.generator_specs[0].fitted_adapter.generator._acquisition
-    acqf = acquisition.acqf
+    assert isinstance(acquisition.acqf, _Unseen)  # what the acquisition makes of a point already seen
+    acqf = acquisition.acqf.acqf
     assert isinstance(acqf, qLogExpectedHypervolumeImprovement)
     assert acqf.sampler.sample_shape == torch.Size([MC_SAMPLES])
     assert isinstance(acqf.model, WarmStartSingleTaskGP) and acqf.model.fast_posterior
@@ -241,3 +249,27 @@ def test_a_two_valued_sequence_needs_the_categorical_kernel():
     space = build_space([("s", {"knobs": {"s": {"type": "sequence", "values": ["a", "b"], "length": 3}}})])
     with pytest.raises(RtlboError, match="has two values.*give the optimizer sequence_kernel: categorical"):
         ax_sequence_inputs(space)
+
+
+def test_ax_never_proposes_a_configuration_already_measured_or_pending():
+    """On discrete knobs the acquisition optimizer lands on observed points again (the GP's noise
+    leaves them some value); a deterministic flow measured again teaches nothing."""
+    space = SearchSpace(knobs=[Knob(name="a", type="choice", values=["x", "y", "z"]),
+                               Knob(name="b", type="choice", values=["p", "q", "r"]), Knob(name="c", type="bool"),
+                               Knob(name="d", type="float", low=0.0, high=1.0, default=0.0, active_when={"c": [True]})])
+    optimizer = make_optimizer("ax", Problem(space, ("power", "delay", "area"), (), seed=3, reference_point=1.1,
+                                             budget=16))
+
+    def outcome(config: dict) -> Outcome:
+        a, b = "xyz".index(config["a"]), "pqr".index(config["b"])
+        area = 0.8 + 0.05 * a + 0.02 * b
+        delay = 1.0 - 0.04 * a + (0.01 + 0.02 * (config["d"] - 0.5) ** 2 if config["c"] else 0.0)
+        return Outcome({"power": area, "delay": delay, "area": area}, {})
+
+    proposed = []  # effective configurations: d idle (at its default) unless c
+    while len(proposed) < 16:
+        batch = optimizer.ask(2)
+        proposed += [tuple(sorted(space.effective(config).items())) for _, config in batch]
+        for trial_id, config in batch:
+            optimizer.tell(trial_id, outcome(config))
+    assert len(set(proposed)) == len(proposed), proposed

@@ -18,8 +18,9 @@ from objectives.tasks import builtin_tasks
 from optimize.loop import run
 from optimize.report import build_report
 from optimize.runs import Run
-from optimize.screening import SCREENING, Screening, screen
+from optimize.screening import NUMBER_POINTS, SCREENING, Screening, screen
 from optimize.spaces import space_files, space_of
+from search_spaces.space import Knob, SearchSpace
 
 QUIET = Console(quiet=True)
 RTLBO = str(Path(sys.executable).with_name("rtlbo"))
@@ -92,9 +93,30 @@ def test_a_campaign_screens_once_and_never_proposes_a_pinned_knob(tmp_path: Path
     assert all(t.config["flatten"] is True for t in resumed.trials[len(finished.trials):])
 
 
+def test_a_number_becomes_levels_where_neighbouring_points_give_the_same_netlists():
+    space = SearchSpace(knobs=[Knob(name="abc_recipe", type="fixed", value="resyn2"),
+                               Knob(name="abc_delay_target", type="float", low=0.0, high=1.5, default=0.0)])
+    mul8 = _task("mul8")
+    screening = screen(space, [mul8], None, 2)
+    runs = screening.levels["abc_delay_target"]
+    assert 1 < len(runs) < NUMBER_POINTS and sum(map(len, runs)) == NUMBER_POINTS
+    # Checked independently: each run's points give one netlist, neighbouring runs different ones.
+    digest = {p: synthesized_netlist(mul8, Recipe(abc_recipe="resyn2", abc_delay_target=p))
+              for run in runs for p in run}
+    assert all(len({digest[p] for p in run}) == 1 for run in runs)
+    assert all(digest[a[-1]] != digest[b[0]] for a, b in zip(runs, runs[1:], strict=False))
+    knob = screening.space(space).knob("abc_delay_target")
+    assert knob.type == "choice" and knob.ordered and knob.values == [run[0] for run in runs]
+    # A number between two points of a run takes the run's level; the default stays the default.
+    middle = (runs[-1][0] + runs[-1][-1]) / 2 if len(runs[-1]) > 1 else runs[-1][0]
+    assert screening.canonical(space, {"abc_delay_target": middle})["abc_delay_target"] == runs[-1][0]
+    assert screening.canonical(space, {"abc_delay_target": 0.0})["abc_delay_target"] == 0.0
+    assert any("levels" in line for line in screening.lines())
+
+
 def test_a_number_inside_a_range_that_changed_nothing_is_not_evaluated(tmp_path: Path):
     """Two delay targets that gave the same netlists span a range; a proposal inside it repeats
-    their flow and gets their outcome without a tool run."""
+    their flow and gets their outcome without a tool run (a number screening did not make levels of)."""
     space = tmp_path / "target.yaml"
     space.write_text(yaml.safe_dump({"knobs": {
         "abc_recipe": {"type": "fixed", "value": "resyn2"},
@@ -102,7 +124,7 @@ def test_a_number_inside_a_range_that_changed_nothing_is_not_evaluated(tmp_path:
     campaign = tmp_path / "c.yaml"
     campaign.write_text(yaml.safe_dump({
         "name": "t", "tasks": {"suite": "builtin", "select": ["mul8"]}, "budget": {"trials": 8}, "batch_size": 1,
-        "executor": {"workers": 1}, "optimizer": "random", "space": [str(space)], "seed": 1,
+        "executor": {"workers": 1}, "optimizer": "random", "space": [str(space)], "seed": 1, "screening": False,
         "output": str(tmp_path / "run")}))
     (finished,) = run(campaign, resume=False, output=None, console=QUIET)
     by_id = {t.id: t for t in finished.trials}

@@ -147,7 +147,8 @@ def ax_inactive_inputs(space: SearchSpace) -> list[dict[str, list[tuple[str, flo
     ``optimize.optimizers.ax_strategy.gp_model.InactiveInputs``): per knob with ``active_when``,
     its inputs with the values to hold them at, and :meth:`Knob.conditions` as (input, 1 or 0)
     pairs. Ax feeds a bool or a choice of two values as one 0/1 input, an unordered choice of more
-    as one 0/1 input per value, a number as itself (log10 when log-scaled).
+    as one 0/1 input per value, an ordered choice as its value's place, a number as itself (log10
+    when log-scaled).
 
     Raises RtlboError for an ordered choice in a rule (Ax feeds it as one ordinal input).
     """
@@ -169,6 +170,8 @@ def ax_inactive_inputs(space: SearchSpace) -> list[dict[str, list[tuple[str, flo
         default = k.baseline()
         if k.type == "choice" and len(k.choices) == 2:
             hold = [indicator(k, default)]
+        elif k.type == "choice" and k.ordered:  # one ordinal input: the value's place
+            hold = [(k.name, float(_ax_order(k.choices).index(default)))]
         elif k.type == "choice":
             hold = [(name, float(v == default)) for name, v in zip(one_hot(k), k.choices, strict=True)]
         else:

@@ -28,7 +28,7 @@ measured by benchmarks/bo_overhead.py, and the size of the initialization
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -62,7 +62,7 @@ from botorch.utils.multi_objective.box_decompositions.non_dominated import FastN
 from botorch.utils.multi_objective.pareto import is_non_dominated
 from gpytorch import settings as gpytorch_settings
 
-from optimize.optimizers.ax_strategy.gp_model import WarmStartSingleTaskGP
+from optimize.optimizers.ax_strategy.gp_model import InactiveInputs, WarmStartSingleTaskGP
 
 # BoTorch JIT-compiles a fused C++ log-EI kernel (torch.utils.cpp_extension, under a file lock in
 # the torch extensions cache) the first time a log-EI acquisition is built; a campaign killed
@@ -89,6 +89,35 @@ _MC_ACQFS = (
 _NOISY_ACQFS = (qLogNoisyExpectedHypervolumeImprovement, qNoisyExpectedHypervolumeImprovement)
 
 
+class _Unseen(AcquisitionFunction):
+    """An acquisition function that scores a point already observed or pending as worthless: a
+    trial's outcome is deterministic, so measuring its configuration again teaches nothing, yet
+    on discrete knobs the acquisition optimizer lands on such points again and again (the GP's
+    inferred noise leaves them some value). Points are compared as the GP sees them, knobs idle
+    where their conditions do not hold at their defaults (``gp_model.InactiveInputs``)."""
+
+    def __init__(self, acqf: AcquisitionFunction, seen: torch.Tensor):
+        super().__init__(model=acqf.model)
+        self.acqf = acqf
+        self.held = next((m for m in acqf.model.modules() if isinstance(m, InactiveInputs)), None)
+        self.rounding: Callable[[torch.Tensor], torch.Tensor] | None = None  # Ax's, for relaxed choices
+        self.seen = self._held(seen)
+
+    def _held(self, X: torch.Tensor) -> torch.Tensor:
+        if self.rounding is not None:
+            X = self.rounding(X.reshape(-1, X.shape[-1])).reshape(X.shape)
+        return X if self.held is None else self.held.transform(X)
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        value = self.acqf(X)
+        # X: batch x q x d against seen: n x d; a batch holding any seen point is worthless.
+        repeated = ((self._held(X).unsqueeze(-2) - self.seen).abs() <= 1e-6).all(-1).any(-1).any(-1)
+        return torch.where(repeated, torch.full_like(value, -1e9), value)
+
+    def set_X_pending(self, X_pending: torch.Tensor | None = None) -> None:
+        self.acqf.set_X_pending(X_pending)
+
+
 class FastAcquisition(Acquisition):
     """Ax's ``Acquisition`` with the believer qLogEHVI and a smaller MC sample count.
 
@@ -99,10 +128,13 @@ class FastAcquisition(Acquisition):
     noisy ones get ``incremental_nehvi=False``.
     """
 
-    def optimize(self, *args: Any, **kwargs: Any) -> Any:
-        """Ax's ``optimize``, alternating where Ax would enumerate the discrete combinations."""
+    def optimize(self, *args: Any, rounding_func: Any = None, **kwargs: Any) -> Any:
+        """Ax's ``optimize``, alternating where Ax would enumerate the discrete combinations; a
+        point already seen is recognized after Ax's rounding of relaxed choices (``rounding_func``)."""
+        if isinstance(self.acqf, _Unseen):
+            self.acqf.rounding = rounding_func
         with _alternating_optimizer():
-            return super().optimize(*args, **kwargs)
+            return super().optimize(*args, rounding_func=rounding_func, **kwargs)
 
     def _construct_botorch_acquisition(
         self,
@@ -110,6 +142,13 @@ class FastAcquisition(Acquisition):
         botorch_acqf_options: dict[str, Any],
         model: Model,
     ) -> AcquisitionFunction:
+        acqf = self._acquisition(botorch_acqf_class, botorch_acqf_options, model)
+        seen = [X for X in (self.X_observed, self.X_pending) if X is not None and len(X)]
+        return _Unseen(acqf, torch.cat(seen)) if seen else acqf
+
+    def _acquisition(self, botorch_acqf_class: type[AcquisitionFunction], botorch_acqf_options: dict[str, Any],
+                     model: Model) -> AcquisitionFunction:
+        """The acquisition function Ax's choice becomes (class docstring)."""
         mc_samples = self.options.get("mc_samples")
         if self.options.get("believer") and issubclass(botorch_acqf_class, qLogNoisyExpectedHypervolumeImprovement):
             return self._believer_ehvi(model, int(mc_samples or 128))
