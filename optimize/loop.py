@@ -22,7 +22,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from objectives.cache import EvalCache
-from objectives.cascade import derive_periods
+from objectives.cascade import derive_periods, synthesized_netlist
 from objectives.errors import RtlboError
 from objectives.files import path_problem, shown
 from objectives.results import Metrics, Status
@@ -30,7 +30,7 @@ from objectives.scoring import Score, TaskSummary
 from objectives.scratch import sweep
 from objectives.suites import load_suite
 from objectives.tasks import Task
-from objectives.trial import TrialJob, TrialResult, check_knobs
+from objectives.trial import TrialJob, TrialResult, check_knobs, recipe_of
 from optimize.campaign import Campaign, TaskSelection, load_campaign
 from optimize.executors import Executor, make_executor
 from optimize.optimizers import Optimizer, Outcome, OutcomeConstraint, Problem, make_optimizer
@@ -108,8 +108,11 @@ def _write_run(run_dir: Path, campaign: Campaign, files: list) -> None:
 
 
 # A proposal of a configuration already measured gets a random configuration beside it, drawn from
-# the space up to this many times (a space these designs have nearly exhausted gets none).
+# the space up to this many times (a space these designs have nearly exhausted gets none); of the
+# draws no trial has measured, up to EXPLORATION_PROBES are synthesized first, and the first whose
+# netlists are not all known runs (else the first of them: the designs may hold no new netlist).
 EXPLORATION_DRAWS = 100
+EXPLORATION_PROBES = 4
 
 
 @contextmanager
@@ -440,13 +443,32 @@ class CampaignLoop:
         a new flow, and the optimizer learns from it as from an import."""
         space = self.space
         rng = np.random.default_rng([self.campaign.seed, len(self.store.trials())])
+        drawn, new = [], None
         for _ in range(EXPLORATION_DRAWS):
             config = space.effective(space.decode(rng.random(space.dimension)))
-            if not space.violations(config) and not self._measured(config):
-                trial_id = self._attach(config, proposed=False)
-                self.store.add_pending(trial_id, TrialKind.PROPOSED, config, EXPLORATION)
-                self._start(executor, self.store.get(trial_id), baseline)
-                return
+            if space.violations(config) or self._measured(config):
+                continue
+            drawn.append(config)
+            if not self._synthesizes_to_known(config):
+                new = config
+                break
+            if len(drawn) == EXPLORATION_PROBES:
+                break
+        config = new if new is not None else next(iter(drawn), None)
+        if config is not None:
+            trial_id = self._attach(config, proposed=False)
+            self.store.add_pending(trial_id, TrialKind.PROPOSED, config, EXPLORATION)
+            self._start(executor, self.store.get(trial_id), baseline)
+
+    def _synthesizes_to_known(self, config: dict) -> bool:
+        """Whether ``config`` synthesizes every task's reference RTL to netlists a trial produced
+        (synthesis only, cached; task by task until one netlist is new). Where an LLM writes the
+        RTL there is nothing to synthesize beforehand: False."""
+        if self.campaign.generator.uses_llm:
+            return False
+        cache, recipe = EvalCache(self.setup.cache_path()), recipe_of(config)
+        known = {pair for netlists in self._netlists for pair in netlists}
+        return all((task.name, synthesized_netlist(task, recipe, cache=cache)) in known for task in self.setup.tasks)
 
     def _spent(self) -> tuple[int, int]:
         """Return how many proposed trials count toward the budget, and how many repeated an earlier

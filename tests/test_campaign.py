@@ -16,6 +16,7 @@ import pytest
 import yaml
 from rich.console import Console
 
+import optimize.loop as loop_module
 from objectives.errors import RtlboError
 from objectives.tasks import BUILTIN_DIR
 from optimize.campaign import load_campaign
@@ -280,3 +281,23 @@ def test_a_proposal_that_synthesizes_to_known_netlists_gets_a_new_flow_beside_it
             beside = finished.trials[trial.id + 1]  # one worker, one proposal at a time
             assert beside.source == EXPLORATION, f"trial {trial.id} repeated trial {trial.extra['netlists_of']}"
     assert sum(not t.repeats for t in proposed) == 2, "both recipes that change seqdet's netlist measured"
+
+
+def test_an_exploration_runs_a_flow_whose_netlists_are_new(tmp_path: Path, monkeypatch):
+    """The random configuration beside a known flow is synthesized first: of the draws no trial
+    measured, the one whose netlists are new runs (booth, share, retime and the FSM encoding do
+    nothing on adder32: most draws differ from measured flows in them only)."""
+    monkeypatch.setattr(loop_module, "EXPLORATION_PROBES", 64)
+    space = tmp_path / "mixed.yaml"
+    space.write_text(yaml.safe_dump({"knobs": {
+        "booth": {"type": "bool"}, "share": {"type": "bool"}, "retime": {"type": "bool"},
+        "fsm_encoding": {"type": "choice", "values": ["auto", "binary", "one-hot"]},
+        "abc_recipe": {"type": "choice", "values": ["yosys-default", "resyn2", "area", "speed", "compress2rs"]}}}))
+    path = campaign_file(tmp_path, space=[str(space)], optimizer="random", budget={"trials": 3}, screening=False,
+                         batch_size=1, executor={"workers": 1}, tasks={"suite": "builtin", "select": ["adder32"]})
+    (finished,) = run(path, resume=False, output=None, console=QUIET)
+    explored = [t for t in finished.trials if t.source == EXPLORATION]
+    assert explored, "the random search proposes known flows, and each gets an exploration beside it"
+    for trial in explored:
+        earlier = {t.per_task["adder32"].netlist for t in finished.trials if t.id < trial.id and t.per_task}
+        assert trial.per_task["adder32"].netlist not in earlier, (trial.id, trial.config)
