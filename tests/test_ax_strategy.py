@@ -183,8 +183,8 @@ def test_model_sees_configurations_that_differ_in_an_idle_knob_as_one_point():
         candidates[:, 0, delay_column] = torch.tensor([0.2, 1.3], dtype=x.dtype)
         if acting_column is not None:
             candidates[:, 0, acting_column] = 1.0
-        with torch.no_grad():
-            return acquisition.acqf(candidates).tolist()
+        with torch.no_grad():  # the acquisition itself, not what it makes of points already seen
+            return acquisition.acqf.acqf(candidates).tolist()
 
     idle = delay_target_pair(None)
     assert idle[0] == idle[1]
