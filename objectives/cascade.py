@@ -487,7 +487,7 @@ class Cascade:
 
         def build() -> None:
             if self.cache is not None and (hit := self.cache.get_record("gold", key)) is not None:
-                self._gold = Gold(hit["rtlil"], base64.b64decode(hit["aig"]), hit["map"])
+                self._gold = Gold(hit["rtlil"], base64.b64decode(hit.get("aig", "")), hit.get("map", ""))
                 return
             limits = self.stage_limits.limits(self.stage_limits.equivalence_s)
             self._gold = build_gold(self.views["synthesis"], self.task.top, self._dir("gold"), limits, combinational)

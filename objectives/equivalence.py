@@ -45,17 +45,6 @@ from objectives.toolchain import IVERILOG, YOSYS
 PROVED, REFUTED, UNKNOWN = "proved", "refuted", "unknown"
 MITER, GOLD, GATE = "rtlbo_miter", "rtlbo_gold", "rtlbo_gate"
 GOLD_FILE = "gold.il"
-
-
-@dataclass(frozen=True)
-class Gold:
-    """The gold side of one RTL's proofs (:func:`build_gold`): the design as RTLIL and, for a
-    combinational one, also as an AIG (binary AIGER and its ``write_aiger`` map), which the proof
-    of each netlist joins to the netlist's own."""
-
-    rtlil: str
-    aig: bytes = b""
-    aig_map: str = ""
 COUNTEREXAMPLE = "equivalence_counterexample.txt"
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_$]*")
 _PORT = re.compile(r"^\s*(input|output|inout)\s+(?:signed\s+)?(?:\[(-?\d+):(-?\d+)\]\s*)?(\\\S+|[A-Za-z_][\w$]*)\s*;",
@@ -71,6 +60,17 @@ _STEP_REASONS = {
     "cells": "the designs hold latches or flip-flops on a falling edge, which the proof does not model",
     "clock": "a flip-flop is clocked by a signal that is not the design's clock",
 }
+
+
+@dataclass(frozen=True)
+class Gold:
+    """The gold side of one RTL's proofs (:func:`build_gold`): the design as RTLIL and, for a
+    combinational one, also as an AIG (binary AIGER and its ``write_aiger`` map), which the proof
+    of each netlist joins to the netlist's own."""
+
+    rtlil: str
+    aig: bytes = b""
+    aig_map: str = ""
 
 
 class ReplayFailed(Exception):
@@ -247,16 +247,16 @@ class _Proof:
         if not self.clocks:
             side = self.workdir / "gold"
             side.mkdir(exist_ok=True)
-            with ThreadPoolExecutor(1) as beside:
-                if gold is not None and gold.aig:
-                    (side / "gold.aig").write_bytes(gold.aig)
-                    (side / "gold.map").write_text(gold.aig_map)
-                    made = None
-                else:
-                    (side / GOLD_FILE).write_bytes((self.workdir / GOLD_FILE).read_bytes())
+            gate = _side_script(_gate_lines(self.top, self.liberty), "gate")
+            if gold is not None and gold.aig:
+                (side / "gold.aig").write_bytes(gold.aig)
+                (side / "gold.map").write_text(gold.aig_map)
+                failed = self.yosys(gate)
+            else:
+                (side / GOLD_FILE).write_bytes((self.workdir / GOLD_FILE).read_bytes())
+                with ThreadPoolExecutor(1) as beside:
                     made = beside.submit(self.yosys, _side_script(_gold_aig_lines(), "gold"), side)
-                failed = self.yosys(_side_script(_gate_lines(self.top, self.liberty), "gate"))
-                failed = failed or (made and made.result())
+                    failed = self.yosys(gate) or made.result()
             if failed is not None or self.join(side):
                 return failed
         counts = [sum(p.direction == d for p in self.declared) for d in ("input", "output")]
