@@ -63,8 +63,8 @@ def read_aiger(path: Path) -> Aig | None:
         delta0, position = _varint(data, position)
         delta1, position = _varint(data, position)
         gates.append((lhs - delta0, lhs - delta0 - delta1))
-    names = dict(line.split(" ", 1) for line in data[position:].decode(errors="replace").split("\n")
-                 if line.startswith("o") and " " in line)
+    symbols = ("\n" + data[position:].decode(errors="replace")).split("\nc\n")[0]  # comments follow
+    names = dict(line.split(" ", 1) for line in symbols.split("\n") if line.startswith("o") and " " in line)
     output_names = tuple(names.get(f"o{k}", "") for k in range(len(literals)))
     return Aig(int(inputs), tuple(literals), tuple(gates), output_names if all(output_names) else ())
 
