@@ -38,6 +38,7 @@ from typing import Literal
 
 from objectives.aiger import first_difference, miter, read_aiger, worth_simulating, write_aiger
 from objectives.errors import RtlboError
+from objectives.gates import GateAig, netlist_aig
 from objectives.runner import Limits, first_error_line
 from objectives.screen import seal, sealed_output
 from objectives.toolchain import IVERILOG, YOSYS
@@ -241,37 +242,40 @@ class _Proof:
 
     def miter(self, cut: bool, gold: Gold | None) -> Equivalence | None:
         """Write the miter as ``miter.aig`` and ``miter.map`` (with ``cut``, also ``cut.il``); return
-        the outcome when that failed. A combinational design's netlist becomes an AIG, joined here
-        to the gold AIG (``gold``'s, else made beside it by a second Yosys); when their ports do
-        not pair up, Yosys's own miter of the two designs says how they differ."""
+        the outcome when that failed. A combinational design's netlist becomes an AIG (read here,
+        :mod:`objectives.gates`, or by Yosys where that reader does not know the netlist), joined
+        here to the gold AIG (``gold``'s, else made beside it by a second Yosys); when their ports
+        do not pair up, Yosys's own miter of the two designs says how they differ."""
         if not self.clocks:
             side = self.workdir / "gold"
             side.mkdir(exist_ok=True)
-            gate = _side_script(_gate_lines(self.top, self.liberty), "gate")
-            if gold is not None and gold.aig:
-                (side / "gold.aig").write_bytes(gold.aig)
-                (side / "gold.map").write_text(gold.aig_map)
-                failed = self.yosys(gate)
-            else:
-                (side / GOLD_FILE).write_bytes((self.workdir / GOLD_FILE).read_bytes())
-                with ThreadPoolExecutor(1) as beside:
+            gate = netlist_aig((self.workdir / "netlist.v").read_text(), self.top, self.liberty)
+            with ThreadPoolExecutor(1) as beside:
+                made = None
+                if gold is not None and gold.aig:
+                    (side / "gold.aig").write_bytes(gold.aig)
+                    (side / "gold.map").write_text(gold.aig_map)
+                else:
+                    (side / GOLD_FILE).write_bytes((self.workdir / GOLD_FILE).read_bytes())
                     made = beside.submit(self.yosys, _side_script(_gold_aig_lines(), "gold"), side)
-                    failed = self.yosys(gate) or made.result()
-            if failed is not None or self.join(side):
+                failed = None if gate else self.yosys(_side_script(_gate_lines(self.top, self.liberty), "gate"))
+                failed = failed or (made.result() if made else None)
+            if failed is None and gate is None and (aig := read_aiger(self.workdir / "gate.aig")) is not None:
+                gate = GateAig(aig, _aiger_ports((self.workdir / "gate.map").read_text())[0])
+            if failed is not None or (gate is not None and self.join(side, gate)):
                 return failed
         counts = [sum(p.direction == d for p in self.declared) for d in ("input", "output")]
         return self.yosys(_prepare_script(self.top, self.liberty, self.clocks, cut, *counts))
 
-    def join(self, gold_dir: Path) -> bool:
-        """Join ``gold/gold.aig`` and ``gate.aig`` into the miter, pairing the gold side's inputs
-        with the gate's by name, and each gate output with the gold value and x mask of the same
-        name; return False, writing nothing, when the ports do not pair up one to one."""
-        gold, gate = read_aiger(gold_dir / "gold.aig"), read_aiger(self.workdir / "gate.aig")
-        gold_in, gate_in = (_aiger_ports((folder / f"{side}.map").read_text())[0]
-                            for folder, side in ((gold_dir, "gold"), (self.workdir, "gate")))
+    def join(self, gold_dir: Path, netlist: GateAig) -> bool:
+        """Join ``gold/gold.aig`` and the ``netlist``'s AIG into the miter, pairing the gold side's
+        inputs with the gate's by name, and each gate output with the gold value and x mask of the
+        same name; return False, writing nothing, when the ports do not pair up one to one."""
+        gold, gate, gate_in = read_aiger(gold_dir / "gold.aig"), netlist.aig, netlist.inputs
+        gold_in = _aiger_ports((gold_dir / "gold.map").read_text())[0]
         names = {p.name for p in self.declared if p.direction == "input"}
         outputs = [p.name for p in self.declared if p.direction == "output"]
-        if gold is None or gate is None or {n for n, _ in gate_in} != names or gold_in.keys() != gate_in.keys():
+        if gold is None or {n for n, _ in gate_in} != names or gold_in.keys() != gate_in.keys():
             return False
         gold_outputs = {name: k for k, name in enumerate(gold.output_names)}
         triples = []
