@@ -40,10 +40,15 @@ DESIGNS = [(UnsignedRippleCarryAdder, 16), (UnsignedCarryLookaheadAdder, 32), (U
 TARGET_CELLS, TARGET_S = 20_000, 30.0
 
 
+def name_of(generator: type, width: int) -> str:
+    """Return the task name of an ``ariths-gen`` generator's design of operands ``width`` bits wide."""
+    return f"{generator.__name__.removeprefix('Unsigned').lower()}{width}"
+
+
 def write_tasks(root: Path, designs: list[tuple[type, int]]) -> None:
     """Write one task folder per design (an ``ariths-gen`` generator and its operand width)."""
     for generator, width in designs:
-        name = f"{generator.__name__.removeprefix('Unsigned').lower()}{width}"
+        name = name_of(generator, width)
         circuit = generator(Bus(N=width, prefix="a"), Bus(N=width, prefix="b"), name=name)
         folder = root / name
         folder.mkdir()

@@ -2,6 +2,7 @@
 flows, on the built-in suite and on an outside suite of designs no one here wrote.
 
     .venv/bin/python benchmarks/ppa_vs_flows.py [--budget 60] [--early 30] [--suites builtin,outside]
+        [--outside carryskipadder32,daddamultiplier8]
 
 The campaign is ``configuration: per_task`` with the default optimizer over the packaged synthesis
 space, so each design gets a search of its own (``--budget`` trials). The outside suite is
@@ -40,7 +41,7 @@ from ariths_gen.multi_bit_circuits.multipliers import (
     UnsignedDaddaMultiplier,
     UnsignedWallaceMultiplier,
 )
-from designs import write_tasks
+from designs import name_of, write_tasks
 from rich.console import Console
 
 from objectives.cache import EvalCache
@@ -174,13 +175,17 @@ def main() -> None:
     parser.add_argument("--budget", type=int, default=60, help="trials per design")
     parser.add_argument("--early", type=int, default=30, help="also report the best within this many trials")
     parser.add_argument("--suites", default="builtin,outside", help="builtin, outside or both")
+    parser.add_argument("--outside", default="", help="only these outside designs (comma-separated names)")
     args = parser.parse_args()
+    chosen = [d for d in OUTSIDE if not args.outside or name_of(*d) in args.outside.split(",")]
+    if not chosen:
+        parser.error(f"--outside names none of {', '.join(name_of(*d) for d in OUTSIDE)}")
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         cache = EvalCache(folder / "cache.sqlite")
         suites = {"builtin": "builtin", "outside": f"tasks:{folder / 'outside'}"}
         (folder / "outside").mkdir()
-        write_tasks(folder / "outside", OUTSIDE)
+        write_tasks(folder / "outside", chosen)
         results = {name: measure(folder, name, suites[name], args.budget, args.early, cache)
                    for name in args.suites.split(",")}
     kept = [pair for name, designs in results.items() for pair in report(name, designs, args.budget, args.early)]
