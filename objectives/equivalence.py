@@ -432,9 +432,21 @@ def gold_script(top: str, combinational: bool = False) -> str:
     lines = [
         "log -stdout RTLBO_STEP gold",
         "read_verilog -sv rtl.v",
-        # Yosys's own coarse-grain front end, without what the recipe's knobs change (FSM recoding,
-        # resource sharing): arithmetic keeps the structure ABC started from, which SAT sweeping needs.
-        f"synth -flatten -top {top} -nofsm -noshare -run begin:fine",
+        # The passes of Yosys's coarse-grain front end that shape arithmetic, without those a
+        # recipe's knobs change (FSM recoding, resource sharing) and without its rounds of ``opt``:
+        # arithmetic keeps the structure ABC started from, which SAT sweeping needs, at half the
+        # cost (10 s against 18 s on a 20 000-cell multiplier, while synthesis runs beside it).
+        f"hierarchy -check -top {top}",
+        "proc",
+        "flatten",
+        "opt_expr",
+        "opt_clean",
+        "wreduce",
+        "peepopt",
+        "opt_clean",
+        "alumacc",
+        "memory -nomap",
+        "opt_clean",
         "memory_map",
         "opt -fast",
         "techmap",
