@@ -6,8 +6,9 @@
   FSM recoding and resource sharing, which a recipe's knobs change), with its unknowns made
   explicit by ``xprop``: each output bit has a value and an "unknown" flag, as x propagation from
   ``x`` constants and from registers without a reset or an initial value gives it;
-- *gate* is the mapped netlist, each cell's function read from the liberty; every flip-flop starts
-  at an arbitrary value, as silicon powers up;
+- *gate* is the mapped netlist, each cell's function read from the liberty (a combinational one
+  read in :mod:`objectives.gates`, without Yosys); every flip-flop starts at an arbitrary value,
+  as silicon powers up;
 - the miter drives both with the same inputs, holds the reset (when there is one) active in the
   first cycle, and flags a later cycle in which an output bit the RTL defines differs in the netlist.
 
