@@ -85,6 +85,18 @@ def write_aiger(aig: Aig) -> bytes:
     return bytes(out)
 
 
+def folded_and(a: int, b: int) -> int | None:
+    """Return the literal of ``a`` AND ``b`` where a constant or a repeated literal decides it,
+    else None (a gate is needed)."""
+    if a == 0 or b == 0 or a == b ^ 1:
+        return 0
+    if a == 1 or a == b:
+        return b
+    if b == 1:
+        return a
+    return None
+
+
 def miter(gold: Aig, gate: Aig, inputs: list[tuple[int, int]], outputs: list[tuple[int, int, int]]) -> Aig:
     """Return the miter of two combinational AIGs: its inputs are first the ``inputs`` pairs (gold's
     input, gate's input: one shared input each), then gold's other inputs, then gate's (free
@@ -99,12 +111,8 @@ def miter(gold: Aig, gate: Aig, inputs: list[tuple[int, int]], outputs: list[tup
         return mapping[literal >> 1] ^ (literal & 1)
 
     def and_(a: int, b: int) -> int:
-        if a == 0 or b == 0 or a == b ^ 1:
-            return 0
-        if a == 1 or a == b:
-            return b
-        if b == 1:
-            return a
+        if (known := folded_and(a, b)) is not None:
+            return known
         gates.append((a, b))
         return 2 * (size + len(gates))
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
-from objectives.aiger import Aig
+from objectives.aiger import Aig, folded_and
 
 _TOKEN = re.compile(r"\\\S+|[A-Za-z_][\w$]*|\d+'[bB][01xXzZ]+|\d+|[()\[\]{}.,;:=]|\S")
 _COMMENT = re.compile(r"/\*.*?\*/|//[^\n]*", re.S)
@@ -311,12 +311,8 @@ class _Reader:
 
     def and_(self, a: int, b: int) -> int:
         """Return the literal of a AND b (folded, and hashed so that one pair makes one gate)."""
-        if a == 0 or b == 0 or a == b ^ 1:
-            return 0
-        if a == 1 or a == b:
-            return b
-        if b == 1:
-            return a
+        if (known := folded_and(a, b)) is not None:
+            return known
         key = (max(a, b), min(a, b))
         if key not in self.strash:
             self.strash[key] = self.node(key)
