@@ -110,9 +110,10 @@ def _write_run(run_dir: Path, campaign: Campaign, files: list) -> None:
 # A proposal of a configuration already measured gets a random configuration beside it, drawn from
 # the space up to this many times (a space these designs have nearly exhausted gets none); of the
 # draws no trial has measured, up to EXPLORATION_PROBES are synthesized first, and the first whose
-# netlists are not all known runs (else the first of them: the designs may hold no new netlist).
+# netlists are not all known runs; none runs when all are known (it could only repeat a measured
+# netlist, and the optimizer is asked again instead).
 EXPLORATION_DRAWS = 100
-EXPLORATION_PROBES = 4
+EXPLORATION_PROBES = 8
 
 
 @contextmanager
@@ -440,21 +441,21 @@ class CampaignLoop:
     def _explore(self, executor: Executor, baseline: dict[str, Metrics]) -> None:
         """Evaluate a random configuration no trial has measured, besides a proposal of a flow already
         measured (known before it runs, or from the netlists it synthesized to): the budget goes to
-        a new flow, and the optimizer learns from it as from an import."""
+        a new flow, and the optimizer learns from it as from an import. Draws are synthesized
+        first; where every probe gives known netlists, none runs."""
         space = self.space
         rng = np.random.default_rng([self.campaign.seed, len(self.store.trials())])
-        drawn, new = [], None
+        probes, config = 0, None
         for _ in range(EXPLORATION_DRAWS):
-            config = space.effective(space.decode(rng.random(space.dimension)))
-            if space.violations(config) or self._measured(config):
+            drawn = space.effective(space.decode(rng.random(space.dimension)))
+            if space.violations(drawn) or self._measured(drawn):
                 continue
-            drawn.append(config)
-            if not self._synthesizes_to_known(config):
-                new = config
+            if not self._synthesizes_to_known(drawn):
+                config = drawn
                 break
-            if len(drawn) == EXPLORATION_PROBES:
+            probes += 1
+            if probes == EXPLORATION_PROBES:
                 break
-        config = new if new is not None else next(iter(drawn), None)
         if config is not None:
             trial_id = self._attach(config, proposed=False)
             self.store.add_pending(trial_id, TrialKind.PROPOSED, config, EXPLORATION)

@@ -283,6 +283,19 @@ def test_a_proposal_that_synthesizes_to_known_netlists_gets_a_new_flow_beside_it
     assert sum(not t.repeats for t in proposed) == 2, "both recipes that change seqdet's netlist measured"
 
 
+def test_no_exploration_runs_where_every_probe_repeats_a_netlist(tmp_path: Path):
+    """booth and share do nothing on seqdet: every flow of this space synthesizes to the baseline's
+    netlist, so each random draw is probed and none runs; the campaign stops at the repeat cap."""
+    space = tmp_path / "idle.yaml"
+    space.write_text(yaml.safe_dump({"knobs": {"booth": {"type": "bool"}, "share": {"type": "bool"}}}))
+    path = campaign_file(tmp_path, space=[str(space)], optimizer="random", budget={"trials": 2}, screening=False,
+                         batch_size=1, executor={"workers": 1}, tasks={"suite": "builtin", "select": ["seqdet"]})
+    (finished,) = run(path, resume=False, output=None, console=QUIET)
+    proposed = [t for t in finished.trials if t.kind == TrialKind.PROPOSED]
+    assert proposed and all(t.repeats for t in proposed), [t.extra for t in proposed]
+    assert not [t for t in proposed if t.source == EXPLORATION], "an exploration ran a netlist its probe knew"
+
+
 def test_an_exploration_runs_a_flow_whose_netlists_are_new(tmp_path: Path, monkeypatch):
     """The random configuration beside a known flow is synthesized first: of the draws no trial
     measured, the one whose netlists are new runs (booth, share, retime and the FSM encoding do
