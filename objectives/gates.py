@@ -24,7 +24,8 @@ from typing import NamedTuple
 
 from objectives.aiger import Aig, folded_and
 
-_TOKEN = re.compile(r"\\\S+|[A-Za-z_][\w$]*|\d+'[bB][01xXzZ]+|\d+|[()\[\]{}.,;:=]|\S")
+# An escaped identifier may hold "//" or "/*": tokens are matched from the left, comments among them.
+_TOKEN = re.compile(r"\\\S+|/\*.*?\*/|//[^\n]*|[A-Za-z_][\w$]*|\d+'[bB][01xXzZ]+|\d+|[()\[\]{}.,;:=]|\S", re.S)
 _COMMENT = re.compile(r"/\*.*?\*/|//[^\n]*", re.S)
 _CELL = re.compile(r"\bcell\s*\(\s*\"?([\w$]+)\"?\s*\)\s*\{")
 _PIN = re.compile(r"\bpin\s*\(\s*\"?([\w$]+)\"?\s*\)\s*\{")
@@ -207,7 +208,9 @@ class _Reader:
     def read(self, netlist: str, top: str) -> GateAig:
         """Parse ``netlist`` and return its module ``top`` as an AIG."""
         statements, current = [], []
-        for token in _TOKEN.findall(_COMMENT.sub(" ", netlist)):
+        for token in _TOKEN.findall(netlist):
+            if token.startswith(("/*", "//")):
+                continue
             if token == "endmodule" and not current:
                 statements.append([token])
             elif token == ";":

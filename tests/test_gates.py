@@ -58,8 +58,11 @@ def test_a_netlist_reads_as_the_aig_yosys_reads(name: str, recipe: Recipe, built
 def test_escaped_names_buses_constants_and_x_read_as_yosys_reads_them(tmp_path: Path) -> None:
     task = _design("ports", PORTS)
     _, netlist = _synthesize(task, Recipe(), tmp_path)
-    netlist = netlist.replace("endmodule", "  output [3:1] extra;\n  assign extra = { b[4], 2'b10 };\nendmodule")
-    netlist = netlist.replace("module ports(", "module ports(extra, ")
+    # Escaped names may hold what would open and close a comment.
+    netlist = netlist.replace("endmodule", "  output [3:1] extra;\n  assign extra = { b[4], 2'b10 };\n"
+                              "  output \\o/* ;\n  output \\o*/ ;\n  INVX1 n1 (.A(b[3]), .Y(\\o/* ));\n"
+                              "  assign \\o*/  = b[2];\nendmodule")
+    netlist = netlist.replace("module ports(", "module ports(extra, \\o/* , \\o*/ , ")
     ours = netlist_aig(netlist, "ports", TECH.liberty)
     theirs, their_inputs = _yosys_aig(netlist, "ports", tmp_path / "yosys")
     assert ours is not None and ("a[0]", 0) in ours.inputs and ("b", 4) in ours.inputs
