@@ -29,6 +29,9 @@ _TOKEN = re.compile(r"\\\S+|/\*.*?\*/|//[^\n]*|[A-Za-z_][\w$]*|\d+'[bB][01xXzZ]+
 _COMMENT = re.compile(r"/\*.*?\*/|//[^\n]*", re.S)
 _CELL = re.compile(r"\bcell\s*\(\s*\"?([\w$]+)\"?\s*\)\s*\{")
 _PIN = re.compile(r"\bpin\s*\(\s*\"?([\w$]+)\"?\s*\)\s*\{")
+# Larger netlists (about 160 000 cells and up) go to Yosys, in the sandbox under its memory limit:
+# reading runs in rtlbo's own process.
+MAX_NETLIST_CHARS = 16 << 20
 _STATE = re.compile(r"\b(ff|latch|ff_bank|latch_bank|statetable|bus|bundle)\s*\(")
 
 
@@ -47,7 +50,10 @@ class GateAig:
 
 def netlist_aig(netlist: str, top: str, liberty: Path) -> GateAig | None:
     """Return the combinational AIG of module ``top`` of ``netlist`` with the cells of ``liberty``,
-    or None when the netlist is not one this reader knows (see the module's docstring)."""
+    or None when the netlist is not one this reader knows (see the module's docstring) or is
+    larger than ``MAX_NETLIST_CHARS``."""
+    if len(netlist) > MAX_NETLIST_CHARS:
+        return None
     try:
         return _Reader(liberty_functions(liberty.read_text(errors="replace"))).read(netlist, top)
     except (Unsupported, ValueError, IndexError, RecursionError):  # malformed: Yosys says how

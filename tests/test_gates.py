@@ -9,7 +9,7 @@ import pytest
 
 from objectives.aiger import Aig, miter, read_aiger, write_aiger
 from objectives.equivalence import _aiger_ports, _gate_lines, _side_script, prove
-from objectives.gates import netlist_aig, parse_function
+from objectives.gates import MAX_NETLIST_CHARS, netlist_aig, parse_function
 from objectives.recipe import Recipe
 from objectives.runner import Limits
 from objectives.technology import Technology
@@ -93,6 +93,7 @@ BODY = "  AND2X1 u2 (.A(t), .B(s[1]), .Y(y));"
     lambda n: n.replace(".B(s[1]), .Y(y)", ".B(s[1]), .Y(t)"),  # t driven twice
     lambda n: n.replace("  XOR2X1 u1 (.A(s[0]), .B(a), .Y(t));", "  assign t = s[0] ^ a;"),  # an expression
     lambda n: n + "module other(a);\n  input a;\nendmodule\n",  # a second module
+    lambda n: n.replace("endmodule", " " * MAX_NETLIST_CHARS + "endmodule"),  # too large to read here
 ])
 def test_what_the_reader_does_not_know_is_left_to_yosys(edit, tmp_path: Path) -> None:
     netlist = edit(GATES.format(body=BODY))
