@@ -281,8 +281,7 @@ def test_a_proposal_that_synthesizes_to_known_netlists_gets_a_new_flow_beside_it
     assert any(t.source != EXPLORATION for t in known), "the random search proposes a known netlist"
     for trial in known:
         if trial.source != EXPLORATION and sum(not t.repeats for t in proposed if t.id < trial.id) < 2:
-            # One worker, one proposal at a time; inferred trials may come first.
-            beside = next(t for t in finished.trials[trial.id + 1:] if t.kind == TrialKind.PROPOSED)
+            beside = finished.trials[trial.id + 1]  # one worker, one proposal at a time
             assert beside.source == EXPLORATION, f"trial {trial.id} repeated trial {trial.extra['netlists_of']}"
     assert sum(not t.repeats for t in proposed) == 2, "both recipes that change seqdet's netlist measured"
 
