@@ -125,7 +125,7 @@ def trial_table(trials: list[Trial], objectives: list[str], baseline: dict[str, 
 def netlist_repeats(run: Run) -> str:
     """Return how many measured trials produced netlists no earlier trial had, and how many repeated
     an earlier trial's (their measurements reused: knobs that did nothing on these designs)."""
-    measured = sum(any(s.netlist for s in t.per_task.values()) for t in run.trials if t.kind != TrialKind.INFERRED)
+    measured = sum(any(s.netlist for s in t.per_task.values()) for t in run.trials)
     history = run.distinct_netlists_history()
     distinct = history[-1] if history else 0
     return (f"{distinct} of {measured} measured trials produced netlists no earlier trial had "
@@ -138,7 +138,6 @@ def print_summary(run: Run, console: Console) -> None:
     proposed = [t for t in run.trials if t.kind == TrialKind.PROPOSED]
     repeats = sum(t.repeats for t in proposed)
     explored = sum(t.source == EXPLORATION for t in proposed)
-    inferred = sum(t.kind == TrialKind.INFERRED for t in run.trials)
     completed = [t for t in proposed if t.status == TrialStatus.COMPLETED]
     feasible = [t for t in completed if t.feasible]
     failed = [t for t in proposed if t.status == TrialStatus.FAILED]
@@ -146,9 +145,8 @@ def print_summary(run: Run, console: Console) -> None:
     console.print(
         f"[bold]{campaign.name}[/]: {len(proposed) - repeats}/{campaign.budget.trials} trials proposed by "
         f"{campaign.optimizer} ({explored} drawn at random where it proposed a flow already measured), besides "
-        f"{repeats} that repeated a flow already measured (not counted) and {inferred} inferred from synthesis to "
-        f"repeat one (never evaluated); {len(completed)} completed ({len(feasible)} feasible), "
-        f"{len(failed)} failed, {len(pending)} pending. "
+        f"{repeats} that repeated a flow already measured (not counted); "
+        f"{len(completed)} completed ({len(feasible)} feasible), {len(failed)} failed, {len(pending)} pending. "
         f"Hypervolume vs. the baseline flow: {run.hypervolume():.4f}. "
         f"{netlist_repeats(run)}."
     )

@@ -114,9 +114,6 @@ def _write_run(run_dir: Path, campaign: Campaign, files: list) -> None:
 # netlist, and the optimizer is asked again instead).
 EXPLORATION_DRAWS = 100
 EXPLORATION_PROBES = 8
-# A proposal that synthesized to an earlier trial's netlists has the knobs it set differently tried at
-# their other values in that trial's configuration, up to this many syntheses (see _complete_class).
-CLASS_PROBES = 8
 
 
 @contextmanager
@@ -322,7 +319,7 @@ class CampaignLoop:
         (it is not evaluated again); return the trial."""
         self.optimizer.tell(trial.id, outcome_of(trial))
         if trial.status == TrialStatus.COMPLETED:
-            self._evaluated.setdefault(_key(trial.config), trial.measured_by)
+            self._evaluated.setdefault(_key(trial.config), trial.id)
             if (netlists := _netlists(trial.per_task)) is not None:
                 self._netlists.setdefault(netlists, trial.id)
                 self._add_spans(self.screening.canonical(self.setup.space, trial.config), netlists, trial.id)
@@ -427,8 +424,6 @@ class CampaignLoop:
                     counted, repeats = self._spent()
                     for trial in finished:
                         known = "netlists_of" in trial.extra and "repeat_of" not in trial.extra
-                        if known:
-                            self._complete_class(trial)
                         if known and trial.source != EXPLORATION and counted < budget:
                             self._explore(executor, baseline)  # its netlists were measured: a new flow beside it
                             counted, repeats = self._spent()
@@ -455,10 +450,9 @@ class CampaignLoop:
             drawn = space.effective(space.decode(rng.random(space.dimension)))
             if space.violations(drawn) or self._measured(drawn):
                 continue
-            if (known := self._known_flow(drawn)) is None:
+            if not self._synthesizes_to_known(drawn):
                 config = drawn
                 break
-            self._infer(drawn, known)
             probes += 1
             if probes == EXPLORATION_PROBES:
                 break
@@ -467,48 +461,15 @@ class CampaignLoop:
             self.store.add_pending(trial_id, TrialKind.PROPOSED, config, EXPLORATION)
             self._start(executor, self.store.get(trial_id), baseline)
 
-    def _known_flow(self, config: dict) -> int | None:
-        """Return the first trial that produced the netlists ``config`` synthesizes every task's
-        reference RTL to (synthesis only, cached; task by task until one netlist is new), or None.
-        Where an LLM writes the RTL there is nothing to synthesize beforehand: None."""
+    def _synthesizes_to_known(self, config: dict) -> bool:
+        """Whether ``config`` synthesizes every task's reference RTL to netlists a trial produced
+        (synthesis only, cached; task by task until one netlist is new). Where an LLM writes the
+        RTL there is nothing to synthesize beforehand: False."""
         if self.campaign.generator.uses_llm:
-            return None
+            return False
         cache, recipe = EvalCache(self.setup.cache_path()), recipe_of(config)
         known = {pair for netlists in self._netlists for pair in netlists}
-        netlists = []
-        for task in self.setup.tasks:
-            netlists.append((task.name, synthesized_netlist(task, recipe, cache=cache)))
-            if netlists[-1] not in known:
-                return None
-        return self._netlists.get(tuple(sorted(netlists)))
-
-    def _complete_class(self, trial: Trial) -> None:
-        """``trial`` synthesized to an earlier trial's netlists. In that earlier trial's
-        configuration, each choice or bool knob the two set differently takes its other values,
-        synthesized (synthesis only, cached, at most CLASS_PROBES); each that gives the same
-        netlists again is recorded as inferred. The optimizer so learns where a knob does nothing
-        from one repeat, instead of proposing its values one by one (a delay target's levels
-        under a recipe that ignores it)."""
-        original = self.store.get(trial.extra["netlists_of"])
-        changed = [name for name, value in trial.config.items() if original.config.get(name) != value]
-        candidates = [self.space.effective({**original.config, name: value}) for name in changed
-                      if self.space.knob(name).type in ("bool", "choice") for value in self.space.knob(name).choices]
-        probes = 0
-        for config in candidates:
-            if probes == CLASS_PROBES:
-                break
-            if self.space.violations(config) or self._measured(config):
-                continue
-            probes += 1
-            if self._known_flow(config) == original.id:
-                self._infer(config, original.id)
-
-    def _infer(self, config: dict, original_id: int) -> None:
-        """Record ``config``, which synthesizes to the netlists of trial ``original_id``, as an
-        inferred trial with that trial's outcome (nothing is evaluated), and tell the optimizer."""
-        trial_id = self._attach(config, proposed=False)
-        self.store.add_pending(trial_id, TrialKind.INFERRED, config, f"inferred: the netlists of trial {original_id}")
-        self._finish_repeat(trial_id, original_id)
+        return all((task.name, synthesized_netlist(task, recipe, cache=cache)) in known for task in self.setup.tasks)
 
     def _spent(self) -> tuple[int, int]:
         """Return how many proposed trials count toward the budget, and how many repeated an earlier

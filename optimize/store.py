@@ -59,13 +59,11 @@ EXPLORATION = "explored: the optimizer proposed a flow already measured"
 
 class TrialKind(StrEnum):
     """Where a trial's configuration comes from: the ``baseline`` flow, ``proposed`` by the
-    optimizer, ``imported`` from an earlier run (warm start), or ``inferred``: synthesis showed it
-    gives an earlier trial's netlists, whose outcome it shares (nothing else ran)."""
+    optimizer, or ``imported`` from an earlier run (warm start)."""
 
     BASELINE = "baseline"
     PROPOSED = "proposed"
     IMPORTED = "imported"
-    INFERRED = "inferred"
 
 
 COMPLETED = TrialStatus.COMPLETED  # the name optimize/surrogate.py imports

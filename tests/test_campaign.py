@@ -17,11 +17,8 @@ import yaml
 from rich.console import Console
 
 import optimize.loop as loop_module
-from objectives.cascade import synthesized_netlist
 from objectives.errors import RtlboError
-from objectives.suites import load_suite
 from objectives.tasks import BUILTIN_DIR
-from objectives.trial import recipe_of
 from optimize.campaign import load_campaign
 from optimize.loop import run
 from optimize.optimizers import Optimizer, Problem, make_optimizer
@@ -297,34 +294,6 @@ def test_no_exploration_runs_where_every_probe_repeats_a_netlist(tmp_path: Path)
     proposed = [t for t in finished.trials if t.kind == TrialKind.PROPOSED]
     assert proposed and all(t.repeats for t in proposed), [t.extra for t in proposed]
     assert not [t for t in proposed if t.source == EXPLORATION], "an exploration ran a netlist its probe knew"
-
-
-def test_a_repeat_teaches_the_optimizer_its_whole_class_by_synthesis(tmp_path: Path):
-    """booth and share do nothing on seqdet, and some recipes give the same netlist: a proposal that
-    repeats a trial's netlists has the knobs it changed tried at their other values in that trial's
-    configuration (synthesis only); those that repeat it too become inferred trials with its
-    outcome, never evaluated and not counted, and a later proposal of one is answered from it."""
-    space = tmp_path / "mixed.yaml"
-    space.write_text(yaml.safe_dump({"knobs": {"booth": {"type": "bool"}, "share": {"type": "bool"}, "abc_recipe": {
-        "type": "choice", "values": ["yosys-default", "resyn2", "area", "speed"]}}}))
-    path = campaign_file(tmp_path, space=[str(space)], optimizer="random", budget={"trials": 3}, screening=False,
-                         batch_size=1, executor={"workers": 1}, tasks={"suite": "builtin", "select": ["seqdet"]})
-    (finished,) = run(path, resume=False, output=None, console=QUIET)
-    inferred = [t for t in finished.trials if t.kind == TrialKind.INFERRED]
-    assert inferred, "repeats on seqdet must have taught some equivalent configurations"
-    task = next(t for t in load_suite("builtin").tasks if t.name == "seqdet")
-    for trial in inferred:
-        original = finished.trials[trial.extra["repeat_of"]]
-        assert original.kind != TrialKind.INFERRED and "repeat_of" not in original.extra
-        assert trial.objectives == original.objectives and trial.seconds == 0
-        netlist = synthesized_netlist(task, recipe_of(trial.config))  # an independent synthesis
-        assert netlist == original.per_task["seqdet"].netlist, (trial.config, original.config)
-    answered = [t for t in finished.trials if t.kind == TrialKind.PROPOSED and t.config in
-                [i.config for i in inferred if i.id < t.id]]
-    assert answered, "the random optimizer proposes an inferred configuration here"
-    assert all(finished.trials[t.extra["repeat_of"]].kind != TrialKind.INFERRED for t in answered)
-    counted = [t for t in finished.trials if t.kind == TrialKind.PROPOSED and not t.repeats]
-    assert len(counted) <= 3
 
 
 def test_an_exploration_runs_a_flow_whose_netlists_are_new(tmp_path: Path, monkeypatch):
