@@ -250,7 +250,6 @@ class _Proof:
         if not self.clocks:
             side = self.workdir / "gold"
             side.mkdir(exist_ok=True)
-            gate = netlist_aig((self.workdir / "netlist.v").read_text(), self.top, self.liberty)
             with ThreadPoolExecutor(1) as beside:
                 made = None
                 if gold is not None and gold.aig:
@@ -259,6 +258,8 @@ class _Proof:
                 else:
                     (side / GOLD_FILE).write_bytes((self.workdir / GOLD_FILE).read_bytes())
                     made = beside.submit(self.yosys, _side_script(_gold_aig_lines(), "gold"), side)
+                # Read while the gold side's Yosys (if any) runs.
+                gate = netlist_aig((self.workdir / "netlist.v").read_text(), self.top, self.liberty)
                 failed = None if gate else self.yosys(_side_script(_gate_lines(self.top, self.liberty), "gate"))
                 failed = failed or (made.result() if made else None)
             if failed is None and gate is None and (aig := read_aiger(self.workdir / "gate.aig")) is not None:
