@@ -2,7 +2,7 @@
 flows, on the built-in suite and on an outside suite of designs no one here wrote.
 
     .venv/bin/python benchmarks/ppa_vs_flows.py [--budget 60] [--early 30] [--suites builtin,outside]
-        [--outside carryskipadder32,daddamultiplier8]
+        [--outside carryskipadder32,daddamultiplier8] [--seed 0] [--keep DIR]
 
 The campaign is ``configuration: per_task`` with the default optimizer over the packaged synthesis
 space, so each design gets a search of its own (``--budget`` trials). The outside suite is
@@ -119,11 +119,12 @@ def campaign_figures(run_dir: Path, early: int) -> dict[str, tuple]:
     return figures
 
 
-def run_suite(folder: Path, name: str, suite: str, budget: int) -> Path:
+def run_suite(folder: Path, name: str, suite: str, budget: int, seed: int) -> Path:
     """Run the per-task campaign over ``suite``; return its run directory."""
     path = folder / f"{name}.yaml"
     path.write_text(yaml.safe_dump({
         "name": name, "tasks": {"suite": suite}, "configuration": "per_task", "budget": {"trials": budget},
+        "seed": seed,
         "batch_size": 2, "optimizer": "ax", "output": str(folder / name),
         "constraints": {"gate_level_simulation": "unproved"}}))
     with open(os.devnull, "w") as quiet:
@@ -131,9 +132,10 @@ def run_suite(folder: Path, name: str, suite: str, budget: int) -> Path:
     return folder / name
 
 
-def measure(folder: Path, name: str, suite: str, budget: int, early: int, cache: EvalCache) -> list[Design]:
+def measure(folder: Path, name: str, suite: str, budget: int, early: int, seed: int,
+            cache: EvalCache) -> list[Design]:
     """Every design of ``suite``: the canned flows and the per-task campaign's figures."""
-    figures = campaign_figures(run_suite(folder, name, suite, budget), early)
+    figures = campaign_figures(run_suite(folder, name, suite, budget, seed), early)
     designs = []
     for task in derive_periods(load_suite(suite).tasks, cache=cache):
         flows = {recipe: flow_adp(task, Recipe(abc_recipe=recipe), cache) for recipe in ABC_SCRIPTS}
@@ -176,17 +178,21 @@ def main() -> None:
     parser.add_argument("--early", type=int, default=30, help="also report the best within this many trials")
     parser.add_argument("--suites", default="builtin,outside", help="builtin, outside or both")
     parser.add_argument("--outside", default="", help="only these outside designs (comma-separated names)")
+    parser.add_argument("--seed", type=int, default=0, help="the campaigns' seed")
+    parser.add_argument("--keep", type=Path, help="keep the campaigns' run directories in this new folder")
     args = parser.parse_args()
     chosen = [d for d in OUTSIDE if not args.outside or name_of(*d) in args.outside.split(",")]
     if not chosen:
         parser.error(f"--outside names none of {', '.join(name_of(*d) for d in OUTSIDE)}")
+    if args.keep is not None and args.keep.exists():
+        parser.error(f"--keep {args.keep} exists; name a new folder")
     with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
+        folder = Path(tmp) if args.keep is None else args.keep
         cache = EvalCache(folder / "cache.sqlite")
         suites = {"builtin": "builtin", "outside": f"tasks:{folder / 'outside'}"}
-        (folder / "outside").mkdir()
+        (folder / "outside").mkdir(parents=True)
         write_tasks(folder / "outside", chosen)
-        results = {name: measure(folder, name, suites[name], args.budget, args.early, cache)
+        results = {name: measure(folder, name, suites[name], args.budget, args.early, args.seed, cache)
                    for name in args.suites.split(",")}
     kept = [pair for name, designs in results.items() for pair in report(name, designs, args.budget, args.early)]
     repeats = sum(d.repeats for designs in results.values() for d in designs)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -115,6 +115,11 @@ def _write_run(run_dir: Path, campaign: Campaign, files: list) -> None:
 EXPLORATION_DRAWS = 100
 EXPLORATION_PROBES = 8
 
+# Where the optimizer can pass over candidates (Optimizer.ask's ``known``), up to this many per
+# request whose flow a trial measured (the same configuration, or netlists a synthesis probe finds
+# known) are passed over; after them it proposes what it will, answered as a repeat.
+PROPOSAL_PROBES = 8
+
 
 @contextmanager
 def _about(source: Path, key: str) -> Iterator[None]:
@@ -200,6 +205,7 @@ class CampaignLoop:
         self._same_netlists: dict[tuple, list[dict]] = {}  # the netlists of every task -> the configurations
         self._spans: dict[tuple[str, str], list[tuple[float, float, int]]] = {}  # see _add_spans
         self._numeric = {k.name for k in self.space.tunable if k.type in ("float", "int")}
+        self._passed_over: dict[int, int] = {}  # trial -> candidates passed over before it was proposed
 
     def _screening(self) -> Screening:
         """Return the run's knob screening: kept in the run directory, or done now for a new
@@ -308,10 +314,13 @@ class CampaignLoop:
     def _finish_repeat(self, trial_id: int, original_id: int) -> Trial:
         """Give a repeated configuration the outcome of its first trial, without evaluating it."""
         original = self.store.get(original_id)
+        extra = {key: value for key, value in original.extra.items() if key != "passed_over"}
+        if passed_over := self._passed_over.pop(trial_id, 0):
+            extra["passed_over"] = passed_over
         self.store.finish(trial_id, objectives=original.objectives, constraints=original.constraints,
                           feasible=original.feasible, reason=original.reason, per_task=original.per_task,
                           failed=original.status == TrialStatus.FAILED, seconds=0.0,
-                          extra={**original.extra, "repeat_of": original_id})
+                          extra={**extra, "repeat_of": original_id})
         return self._tell(self.store.get(trial_id))
 
     def _tell(self, trial: Trial) -> Trial:
@@ -355,6 +364,8 @@ class CampaignLoop:
             c.satisfied(s.constraints[c.metric]) for c in self.constraints if c.metric in s.constraints)
         reason = s.failure or ("" if feasible else _infeasible_reason(s.per_task, s.constraints, self.constraints))
         extra = dict(s.extra)
+        if passed_over := self._passed_over.pop(trial_id, 0):
+            extra["passed_over"] = passed_over  # candidates the optimizer passed over just before this trial
         if (first := self._netlists.get(_netlists(s.per_task))) is not None:
             extra["netlists_of"] = first  # the same flow on these designs: not counted toward the budget
         self.store.finish(trial_id, objectives=s.objectives, constraints=s.constraints, feasible=feasible,
@@ -410,8 +421,12 @@ class CampaignLoop:
             while True:
                 counted, repeats = self._spent()
                 if executor.outstanding < workers and counted < budget and repeats < budget and not stopped:
-                    proposals = self.optimizer.ask(min(self.campaign.batch_size, budget - counted))
+                    passed_over = []
+                    proposals = self.optimizer.ask(min(self.campaign.batch_size, budget - counted),
+                                                   known=self._known(passed_over))
                     stopped = not proposals
+                    if proposals and passed_over:
+                        self._passed_over[proposals[0][0]] = len(passed_over)
                     for trial_id, proposal in proposals:
                         config = self.space.effective(proposal)  # idle knobs at their defaults
                         self.store.add_pending(trial_id, TrialKind.PROPOSED, config, self.optimizer.name, proposal)
@@ -433,6 +448,23 @@ class CampaignLoop:
                         self.console.print(f"[yellow]the optimizer proposed {repeats} flows already measured (a "
                                            "configuration or its netlists); stopped[/]")
                     return counted
+
+    def _known(self, passed_over: list[dict]) -> Callable[[dict], bool]:
+        """Return the optimizer's test of a candidate (a proposal as the optimizer makes it): whether
+        a trial measured its flow (:meth:`_measured`), or a synthesis probe finds it gives the
+        netlists of a trial (measured, running, or a candidate proposed beside it), for up to
+        :data:`PROPOSAL_PROBES` candidates (each one appended to ``passed_over``)."""
+        beside: list[dict] = []
+
+        def known(proposal: dict) -> bool:
+            config = self.space.effective(proposal)
+            if len(passed_over) < PROPOSAL_PROBES and (
+                    self._measured(config) or self._synthesizes_to_known(config, beside)):
+                passed_over.append(config)
+                return True
+            beside.append(config)
+            return False
+        return known
 
     def _measured(self, config: dict) -> bool:
         """Whether a trial has measured ``config``'s flow, or is measuring ``config``."""
@@ -461,15 +493,27 @@ class CampaignLoop:
             self.store.add_pending(trial_id, TrialKind.PROPOSED, config, EXPLORATION)
             self._start(executor, self.store.get(trial_id), baseline)
 
-    def _synthesizes_to_known(self, config: dict) -> bool:
-        """Whether ``config`` synthesizes every task's reference RTL to netlists a trial produced
-        (synthesis only, cached; task by task until one netlist is new). Where an LLM writes the
-        RTL there is nothing to synthesize beforehand: False."""
+    def _synthesizes_to_known(self, config: dict, beside: list[dict] = ()) -> bool:
+        """Whether ``config`` synthesizes every task's reference RTL to the netlists one trial
+        produced, or one trial now running or configuration in ``beside`` does (synthesis only,
+        cached; task by task while some trial's netlists still match). Where an LLM writes the RTL
+        there is nothing to synthesize beforehand: False."""
         if self.campaign.generator.uses_llm:
             return False
-        cache, recipe = EvalCache(self.setup.cache_path()), recipe_of(config)
-        known = {pair for netlists in self._netlists for pair in netlists}
-        return all((task.name, synthesized_netlist(task, recipe, cache=cache)) in known for task in self.setup.tasks)
+        cache = EvalCache(self.setup.cache_path())
+
+        def netlist(config: dict, task: Task) -> str:
+            return synthesized_netlist(task, recipe_of(config), cache=cache)
+
+        running = [self.store.get(trial_id).config for trial_id in set(self._running.values())]
+        others = [lambda task, measured=dict(netlists): measured[task.name] for netlists in self._netlists]
+        others += [lambda task, other=other: netlist(other, task) for other in [*running, *beside]]
+        for task in self.setup.tasks:
+            if not others:
+                return False
+            mine = netlist(config, task)
+            others = [other for other in others if other(task) == mine]
+        return bool(others)
 
     def _spent(self) -> tuple[int, int]:
         """Return how many proposed trials count toward the budget, and how many repeated an earlier
