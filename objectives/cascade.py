@@ -167,13 +167,14 @@ def evaluate(
 def synthesized_netlist(task: Task, recipe: Recipe, *, tech: Technology | None = None,
                         cache: EvalCache | None = None, limits: StageLimits = StageLimits()) -> str:
     """Return the sha256 of the netlist ``recipe`` maps ``task``'s reference RTL to, synthesis
-    only (nothing is measured); a failure gives ``failed: <reason>`` instead. Cached per recipe."""
+    only (nothing is measured); a failure gives ``failed: <reason>`` instead. Cached per recipe,
+    and the netlist too: an evaluation of the same flow takes it instead of synthesizing again."""
     tech = tech or Technology.from_env()
     key = evaluation_key(task, recipe, task.reference_rtl, tech)[1]
     if cache is not None and (hit := cache.get_record("synthesized", key)) is not None:
         return hit["netlist"]
     with scratch_dir() as tmp:
-        cascade = Cascade(task, task.reference_rtl, Path(tmp), limits, {}, tech)
+        cascade = Cascade(task, task.reference_rtl, Path(tmp), limits, {}, tech, cache=cache)
         (result,) = cascade.synthesize(recipe)
         digest = _sha256(cascade.netlist) if result.passed else f"failed: {result.reason}"
     if cache is not None:
@@ -459,21 +460,31 @@ class Cascade:
             self.artifacts["abc.script"] = abc_script
         if recipe.gate_sizing:
             files["abc.constr"] = recipe.abc_constraints(tech.driving_cell, tech.output_load_pf)
-        work = self._dir("synthesis", files)
         script = recipe.yosys_script([CANDIDATE], self.task.top, str(tech.liberty), self.task.period_ns)
         self.artifacts["synth.ys"] = script
-        limits = self.stage_limits.limits(self.stage_limits.synthesis_s)
-        run = YOSYS.run_script(work, script, limits, (tech.liberty,))
-        self._log("synthesis", run.output)
-        if not run.ok:
-            return failed(_synthesis_reason(run, limits.timeout_s, tech))
-        stat = json.loads((work / "stat.json").read_text())["design"]
+        # Yosys and ABC are deterministic: the same inputs map to the same netlist, which a synthesis
+        # probe (synthesized_netlist) or another evaluation may have made already.
+        key = content_hash({"files": files, "script": script, "yosys": YOSYS.version(), "tech": tech.fingerprint()})
+        hit = self.cache.get_record("synthesis", key) if self.cache is not None else None
+        if hit is not None:
+            self._log("synthesis", hit["log"])
+            netlist, stat = hit["netlist"], hit["stat"]
+        else:
+            work = self._dir("synthesis", files)
+            limits = self.stage_limits.limits(self.stage_limits.synthesis_s)
+            run = YOSYS.run_script(work, script, limits, (tech.liberty,))
+            self._log("synthesis", run.output)
+            if not run.ok:
+                return failed(_synthesis_reason(run, limits.timeout_s, tech))
+            netlist, stat = (work / "netlist.v").read_text(), json.loads((work / "stat.json").read_text())["design"]
         cells: dict[str, int] = stat.get("num_cells_by_type", {})
         unmapped = sorted(c for c in cells if c.startswith("$"))
         if unmapped:
             return failed(f"unmapped cells after technology mapping: {', '.join(unmapped[:5])}; "
                           f"the liberty {tech.liberty.name} has no cell for them")
-        self.netlist, self.stat = (work / "netlist.v").read_text(), stat
+        if self.cache is not None and hit is None:
+            self.cache.put_record("synthesis", key, {"netlist": netlist, "stat": stat, "log": run.output[-LOG_TAIL:]})
+        self.netlist, self.stat = netlist, stat
         self.artifacts["netlist.v"] = self.netlist
         details = {"cells": int(stat.get("num_cells", 0)), "cell_types": cells}
         return StageResult("synthesis", Status.PASSED, time.monotonic() - start, "", details)

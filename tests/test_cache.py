@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from objectives.cascade import evaluate
+from objectives.cascade import evaluate, synthesized_netlist
 from objectives.recipe import Recipe
+from objectives.toolchain import YOSYS
 
 
 def test_hit_returns_the_identical_record(builtin, cache):
@@ -54,3 +55,20 @@ def test_a_netlist_seen_before_is_measured_once(builtin, cache):
     assert second.metrics == first.metrics and second.artifacts["sta.log"] == first.artifacts["sta.log"]
     other = evaluate(task, Recipe(abc_recipe="area"), cache=cache)
     assert other.netlist_sha256 != first.netlist_sha256 and not other.measurement_reused
+
+
+def test_an_evaluation_takes_the_netlist_a_synthesis_probe_made(builtin, cache, monkeypatch):
+    """Yosys and ABC are deterministic: the netlist a synthesis probe made (synthesis only) is the
+    one an evaluation of the same flow measures, without running Yosys on it again."""
+    task, recipe = builtin["mul8"], Recipe(abc_recipe="area")
+    digest = synthesized_netlist(task, recipe, cache=cache)
+    scripts = []
+    run_script = YOSYS.run_script
+    monkeypatch.setattr(YOSYS, "run_script", lambda workdir, script, *rest: scripts.append(script)
+                        or run_script(workdir, script, *rest))
+    probed = evaluate(task, recipe, cache=cache)
+    assert probed.netlist_sha256 == digest and probed.artifacts["synth.ys"] not in scripts
+    assert "ABC" in probed.artifacts["synthesis.log"], "the synthesis log comes with the netlist"
+    fresh = evaluate(task, recipe)
+    assert fresh.artifacts["synth.ys"] in scripts, "without the cache, Yosys synthesizes"
+    assert probed.metrics == fresh.metrics and probed.artifacts["netlist.v"] == fresh.artifacts["netlist.v"]
