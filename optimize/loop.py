@@ -115,11 +115,6 @@ def _write_run(run_dir: Path, campaign: Campaign, files: list) -> None:
 EXPLORATION_DRAWS = 100
 EXPLORATION_PROBES = 8
 
-# Where the optimizer can pass over candidates (Optimizer.ask's ``known``), up to this many per
-# request whose flow a trial measured (the same configuration, or netlists a synthesis probe finds
-# known) are passed over; after them it proposes what it will, answered as a repeat.
-PROPOSAL_PROBES = 8
-
 
 @contextmanager
 def _about(source: Path, key: str) -> Iterator[None]:
@@ -205,7 +200,9 @@ class CampaignLoop:
         self._same_netlists: dict[tuple, list[dict]] = {}  # the netlists of every task -> the configurations
         self._spans: dict[tuple[str, str], list[tuple[float, float, int]]] = {}  # see _add_spans
         self._numeric = {k.name for k in self.space.tunable if k.type in ("float", "int")}
-        self._passed_over: dict[int, int] = {}  # trial -> candidates passed over before it was proposed
+        self._passes = 0  # candidates the optimizer passed over in this process
+        self._unrecorded = 0  # of them, those no trial records yet
+        self._passed_over: dict[int, int] = {}  # trial -> candidates passed over just before it, until it finishes
 
     def _screening(self) -> Screening:
         """Return the run's knob screening: kept in the run directory, or done now for a new
@@ -420,19 +417,20 @@ class CampaignLoop:
             stopped = False
             while True:
                 counted, repeats = self._spent()
-                if executor.outstanding < workers and counted < budget and repeats < budget and not stopped:
-                    passed_over = []
+                if (executor.outstanding < workers and counted < budget and repeats + self._passes < budget
+                        and not stopped):
+                    passes = self._passes
                     proposals = self.optimizer.ask(min(self.campaign.batch_size, budget - counted),
-                                                   known=self._known(passed_over))
-                    stopped = not proposals
-                    if proposals and passed_over:
-                        self._passed_over[proposals[0][0]] = len(passed_over)
+                                                   known=self._known())
+                    stopped = not proposals and self._passes == passes
                     for trial_id, proposal in proposals:
                         config = self.space.effective(proposal)  # idle knobs at their defaults
-                        self.store.add_pending(trial_id, TrialKind.PROPOSED, config, self.optimizer.name, proposal)
+                        self._add(trial_id, config, self.optimizer.name, proposal)
                         if self._measured(config):
                             self._explore(executor, baseline)
                         self._start(executor, self.store.get(trial_id), baseline)
+                    for _ in range(self._passes - passes):
+                        self._explore(executor, baseline)  # a new flow in place of a candidate passed over
                 finished = [trial for completed in executor.wait(timeout=1.0)
                             for trial in self._finish(completed.trial_id, completed.result, completed.error)]
                 if finished:
@@ -443,36 +441,44 @@ class CampaignLoop:
                             self._explore(executor, baseline)  # its netlists were measured: a new flow beside it
                             counted, repeats = self._spent()
                     progress.update(bar, completed=counted - executor.outstanding, status=self._status())
-                if executor.outstanding == 0 and (counted >= budget or repeats >= budget or stopped):
-                    if repeats >= budget:
-                        self.console.print(f"[yellow]the optimizer proposed {repeats} flows already measured (a "
-                                           "configuration or its netlists); stopped[/]")
+                if executor.outstanding == 0 and (counted >= budget or repeats + self._passes >= budget or stopped):
+                    if repeats + self._passes >= budget:
+                        self.console.print(f"[yellow]the optimizer proposed {repeats + self._passes} flows already "
+                                           "measured (a configuration or its netlists); stopped[/]")
                     return counted
 
-    def _known(self, passed_over: list[dict]) -> Callable[[dict], bool]:
+    def _known(self) -> Callable[[dict], bool]:
         """Return the optimizer's test of a candidate (a proposal as the optimizer makes it): whether
         a trial measured its flow (:meth:`_measured`), or a synthesis probe finds it gives the
-        netlists of a trial (measured, running, or a candidate proposed beside it), for up to
-        :data:`PROPOSAL_PROBES` candidates (each one appended to ``passed_over``)."""
+        netlists of a trial (measured, running, or a candidate proposed beside it). Each candidate
+        passed over is counted."""
         beside: list[dict] = []
 
         def known(proposal: dict) -> bool:
             config = self.space.effective(proposal)
-            if len(passed_over) < PROPOSAL_PROBES and (
-                    self._measured(config) or self._synthesizes_to_known(config, beside)):
-                passed_over.append(config)
+            if self._measured(config) or self._synthesizes_to_known(config, beside):
+                self._passes += 1
+                self._unrecorded += 1
                 return True
             beside.append(config)
             return False
         return known
+
+    def _add(self, trial_id: int, config: dict, source: str, proposal: dict | None = None) -> None:
+        """Record a proposed trial about to be evaluated; it carries the count of the candidates
+        passed over since the last one (``extra.passed_over`` once it finishes)."""
+        self.store.add_pending(trial_id, TrialKind.PROPOSED, config, source, proposal)
+        if self._unrecorded:
+            self._passed_over[trial_id], self._unrecorded = self._unrecorded, 0
 
     def _measured(self, config: dict) -> bool:
         """Whether a trial has measured ``config``'s flow, or is measuring ``config``."""
         return self._flow_of(config) is not None or _key(config) in self._running
 
     def _explore(self, executor: Executor, baseline: dict[str, Metrics]) -> None:
-        """Evaluate a random configuration no trial has measured, besides a proposal of a flow already
-        measured (known before it runs, or from the netlists it synthesized to): the budget goes to
+        """Evaluate a random configuration no trial has measured, in place of a candidate the optimizer
+        passed over or besides a proposal of a flow already measured (known before it runs, or from
+        the netlists it synthesized to): the budget goes to
         a new flow, and the optimizer learns from it as from an import. Draws are synthesized
         first; where every probe gives known netlists, none runs."""
         space = self.space
@@ -490,7 +496,7 @@ class CampaignLoop:
                 break
         if config is not None:
             trial_id = self._attach(config, proposed=False)
-            self.store.add_pending(trial_id, TrialKind.PROPOSED, config, EXPLORATION)
+            self._add(trial_id, config, EXPLORATION)
             self._start(executor, self.store.get(trial_id), baseline)
 
     def _synthesizes_to_known(self, config: dict, beside: list[dict] = ()) -> bool:

@@ -95,20 +95,15 @@ class AxOptimizer(Optimizer):
         self.client.set_generation_strategy(strategy)
 
     def ask(self, n: int, known: Known | None = None) -> list[tuple[int, Config]]:
-        """Ax's next trials; a candidate ``known`` says runs a measured flow is abandoned in Ax (a
-        pending point from then on: the acquisition scores it, and the points it stands for, as
-        worthless) and Ax is asked again, until ``known`` passes its candidates."""
-        proposals: list[tuple[int, Config]] = []
-        while len(proposals) < n:
-            trials = self.client.get_next_trials(max_trials=n - len(proposals))
-            if not trials:
-                break
-            for index, params in sorted(trials.items()):
-                config = self.space.complete(params)
-                if known is not None and known(config):
-                    self.client.mark_trial_abandoned(index)
-                else:
-                    proposals.append((self._table_id(index), config))
+        """Ax's next trials, less the candidates ``known`` says run a measured flow: those are
+        abandoned in Ax (pending points from then on, which its acquisition scores as worthless)."""
+        proposals = []
+        for index, params in sorted(self.client.get_next_trials(max_trials=n).items()):
+            config = self.space.complete(params)
+            if known is not None and known(config):
+                self.client.mark_trial_abandoned(index)
+            else:
+                proposals.append((self._table_id(index), config))
         return proposals
 
     def tell(self, trial_id: int, outcome: Outcome) -> None:

@@ -108,8 +108,8 @@ class Optimizer(ABC):
         """Return up to ``n`` new (trial id, configuration) proposals; trials not yet told are
         pending and the optimizer accounts for them. ``known`` says of a candidate whether its
         outcome is known already (it runs a flow a trial measured): an optimizer that can passes
-        such candidates over and proposes none like them again; the others propose them (the
-        campaign then answers them as repeats)."""
+        such candidates over (returning fewer proposals) and never proposes them again; the others
+        propose them, and the campaign answers them as repeats."""
 
     @abstractmethod
     def tell(self, trial_id: int, outcome: Outcome) -> None:
