@@ -478,9 +478,9 @@ class CampaignLoop:
     def _explore(self, executor: Executor, baseline: dict[str, Metrics]) -> None:
         """Evaluate a random configuration no trial has measured, in place of a candidate the optimizer
         passed over or besides a proposal of a flow already measured (known before it runs, or from
-        the netlists it synthesized to): the budget goes to
-        a new flow, and the optimizer learns from it as from an import. Draws are synthesized
-        first; where every probe gives known netlists, none runs."""
+        the netlists it synthesized to): the budget goes to a new flow, and the optimizer learns
+        from it as from an import. Draws are synthesized first; where every probe gives known
+        netlists, none runs."""
         space = self.space
         rng = np.random.default_rng([self.campaign.seed, len(self.store.trials())])
         probes, config = 0, None
