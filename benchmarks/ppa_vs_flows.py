@@ -16,9 +16,7 @@ best of the canned ABC recipes (``abc_recipe``'s six), the campaign's best ADP w
 trials and within ``--budget``, and its PAMA pick; then the campaign's best over the best canned
 recipe, and the trials whose netlist an earlier trial of the same design had produced: evaluated
 again (synthesis ran; the measurement was reused) and answered from the trial table (no tool ran:
-the same configuration, or a number inside a range that changed nothing), and the candidates the
-optimizer passed over before they became trials (their flow was measured: a synthesis probe found
-their netlists known, or the configuration was), each a synthesis and no evaluation.
+the same configuration, or a number inside a range that changed nothing).
 Targets: geometric mean of the best ADP <= 0.80 of the Yosys default and <= 0.90 of the best canned
 recipe within 60 trials per design; repeated netlists <= 5 % of the trials.
 """
@@ -78,7 +76,6 @@ class Design:
     synthesized: int
     answered: int
     trials: int
-    passed_over: int
 
     @property
     def repeats(self) -> int:
@@ -98,8 +95,7 @@ def flow_adp(task: Task, recipe: Recipe, cache: EvalCache) -> float | None:
 
 def campaign_figures(run_dir: Path, early: int) -> dict[str, tuple]:
     """Per task of a per-task campaign: (best ADP within ``early`` trials, best ADP, PAMA pick's ADP,
-    trials that synthesized an earlier netlist again, trials answered from the table, trials,
-    candidates the optimizer passed over as flows already measured)."""
+    trials that synthesized an earlier netlist again, trials answered from the table, trials)."""
     figures = {}
     for folder in sorted((run_dir / "tasks").iterdir()):
         result = Run.load(folder)
@@ -118,9 +114,8 @@ def campaign_figures(run_dir: Path, early: int) -> dict[str, tuple]:
                 answered += "repeat_of" in t.extra
                 synthesized += "repeat_of" not in t.extra
             seen.add(t.per_task[task].netlist)
-        passed_over = sum(t.extra.get("passed_over", 0) for t in result.trials)
         figures[task] = (min(first, default=None), min((v for _, v in values), default=None), pama_adp,
-                         synthesized, answered, len(proposed), passed_over)
+                         synthesized, answered, len(proposed))
     return figures
 
 
@@ -161,15 +156,14 @@ def report(label: str, designs: list[Design], budget: int, early: int) -> list[t
     """Print one suite's table; return the (best / default, best / best canned) ratios."""
     print(f"\n{label}: ADP ratios to the Yosys default (lower is better)")
     print(f"{'design':24s}{'default ADP':>13s}{'resyn2':>8s}{'canned':>8s} {'best canned':14s}"
-          f"{f'@{early}':>8s}{f'@{budget}':>8s}{'PAMA':>8s}{'vs canned':>10s}  repeats: synthesized+answered/trials"
-          "  passed over")
+          f"{f'@{early}':>8s}{f'@{budget}':>8s}{'PAMA':>8s}{'vs canned':>10s}  repeats: synthesized+answered/trials")
     kept = []
     for d in designs:
         best, canned = ratio(d.best, d.default), ratio(d.canned[1], d.default)
         against = ratio(d.best, d.canned[1])
         print(f"{d.name:24s}{d.default or math.nan:13.0f}{text(ratio(d.resyn2, d.default))}{text(canned)} "
               f"{d.canned[0]:14s}{text(ratio(d.early, d.default))}{text(best)}{text(ratio(d.pama, d.default))}"
-              f"{text(against):>10s}{d.synthesized:5d}+{d.answered:<3d}/{d.trials:<3d}{d.passed_over:14d}")
+              f"{text(against):>10s}{d.synthesized:5d}+{d.answered:<3d}/{d.trials:<3d}")
         if best is not None and against is not None:
             kept.append((best, against))
     if kept:
@@ -204,7 +198,6 @@ def main() -> None:
     repeats = sum(d.repeats for designs in results.values() for d in designs)
     synthesized = sum(d.synthesized for designs in results.values() for d in designs)
     trials = sum(d.trials for designs in results.values() for d in designs)
-    passed_over = sum(d.passed_over for designs in results.values() for d in designs)
     best, canned = geometric_mean([b for b, _ in kept]), geometric_mean([a for _, a in kept])
     print(f"\nover {len(kept)} designs, within {args.budget} trials each:")
     print(f"  best ADP / Yosys default: {best:.3f} (target <= {TARGET_DEFAULT}) "
@@ -215,8 +208,6 @@ def main() -> None:
           f"(target <= {TARGET_REPEATS:.0%}) {'ok' if repeats <= TARGET_REPEATS * trials else 'MISSED'}; "
           f"synthesized again: {synthesized}/{trials} = {synthesized / max(trials, 1):.1%}, the rest answered "
           "from the trial table without a tool run")
-    print(f"  candidates the optimizer passed over (synthesis probe or configuration known; not trials): "
-          f"{passed_over}")
 
 
 if __name__ == "__main__":

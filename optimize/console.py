@@ -123,17 +123,13 @@ def trial_table(trials: list[Trial], objectives: list[str], baseline: dict[str, 
 
 
 def netlist_repeats(run: Run) -> str:
-    """Return how many measured trials produced netlists no earlier trial had, how many repeated
-    an earlier trial's (their measurements reused: knobs that did nothing on these designs), and how
-    many candidates the optimizer passed over as flows already measured."""
+    """Return how many measured trials produced netlists no earlier trial had, and how many repeated
+    an earlier trial's (their measurements reused: knobs that did nothing on these designs)."""
     measured = sum(any(s.netlist for s in t.per_task.values()) for t in run.trials)
     history = run.distinct_netlists_history()
     distinct = history[-1] if history else 0
-    passed_over = sum(t.extra.get("passed_over", 0) for t in run.trials)
     return (f"{distinct} of {measured} measured trials produced netlists no earlier trial had "
-            f"({measured - distinct} repeated an earlier trial's netlists)"
-            + (f"; the optimizer passed over {passed_over} candidates of flows already measured (the same "
-               "configuration, or netlists a synthesis probe found known)" if passed_over else ""))
+            f"({measured - distinct} repeated an earlier trial's netlists)")
 
 
 def print_summary(run: Run, console: Console) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -200,9 +200,6 @@ class CampaignLoop:
         self._same_netlists: dict[tuple, list[dict]] = {}  # the netlists of every task -> the configurations
         self._spans: dict[tuple[str, str], list[tuple[float, float, int]]] = {}  # see _add_spans
         self._numeric = {k.name for k in self.space.tunable if k.type in ("float", "int")}
-        self._passes = 0  # candidates the optimizer passed over in this process
-        self._unrecorded = 0  # of them, those no trial records yet
-        self._passed_over: dict[int, int] = {}  # trial -> candidates passed over just before it, until it finishes
 
     def _screening(self) -> Screening:
         """Return the run's knob screening: kept in the run directory, or done now for a new
@@ -311,13 +308,10 @@ class CampaignLoop:
     def _finish_repeat(self, trial_id: int, original_id: int) -> Trial:
         """Give a repeated configuration the outcome of its first trial, without evaluating it."""
         original = self.store.get(original_id)
-        extra = {key: value for key, value in original.extra.items() if key != "passed_over"}
-        if passed_over := self._passed_over.pop(trial_id, 0):
-            extra["passed_over"] = passed_over
         self.store.finish(trial_id, objectives=original.objectives, constraints=original.constraints,
                           feasible=original.feasible, reason=original.reason, per_task=original.per_task,
                           failed=original.status == TrialStatus.FAILED, seconds=0.0,
-                          extra={**extra, "repeat_of": original_id})
+                          extra={**original.extra, "repeat_of": original_id})
         return self._tell(self.store.get(trial_id))
 
     def _tell(self, trial: Trial) -> Trial:
@@ -361,8 +355,6 @@ class CampaignLoop:
             c.satisfied(s.constraints[c.metric]) for c in self.constraints if c.metric in s.constraints)
         reason = s.failure or ("" if feasible else _infeasible_reason(s.per_task, s.constraints, self.constraints))
         extra = dict(s.extra)
-        if passed_over := self._passed_over.pop(trial_id, 0):
-            extra["passed_over"] = passed_over  # candidates the optimizer passed over just before this trial
         if (first := self._netlists.get(_netlists(s.per_task))) is not None:
             extra["netlists_of"] = first  # the same flow on these designs: not counted toward the budget
         self.store.finish(trial_id, objectives=s.objectives, constraints=s.constraints, feasible=feasible,
@@ -417,20 +409,15 @@ class CampaignLoop:
             stopped = False
             while True:
                 counted, repeats = self._spent()
-                if (executor.outstanding < workers and counted < budget and repeats + self._passes < budget
-                        and not stopped):
-                    passes = self._passes
-                    proposals = self.optimizer.ask(min(self.campaign.batch_size, budget - counted),
-                                                   known=self._known())
-                    stopped = not proposals and self._passes == passes
+                if executor.outstanding < workers and counted < budget and repeats < budget and not stopped:
+                    proposals = self.optimizer.ask(min(self.campaign.batch_size, budget - counted))
+                    stopped = not proposals
                     for trial_id, proposal in proposals:
                         config = self.space.effective(proposal)  # idle knobs at their defaults
-                        self._add(trial_id, config, self.optimizer.name, proposal)
+                        self.store.add_pending(trial_id, TrialKind.PROPOSED, config, self.optimizer.name, proposal)
                         if self._measured(config):
                             self._explore(executor, baseline)
                         self._start(executor, self.store.get(trial_id), baseline)
-                    for _ in range(self._passes - passes):
-                        self._explore(executor, baseline)  # a new flow in place of a candidate passed over
                 finished = [trial for completed in executor.wait(timeout=1.0)
                             for trial in self._finish(completed.trial_id, completed.result, completed.error)]
                 if finished:
@@ -441,46 +428,21 @@ class CampaignLoop:
                             self._explore(executor, baseline)  # its netlists were measured: a new flow beside it
                             counted, repeats = self._spent()
                     progress.update(bar, completed=counted - executor.outstanding, status=self._status())
-                if executor.outstanding == 0 and (counted >= budget or repeats + self._passes >= budget or stopped):
-                    if repeats + self._passes >= budget:
-                        self.console.print(f"[yellow]the optimizer proposed {repeats + self._passes} flows already "
-                                           "measured (a configuration or its netlists); stopped[/]")
+                if executor.outstanding == 0 and (counted >= budget or repeats >= budget or stopped):
+                    if repeats >= budget:
+                        self.console.print(f"[yellow]the optimizer proposed {repeats} flows already measured (a "
+                                           "configuration or its netlists); stopped[/]")
                     return counted
-
-    def _known(self) -> Callable[[dict], bool]:
-        """Return the optimizer's test of a candidate (a proposal as the optimizer makes it): whether
-        a trial measured its flow (:meth:`_measured`), or a synthesis probe finds it gives the
-        netlists of a trial (measured, running, or a candidate proposed beside it). Each candidate
-        passed over is counted."""
-        beside: list[dict] = []
-
-        def known(proposal: dict) -> bool:
-            config = self.space.effective(proposal)
-            if self._measured(config) or self._synthesizes_to_known(config, beside):
-                self._passes += 1
-                self._unrecorded += 1
-                return True
-            beside.append(config)
-            return False
-        return known
-
-    def _add(self, trial_id: int, config: dict, source: str, proposal: dict | None = None) -> None:
-        """Record a proposed trial about to be evaluated; it carries the count of the candidates
-        passed over since the last one (``extra.passed_over`` once it finishes)."""
-        self.store.add_pending(trial_id, TrialKind.PROPOSED, config, source, proposal)
-        if self._unrecorded:
-            self._passed_over[trial_id], self._unrecorded = self._unrecorded, 0
 
     def _measured(self, config: dict) -> bool:
         """Whether a trial has measured ``config``'s flow, or is measuring ``config``."""
         return self._flow_of(config) is not None or _key(config) in self._running
 
     def _explore(self, executor: Executor, baseline: dict[str, Metrics]) -> None:
-        """Evaluate a random configuration no trial has measured, in place of a candidate the optimizer
-        passed over or besides a proposal of a flow already measured (known before it runs, or from
-        the netlists it synthesized to): the budget goes to a new flow, and the optimizer learns
-        from it as from an import. Draws are synthesized first; where every probe gives known
-        netlists, none runs."""
+        """Evaluate a random configuration no trial has measured, besides a proposal of a flow already
+        measured (known before it runs, or from the netlists it synthesized to): the budget goes to
+        a new flow, and the optimizer learns from it as from an import. Draws are synthesized
+        first; where every probe gives known netlists, none runs."""
         space = self.space
         rng = np.random.default_rng([self.campaign.seed, len(self.store.trials())])
         probes, config = 0, None
@@ -496,30 +458,18 @@ class CampaignLoop:
                 break
         if config is not None:
             trial_id = self._attach(config, proposed=False)
-            self._add(trial_id, config, EXPLORATION)
+            self.store.add_pending(trial_id, TrialKind.PROPOSED, config, EXPLORATION)
             self._start(executor, self.store.get(trial_id), baseline)
 
-    def _synthesizes_to_known(self, config: dict, beside: list[dict] = ()) -> bool:
-        """Whether ``config`` synthesizes every task's reference RTL to the netlists one trial
-        produced, or one trial now running or configuration in ``beside`` does (synthesis only,
-        cached; task by task while some trial's netlists still match). Where an LLM writes the RTL
-        there is nothing to synthesize beforehand: False."""
+    def _synthesizes_to_known(self, config: dict) -> bool:
+        """Whether ``config`` synthesizes every task's reference RTL to netlists a trial produced
+        (synthesis only, cached; task by task until one netlist is new). Where an LLM writes the
+        RTL there is nothing to synthesize beforehand: False."""
         if self.campaign.generator.uses_llm:
             return False
-        cache = EvalCache(self.setup.cache_path())
-
-        def netlist(config: dict, task: Task) -> str:
-            return synthesized_netlist(task, recipe_of(config), cache=cache)
-
-        running = [self.store.get(trial_id).config for trial_id in set(self._running.values())]
-        others = [lambda task, measured=dict(netlists): measured[task.name] for netlists in self._netlists]
-        others += [lambda task, other=other: netlist(other, task) for other in [*running, *beside]]
-        for task in self.setup.tasks:
-            if not others:
-                return False
-            mine = netlist(config, task)
-            others = [other for other in others if other(task) == mine]
-        return bool(others)
+        cache, recipe = EvalCache(self.setup.cache_path()), recipe_of(config)
+        known = {pair for netlists in self._netlists for pair in netlists}
+        return all((task.name, synthesized_netlist(task, recipe, cache=cache)) in known for task in self.setup.tasks)
 
     def _spent(self) -> tuple[int, int]:
         """Return how many proposed trials count toward the budget, and how many repeated an earlier

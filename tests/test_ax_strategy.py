@@ -273,27 +273,3 @@ def test_ax_never_proposes_a_configuration_already_measured_or_pending():
         for trial_id, config in batch:
             optimizer.tell(trial_id, outcome(config))
     assert len(set(proposed)) == len(proposed), proposed
-
-
-def test_candidates_known_to_the_campaign_are_passed_over_and_never_proposed_again():
-    """Ax abandons each candidate ``known`` flags (a pending point from then on); trial ids stay
-    consecutive, and each one's outcome reaches the Ax trial it stands for."""
-    optimizer = AxOptimizer(problem(budget=40))
-    flagged = []
-
-    def known(config: dict) -> bool:
-        if len(flagged) < 2:
-            flagged.append(config)
-            return True
-        return False
-
-    (trial_id, config), = optimizer.ask(3, known=known)
-    assert trial_id == 0 and len(flagged) == 2 and config not in flagged
-    trials = optimizer.client._experiment.trials
-    assert [trials[i].status.is_abandoned for i in range(3)] == [True, True, False]
-    optimizer.tell(trial_id, analytic_outcome(config))
-    assert trials[2].status.is_completed
-    assert optimizer.attach(SPACE.baseline(), proposed=False) == 1
-    for trial_id, config in optimizer.ask(6):
-        assert config not in flagged, "Ax proposed a candidate it had abandoned"
-        optimizer.tell(trial_id, analytic_outcome(config))

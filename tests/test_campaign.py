@@ -20,7 +20,7 @@ import optimize.loop as loop_module
 from objectives.errors import RtlboError
 from objectives.tasks import BUILTIN_DIR
 from optimize.campaign import load_campaign
-from optimize.loop import CampaignLoop, Setup, create_run, run
+from optimize.loop import run
 from optimize.optimizers import Optimizer, Problem, make_optimizer
 from optimize.optimizers.ax import AxOptions
 from optimize.spaces import packaged_space
@@ -294,51 +294,6 @@ def test_no_exploration_runs_where_every_probe_repeats_a_netlist(tmp_path: Path)
     proposed = [t for t in finished.trials if t.kind == TrialKind.PROPOSED]
     assert proposed and all(t.repeats for t in proposed), [t.extra for t in proposed]
     assert not [t for t in proposed if t.source == EXPLORATION], "an exploration ran a netlist its probe knew"
-
-
-def test_the_default_optimizer_passes_over_candidates_whose_netlists_are_known(tmp_path: Path, monkeypatch):
-    """booth, share, retime and the FSM encoding do nothing on adder32, so most of this space
-    repeats a few netlists (one per ABC recipe): each of Ax's candidates is synthesized first, and
-    the ones whose netlists a trial measured, is measuring or will measure beside it are passed
-    over (a random new flow runs in place of each), so every trial measures netlists of its own. A
-    resumed campaign replays the trial table into the optimizer with the same ids."""
-    monkeypatch.setattr(loop_module, "EXPLORATION_PROBES", 64)
-    space = tmp_path / "mixed.yaml"
-    space.write_text(yaml.safe_dump({"knobs": {
-        "booth": {"type": "bool"}, "share": {"type": "bool"}, "retime": {"type": "bool"},
-        "fsm_encoding": {"type": "choice", "values": ["auto", "binary", "one-hot"]},
-        "abc_recipe": {"type": "choice", "values": ["yosys-default", "resyn2", "area", "speed", "compress2rs"]}}}))
-    path = campaign_file(tmp_path, space=[str(space)], optimizer="ax", budget={"trials": 4}, screening=False,
-                         batch_size=2, executor={"workers": 2}, tasks={"suite": "builtin", "select": ["adder32"]})
-    (finished,) = run(path, resume=False, output=None, console=QUIET)
-    netlists = [t.per_task["adder32"].netlist for t in finished.trials]
-    assert len(finished.trials) == 5 and len(set(netlists)) == 5, [t.config for t in finished.trials]
-    assert sum(t.extra.get("passed_over", 0) for t in finished.trials) > 0, "no candidate repeated a netlist"
-    with Store(tmp_path / "run") as store:
-        store.db.execute("UPDATE trials SET status='pending' WHERE id=4")
-    (resumed,) = run(tmp_path / "run", resume=True, output=None, console=QUIET)
-    assert [t.config for t in resumed.trials] == [t.config for t in finished.trials]
-    assert resumed.trials[4].status == TrialStatus.COMPLETED
-
-
-def test_a_candidate_giving_the_netlists_of_one_proposed_beside_it_is_passed_over(tmp_path: Path):
-    """Candidates of one request run side by side: the second one that synthesizes to the first's
-    netlists (booth does nothing on adder32) is known before either is measured."""
-    space = tmp_path / "two.yaml"
-    space.write_text(yaml.safe_dump({"knobs": {
-        "booth": {"type": "bool"}, "abc_recipe": {"type": "choice", "values": ["yosys-default", "area", "speed"]}}}))
-    path = campaign_file(tmp_path, space=[str(space)], optimizer="ax", screening=False,
-                         tasks={"suite": "builtin", "select": ["adder32"]})
-    setup = Setup.open(create_run(path))
-    try:
-        loop = CampaignLoop(setup, QUIET)
-        known = loop._known()
-        assert not known({"booth": False, "abc_recipe": "area"})
-        assert known({"booth": True, "abc_recipe": "area"})
-        assert not known({"booth": True, "abc_recipe": "speed"})
-        assert loop._passes == 1
-    finally:
-        setup.store.close()
 
 
 def test_an_exploration_runs_a_flow_whose_netlists_are_new(tmp_path: Path, monkeypatch):

@@ -22,7 +22,7 @@ from typing import Any, Literal
 from pydantic import Field
 
 from objectives.errors import RtlboError
-from optimize.optimizers.base import Known, Optimizer, OptimizerOptions, Outcome, Problem
+from optimize.optimizers.base import Optimizer, OptimizerOptions, Outcome, Problem
 from search_spaces.space import Config, Knob, Scalar, SearchSpace
 
 
@@ -72,7 +72,6 @@ class AxOptimizer(Optimizer):
         quiet_ax()
 
         self.client = Client(random_seed=problem.seed)
-        self._ax_index: dict[int, int] = {}  # trial id -> Ax's index of the trial
         self.client.configure_experiment(
             parameters=ax_parameters(self.space),
             parameter_constraints=ax_constraints(self.space) or None,
@@ -94,35 +93,24 @@ class AxOptimizer(Optimizer):
                                             sequence_inputs=sequences)
         self.client.set_generation_strategy(strategy)
 
-    def ask(self, n: int, known: Known | None = None) -> list[tuple[int, Config]]:
-        """Ax's next trials, less the candidates ``known`` says run a measured flow: those are
-        abandoned in Ax (pending points from then on, which its acquisition scores as worthless)."""
-        proposals = []
-        for index, params in sorted(self.client.get_next_trials(max_trials=n).items()):
-            config = self.space.complete(params)
-            if known is not None and known(config):
-                self.client.mark_trial_abandoned(index)
-            else:
-                proposals.append((self._table_id(index), config))
+    def ask(self, n: int) -> list[tuple[int, Config]]:
+        trials = self.client.get_next_trials(max_trials=n)
+        proposals = [(index, self.space.complete(params)) for index, params in sorted(trials.items())]
+        self.next_id += len(proposals)
         return proposals
 
     def tell(self, trial_id: int, outcome: Outcome) -> None:
-        index = self._ax_index[trial_id]
         if outcome.failure is not None:
-            self.client.mark_trial_failed(index, failed_reason=outcome.failure[:500])
+            self.client.mark_trial_failed(trial_id, failed_reason=outcome.failure[:500])
             return
         data = {name: (float(value), 0.0) for name, value in outcome.constraints.items()}
         data.update({name: (float(value), 0.0) for name, value in (outcome.objectives or {}).items()})
-        self.client.complete_trial(index, raw_data=data)
+        self.client.complete_trial(trial_id, raw_data=data)
 
     def attach(self, config: Config, proposed: bool) -> int:
-        return self._table_id(self.client.attach_trial(self.space.by_coordinate(config)))
-
-    def _table_id(self, index: int) -> int:
-        """Give Ax's trial ``index`` the next trial id (the two part where Ax abandoned candidates)."""
-        trial_id = self._take_ids(1)[0]
-        self._ax_index[trial_id] = index
-        return trial_id
+        index = self.client.attach_trial(self.space.by_coordinate(config))
+        self.next_id = index + 1
+        return index
 
     def save(self, folder: str) -> None:
         """Write Ax's experiment snapshot (readable by ``Client.load_from_json_file``)."""

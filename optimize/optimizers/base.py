@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import ClassVar
 
@@ -53,10 +52,6 @@ class Problem:
     budget: int | None = None  # trials the optimizer will propose; None when open-ended
 
 
-# Whether a candidate configuration's outcome is known already (see Optimizer.ask).
-Known = Callable[[Config], bool]
-
-
 class OptimizerOptions(BaseModel):
     """A campaign's ``optimizer``: the optimizer's name and its options. An optimizer with options
     declares them in a subclass, its ``Options``; unknown keys are errors."""
@@ -104,12 +99,9 @@ class Optimizer(ABC):
         return ids
 
     @abstractmethod
-    def ask(self, n: int, known: Known | None = None) -> list[tuple[int, Config]]:
+    def ask(self, n: int) -> list[tuple[int, Config]]:
         """Return up to ``n`` new (trial id, configuration) proposals; trials not yet told are
-        pending and the optimizer accounts for them. ``known`` says of a candidate whether its
-        outcome is known already (it runs a flow a trial measured): an optimizer that can passes
-        such candidates over (returning fewer proposals) and never proposes them again; the others
-        propose them, and the campaign answers them as repeats."""
+        pending and the optimizer accounts for them."""
 
     @abstractmethod
     def tell(self, trial_id: int, outcome: Outcome) -> None:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from objectives.errors import RtlboError
-from optimize.optimizers.base import Known, Optimizer, OptimizerOptions, Outcome, Problem
+from optimize.optimizers.base import Optimizer, OptimizerOptions, Outcome, Problem
 from search_spaces.space import Config, SearchSpace
 
 if TYPE_CHECKING:
@@ -53,7 +53,7 @@ class OptunaOptimizer(Optimizer):
             self.study.tell(trial, state=TrialState.FAIL)
         raise RtlboError("the space's constraints reject almost every point; loosen them")
 
-    def ask(self, n: int, known: Known | None = None) -> list[tuple[int, Config]]:
+    def ask(self, n: int) -> list[tuple[int, Config]]:
         if self.replayed:
             # A resumed campaign: a sampler drawing from its seed again would propose the replayed
             # trials again; it continues from a random stream of its own, fixed by the table.

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from optimize.optimizers.base import Known, Optimizer, OptimizerOptions, Outcome, Problem
+from optimize.optimizers.base import Optimizer, OptimizerOptions, Outcome, Problem
 from search_spaces.space import Config
 
 POPULATION = 12
@@ -47,7 +47,7 @@ class PymooNSGA2(Optimizer):
         self.members[trial_id] = index
         return trial_id, self.space.decode(self.generation[index].X)
 
-    def ask(self, n: int, known: Known | None = None) -> list[tuple[int, Config]]:
+    def ask(self, n: int) -> list[tuple[int, Config]]:
         if self.generation is None:
             self._start_generation()
         # A generation is told only once complete: none is started while one is still out.

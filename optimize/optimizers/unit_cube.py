@@ -8,7 +8,7 @@ from collections.abc import Callable
 import numpy as np
 
 from objectives.errors import RtlboError
-from optimize.optimizers.base import Known, Optimizer, OptimizerOptions, Outcome, Problem
+from optimize.optimizers.base import Optimizer, OptimizerOptions, Outcome, Problem
 from search_spaces.space import Config
 
 MAX_REJECTIONS = 10_000
@@ -33,7 +33,7 @@ class UnitCubeSampler(Optimizer):
                 return config
         raise RtlboError("the space's constraints reject almost every point; loosen them")
 
-    def ask(self, n: int, known: Known | None = None) -> list[tuple[int, Config]]:
+    def ask(self, n: int) -> list[tuple[int, Config]]:
         return [(i, self._next_config()) for i in self._take_ids(n)]
 
     def tell(self, trial_id: int, outcome: Outcome) -> None:
