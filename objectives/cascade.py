@@ -22,6 +22,7 @@ import secrets
 import tempfile
 import threading
 import time
+import zlib
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
@@ -468,7 +469,7 @@ class Cascade:
         hit = self.cache.get_record("synthesis", key) if self.cache is not None else None
         if hit is not None:
             self._log("synthesis", hit["log"])
-            netlist, stat = hit["netlist"], hit["stat"]
+            netlist, stat = zlib.decompress(base64.b64decode(hit["netlist"])).decode(), hit["stat"]
         else:
             work = self._dir("synthesis", files)
             limits = self.stage_limits.limits(self.stage_limits.synthesis_s)
@@ -483,7 +484,8 @@ class Cascade:
             return failed(f"unmapped cells after technology mapping: {', '.join(unmapped[:5])}; "
                           f"the liberty {tech.liberty.name} has no cell for them")
         if self.cache is not None and hit is None:
-            self.cache.put_record("synthesis", key, {"netlist": netlist, "stat": stat, "log": run.output[-LOG_TAIL:]})
+            packed = base64.b64encode(zlib.compress(netlist.encode())).decode()  # a 32-bit adder's: 16 kB to 2.5 kB
+            self.cache.put_record("synthesis", key, {"netlist": packed, "stat": stat, "log": run.output[-LOG_TAIL:]})
         self.netlist, self.stat = netlist, stat
         self.artifacts["netlist.v"] = self.netlist
         details = {"cells": int(stat.get("num_cells", 0)), "cell_types": cells}
