@@ -465,7 +465,8 @@ class Cascade:
         self.artifacts["synth.ys"] = script
         # Yosys and ABC are deterministic: the same inputs map to the same netlist, which a synthesis
         # probe (synthesized_netlist) or another evaluation may have made already.
-        key = content_hash({"files": files, "script": script, "yosys": YOSYS.version(), "tech": tech.fingerprint()})
+        key = content_hash({"files": files, "script": script, "yosys": YOSYS.version(), "tech": tech.fingerprint(),
+                            "record": "netlist zlib base64"})
         hit = self.cache.get_record("synthesis", key) if self.cache is not None else None
         if hit is not None:
             self._log("synthesis", hit["log"])
