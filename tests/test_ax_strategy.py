@@ -273,3 +273,15 @@ def test_ax_never_proposes_a_configuration_already_measured_or_pending():
         for trial_id, config in batch:
             optimizer.tell(trial_id, outcome(config))
     assert len(set(proposed)) == len(proposed), proposed
+
+
+@pytest.mark.parametrize("attached", [4, 10])
+def test_attached_trials_move_ax_as_far_as_they_allow_before_it_proposes(attached):
+    # A resumed campaign replays its trials, a warm start imports them: with enough of them the
+    # first proposal is BoTorch's, not one more Sobol point; with too few, Sobol goes on.
+    optimizer = make_optimizer("ax", problem(budget=30))  # 6 initialization trials
+    for trial in [SPACE.baseline()] + [SPACE.decode([0.1 * i + 0.05] * SPACE.dimension) for i in range(attached - 1)]:
+        optimizer.tell(optimizer.attach(trial, proposed=True), analytic_outcome(trial))
+    ((trial_id, _),) = optimizer.ask(1)
+    node = optimizer.client._experiment.trials[trial_id].generator_runs[0]._generation_node_name
+    assert node == ("MBM" if attached >= 6 else "Sobol")

@@ -92,8 +92,13 @@ class AxOptimizer(Optimizer):
         strategy = fast_generation_strategy(problem.seed, self.options.torch_device, init, inactive_inputs=idle,
                                             sequence_inputs=sequences)
         self.client.set_generation_strategy(strategy)
+        self.strategy = strategy
 
     def ask(self, n: int) -> list[tuple[int, Config]]:
+        # Ax moves one node per generation: after trials were attached (a resumed campaign's
+        # replay, a warm start's imports) it would still draw one Sobol point before BoTorch. Take
+        # every transition the trials already allow first.
+        self.strategy.current_generator_run_limit()
         trials = self.client.get_next_trials(max_trials=n)
         proposals = [(index, self.space.complete(params)) for index, params in sorted(trials.items())]
         self.next_id += len(proposals)
