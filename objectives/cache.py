@@ -2,7 +2,9 @@
 
 Keys are built by :func:`objectives.cascade.evaluation_key` from the RTL, the testbench, the
 recipe, the liberty and the tool versions, so a hit is always the answer the tools would give.
-Records are zlib-compressed JSON; a hit returns the identical record.
+Records are zlib-compressed JSON; a hit returns the identical record. The cache is derived data:
+a record that no longer decodes (a damaged file) is a miss, and the evaluation that follows
+replaces it.
 """
 
 from __future__ import annotations
@@ -12,10 +14,14 @@ import os
 import sqlite3
 import threading
 import zlib
+from contextlib import closing
 from dataclasses import asdict
 from pathlib import Path
 
+from objectives.errors import RtlboError
 from objectives.results import Evaluation, StageResult
+
+RECORDS, COLUMNS = "records", ["key", "kind", "body"]  # the cache's one table
 
 
 def default_cache_path() -> Path:
@@ -29,11 +35,23 @@ class EvalCache:
     processes (SQLite WAL, one connection per thread)."""
 
     def __init__(self, path: str | Path | None = None):
+        """Open (or create) the cache at ``path``; raises RtlboError, without touching the file,
+        when the file there is not one (another database, or not a database)."""
         self.path = Path(path) if path else default_cache_path()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
+        try:
+            with closing(sqlite3.connect(self.path, timeout=60)) as db:
+                tables = [row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+                columns = [row[1] for row in db.execute("PRAGMA table_info(records)")]
+            problem = "" if tables in ([], [RECORDS]) and columns in ([], COLUMNS) else f"tables {', '.join(tables)}"
+        except sqlite3.DatabaseError as exc:
+            problem = str(exc)
+        if problem:
+            raise RtlboError(f"{self.path} is not an rtlbo evaluation cache ({problem}); move it aside, or give "
+                             "another cache file (--cache, 'cache' in a campaign, or $RTLBO_CACHE)")
         with self._db() as db:
-            db.execute("CREATE TABLE IF NOT EXISTS records (key TEXT PRIMARY KEY, kind TEXT, body BLOB)")
+            db.execute(f"CREATE TABLE IF NOT EXISTS {RECORDS} (key TEXT PRIMARY KEY, kind TEXT, body BLOB)")
 
     def _db(self) -> sqlite3.Connection:
         db = getattr(self._local, "db", None)
@@ -46,7 +64,10 @@ class EvalCache:
 
     def _get(self, key: str, kind: str) -> object | None:
         row = self._db().execute("SELECT body FROM records WHERE key=? AND kind=?", (key, kind)).fetchone()
-        return json.loads(zlib.decompress(row[0])) if row else None
+        try:
+            return json.loads(zlib.decompress(row[0])) if row else None
+        except (zlib.error, TypeError, ValueError):  # damaged (zlib's checksum, a body not bytes, not JSON)
+            return None
 
     def _put(self, key: str, kind: str, value: object) -> None:
         body = zlib.compress(json.dumps(value, sort_keys=True).encode())

@@ -80,6 +80,7 @@ def create_run(campaign_file: Path, output: Path | None = None) -> Path:
             raise RtlboError(f"{campaign_file}: bad value for 'generator.replay_file': {replay} is not a file; "
                              "give a run's completions.jsonl")
         campaign.generator = campaign.generator.model_copy(update={"replay_file": str(replay)})
+    EvalCache(campaign.cache_path())  # the last check: a file there that is not a cache is refused
     if campaign.configuration == "per_task":
         # One campaign per task: the parent records the campaign and its tasks, each task's run
         # directory is a campaign of one task and one shared configuration.

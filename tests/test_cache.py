@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+from contextlib import closing
 from dataclasses import replace
 
 from objectives.cascade import evaluate, synthesized_netlist
@@ -28,6 +30,19 @@ def test_any_input_change_is_a_miss(builtin, cache):
     assert not any(e.cached for e in (other_recipe, other_rtl, other_period))
     assert len({base.key, other_recipe.key, other_rtl.key, other_period.key}) == 4
     assert len(cache) == 4
+
+
+def test_a_damaged_record_is_a_miss_that_the_next_evaluation_replaces(builtin, cache):
+    task = builtin["mul8"]
+    first = evaluate(task, cache=cache)
+    with closing(sqlite3.connect(cache.path)) as db:
+        kinds = {kind for (kind,) in db.execute("SELECT kind FROM records")}
+        db.execute("UPDATE records SET body = x'00112233'")  # every record, of every kind
+        db.commit()
+    assert {"evaluation", "synthesis", "stages"} <= kinds
+    again = evaluate(task, cache=cache)
+    assert not again.cached and again.metrics == first.metrics
+    assert evaluate(task, cache=cache).cached  # replaced by a record that decodes
 
 
 def test_rtl_simulation_is_reused_across_recipes(builtin, cache):

@@ -6,9 +6,11 @@ installed ``rtlbo`` too."""
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Callable
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -151,6 +153,10 @@ CASES["campaign-replay-file-missing"] = lambda ws: (
     (ws / "campaign.yaml").write_text(yaml.safe_dump(
         {**BASE, "generator": {"backend": "replay", "replay_file": "nope.jsonl"}})),
     (["run", "campaign.yaml"], ("replay_file",)))[1]
+CASES["campaign-cache-not-a-database"] = lambda ws: (
+    (ws / "junk.sqlite").write_bytes(bytes(range(256)) * 40),
+    (ws / "campaign.yaml").write_text(yaml.safe_dump({**BASE, "cache": "junk.sqlite"})),
+    (["run", "campaign.yaml"], ("junk.sqlite", "not an rtlbo evaluation cache")))[2]
 CASES["campaign-torch-device"] = lambda ws: (
     (ws / "campaign.yaml").write_text(yaml.safe_dump({**BASE, "optimizer": {"name": "ax", "torch_device": "banana"}})),
     (["run", "campaign.yaml"], ("campaign.yaml", "'torch_device'", "banana")))[1]
@@ -220,6 +226,12 @@ def _write(name: str, data: bytes) -> Callable[[Path], None]:
     return lambda ws: (ws / name).write_bytes(data)
 
 
+def _sqlite(path: Path, statement: str) -> None:
+    with closing(sqlite3.connect(path)) as db:
+        db.execute(statement)
+        db.commit()
+
+
 def _sparse(name: str, size: int) -> Callable[[Path], None]:
     def make(ws: Path) -> None:
         with open(ws / name, "wb") as handle:
@@ -250,6 +262,10 @@ command("clock-with-space", ["eval", "--rtl", "d.v", "--testbench", "d.v", "--cl
 command("cache-in-proc", ["eval", "-t", "mul8", "--cache", "/proc/rtlbo.sqlite"], "--cache", "system folder")
 command("cache-is-directory", ["eval", "-t", "mul8", "--cache", "."], "--cache", "directory")
 command("cache-long-name", ["eval", "-t", "mul8", "--cache", LONG], "--cache", "too long")
+command("cache-not-a-database", ["eval", "-t", "mul8", "--cache", "junk.sqlite"], "junk.sqlite",
+        "not an rtlbo evaluation cache", prepare=_write("junk.sqlite", bytes(range(256)) * 40))
+command("cache-another-database", ["eval", "-t", "mul8", "--cache", "other.sqlite"], "other.sqlite",
+        "not an rtlbo evaluation cache", prepare=lambda ws: _sqlite(ws / "other.sqlite", "CREATE TABLE records (a, b)"))
 command("artifacts-in-proc", ["eval", "-t", "mul8", "--artifacts", "/proc/rtlbo"], "--artifacts")
 command("artifacts-is-file", ["eval", "-t", "mul8", "--artifacts", "f"], "--artifacts", prepare=_write("f", b"x"))
 command("unknown-task", ["eval", "-t", "nosuchtask"], "nosuchtask")
