@@ -206,10 +206,14 @@ class CampaignLoop:
         """Return the run's knob screening: kept in the run directory, or done now for a new
         campaign that asks for it (none where an LLM writes the RTL: screening synthesizes the
         reference RTL)."""
-        kept = Screening.load(self.setup.run_dir)
+        try:
+            kept, damaged = Screening.load(self.setup.run_dir), False
+        except RtlboError as exc:  # screening is deterministic: done again, it finds what it found
+            self.console.print(f"[yellow]{exc}; screening again[/]")
+            kept, damaged = None, True
         if kept is not None or not self.campaign.screening or self.campaign.generator.uses_llm:
             return kept or Screening()
-        if any(t.kind != TrialKind.BASELINE for t in self.store.trials()):
+        if not damaged and any(t.kind != TrialKind.BASELINE for t in self.store.trials()):
             return Screening()  # a run begun unscreened goes on searching the space it began with
         tasks = self.setup.tasks
         self.console.print(f"screening the synthesis knobs on {len(tasks)} tasks (synthesis only)")

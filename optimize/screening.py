@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 from bisect import bisect_left
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -35,6 +36,7 @@ from pathlib import Path
 
 from objectives.cache import EvalCache
 from objectives.cascade import synthesized_netlist
+from objectives.errors import RtlboError
 from objectives.recipe import Recipe
 from objectives.tasks import Task
 from objectives.trial import SYNTHESIS_KNOBS, recipe_of
@@ -117,19 +119,26 @@ class Screening:
         return lines
 
     def save(self, run_dir: Path) -> None:
-        (run_dir / SCREENING).write_text(json.dumps(
+        """Keep the screening in ``run_dir`` (atomically: a run killed meanwhile keeps none)."""
+        partial = run_dir / (SCREENING + ".partial")
+        partial.write_text(json.dumps(
             {"pinned": self.pinned, "merged": self.merged, "levels": self.levels, "syntheses": self.syntheses},
             indent=1) + "\n")
+        os.replace(partial, run_dir / SCREENING)
 
     @classmethod
     def load(cls, run_dir: Path) -> Screening | None:
-        """Return the screening kept in ``run_dir``, or None when there is none."""
+        """Return the screening kept in ``run_dir``, or None when there is none. Raises RtlboError
+        when the file is damaged."""
         path = run_dir / SCREENING
         if not path.is_file():
             return None
-        data = json.loads(path.read_text())
-        merged = {name: [tuple(pair) for pair in pairs] for name, pairs in data["merged"].items()}
-        return cls(list(data["pinned"]), merged, data.get("levels", {}), int(data["syntheses"]))
+        try:
+            data = json.loads(path.read_text())
+            merged = {name: [tuple(pair) for pair in pairs] for name, pairs in data["merged"].items()}
+            return cls(list(data["pinned"]), merged, dict(data.get("levels", {})), int(data["syntheses"]))
+        except (ValueError, TypeError, KeyError, AttributeError) as exc:
+            raise RtlboError(f"{path} is damaged ({type(exc).__name__}: {str(exc)[:80]})") from None
 
 
 @dataclass

@@ -91,6 +91,12 @@ def test_a_campaign_screens_once_and_never_proposes_a_pinned_knob(tmp_path: Path
     (tmp_path / "run" / SCREENING).write_text(json.dumps({**kept, "pinned": [*kept["pinned"], "flatten"]}))
     (resumed,) = run(tmp_path / "run", resume=True, output=None, console=QUIET)
     assert all(t.config["flatten"] is True for t in resumed.trials[len(finished.trials):])
+    # A damaged screening file (a disk fault, a hand edit) is screened again, and finds what it found.
+    (tmp_path / "run" / SCREENING).write_text('{"pinned": [')
+    (tmp_path / "run" / "campaign.yaml").write_text(yaml.safe_dump({**data, "budget": {"trials": 14}}))
+    (again,) = run(tmp_path / "run", resume=True, output=None, console=QUIET)
+    assert json.loads((tmp_path / "run" / SCREENING).read_text()) == kept
+    assert len(again.trials) > len(resumed.trials)
 
 
 def test_a_number_becomes_levels_where_neighbouring_points_give_the_same_netlists():
