@@ -87,6 +87,14 @@ class _UniqueKeyLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep)
 
 
+def write_atomically(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` so that a process killed meanwhile leaves the old file or none,
+    never part of the new one."""
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text(text)
+    os.replace(partial, path)
+
+
 def load_yaml(path: str | Path) -> Any:
     """Return the parsed YAML document at ``path``.
 

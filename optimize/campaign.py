@@ -13,7 +13,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, SerializeAsAny, ValidationInfo, field_validator, model_validator
 
 from objectives.cache import default_cache_path
-from objectives.files import load_yaml, parse_model, path_problem
+from objectives.files import load_yaml, parse_model, path_problem, write_atomically
 from objectives.generate import GeneratorSettings
 from objectives.lint import DEFAULT_FORBIDDEN, FindingKind, LintPolicy
 from objectives.scoring import OBJECTIVES
@@ -141,7 +141,7 @@ class Campaign(_Strict):
 
     def dump(self, path: Path) -> None:
         """Write the campaign as run (all defaults filled in)."""
-        path.write_text(yaml.safe_dump(self.model_dump(mode="json"), sort_keys=False))
+        write_atomically(path, yaml.safe_dump(self.model_dump(mode="json"), sort_keys=False))
 
 
 def load_campaign(path: str | Path) -> tuple[Campaign, Path]:

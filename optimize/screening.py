@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 from bisect import bisect_left
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -37,6 +36,7 @@ from pathlib import Path
 from objectives.cache import EvalCache
 from objectives.cascade import synthesized_netlist
 from objectives.errors import RtlboError
+from objectives.files import write_atomically
 from objectives.recipe import Recipe
 from objectives.tasks import Task
 from objectives.trial import SYNTHESIS_KNOBS, recipe_of
@@ -120,11 +120,9 @@ class Screening:
 
     def save(self, run_dir: Path) -> None:
         """Keep the screening in ``run_dir`` (atomically: a run killed meanwhile keeps none)."""
-        partial = run_dir / (SCREENING + ".partial")
-        partial.write_text(json.dumps(
+        write_atomically(run_dir / SCREENING, json.dumps(
             {"pinned": self.pinned, "merged": self.merged, "levels": self.levels, "syntheses": self.syntheses},
             indent=1) + "\n")
-        os.replace(partial, run_dir / SCREENING)
 
     @classmethod
     def load(cls, run_dir: Path) -> Screening | None:
