@@ -21,8 +21,6 @@ from pathlib import Path
 from objectives.errors import RtlboError
 from objectives.results import Evaluation, StageResult
 
-RECORDS, COLUMNS = "records", ["key", "kind", "body"]  # the cache's one table
-
 
 def default_cache_path() -> Path:
     """Return $RTLBO_CACHE, else ~/.cache/rtlbo/evaluations.sqlite."""
@@ -44,14 +42,15 @@ class EvalCache:
             with closing(sqlite3.connect(self.path, timeout=60)) as db:
                 tables = [row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type='table'")]
                 columns = [row[1] for row in db.execute("PRAGMA table_info(records)")]
-            problem = "" if tables in ([], [RECORDS]) and columns in ([], COLUMNS) else f"tables {', '.join(tables)}"
+            ours = tables in ([], ["records"]) and columns in ([], ["key", "kind", "body"])
+            problem = "" if ours else f"tables {', '.join(tables)}"
         except sqlite3.DatabaseError as exc:
             problem = str(exc)
         if problem:
             raise RtlboError(f"{self.path} is not an rtlbo evaluation cache ({problem}); move it aside, or give "
                              "another cache file (--cache, 'cache' in a campaign, or $RTLBO_CACHE)")
         with self._db() as db:
-            db.execute(f"CREATE TABLE IF NOT EXISTS {RECORDS} (key TEXT PRIMARY KEY, kind TEXT, body BLOB)")
+            db.execute("CREATE TABLE IF NOT EXISTS records (key TEXT PRIMARY KEY, kind TEXT, body BLOB)")
 
     def _db(self) -> sqlite3.Connection:
         db = getattr(self._local, "db", None)
