@@ -14,7 +14,6 @@ import os
 import sqlite3
 import threading
 import zlib
-from contextlib import closing
 from dataclasses import asdict
 from pathlib import Path
 
@@ -38,27 +37,26 @@ class EvalCache:
         self.path = Path(path) if path else default_cache_path()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
+        db = sqlite3.connect(self.path, timeout=60)  # checked before journal mode or schema touch the file
         try:
-            with closing(sqlite3.connect(self.path, timeout=60)) as db:
-                tables = [row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type='table'")]
-                columns = [row[1] for row in db.execute("PRAGMA table_info(records)")]
+            tables = [row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+            columns = [row[1] for row in db.execute("PRAGMA table_info(records)")]
             ours = tables in ([], ["records"]) and columns in ([], ["key", "kind", "body"])
             problem = "" if ours else f"tables {', '.join(tables)}"
         except sqlite3.DatabaseError as exc:
             problem = str(exc)
         if problem:
+            db.close()
             raise RtlboError(f"{self.path} is not an rtlbo evaluation cache ({problem}); move it aside, or give "
                              "another cache file (--cache, 'cache' in a campaign, or $RTLBO_CACHE)")
-        with self._db() as db:
+        self._local.db = _configured(db)  # this thread's connection
+        with db:
             db.execute("CREATE TABLE IF NOT EXISTS records (key TEXT PRIMARY KEY, kind TEXT, body BLOB)")
 
     def _db(self) -> sqlite3.Connection:
         db = getattr(self._local, "db", None)
         if db is None:
-            db = sqlite3.connect(self.path, timeout=60)
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA synchronous=NORMAL")
-            self._local.db = db
+            db = self._local.db = _configured(sqlite3.connect(self.path, timeout=60))
         return db
 
     def _get(self, key: str, kind: str) -> object | None:
@@ -110,3 +108,10 @@ class EvalCache:
 
     def __len__(self) -> int:
         return self._db().execute("SELECT COUNT(*) FROM records WHERE kind='evaluation'").fetchone()[0]
+
+
+def _configured(db: sqlite3.Connection) -> sqlite3.Connection:
+    """Return ``db`` set up for many readers and writers across processes (WAL)."""
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=NORMAL")
+    return db
