@@ -5,21 +5,27 @@ One factor at a time, as in a classic screening design: in each context where th
 synthesis knob active (the baseline, or the baseline with one of its ``active_when`` conditions
 set), the knob takes each of its values (every choice; a number at evenly spaced points and its
 default) and every task's reference RTL is synthesized with the real tools (synthesis only: nothing is
-measured, and the digests are cached). Tasks are taken in turn until every value of every knob is
-told apart or the tasks run out.
+measured, and the digests are cached). A conditional knob is also screened with each of its
+conditions beside each other value of the space's *switches* (the knobs some ``active_when`` names:
+the ABC recipe, gate sizing): its effect depends on them. Tasks are taken in turn until every value
+of every knob is told apart or the tasks run out.
 
 - A knob none of whose values changes any task's netlist, in any context, is *pinned* at its
   default: the optimizer no longer sees it.
 - A choice value that gives the same netlists as an earlier value in every context *merges* into
   it (the earlier one stands for both), unless the two turn on different other knobs (``sequence``
   of ``abc_recipe`` never merges into ``resyn2``, say).
+- A conditional knob that changes no netlist in some of its contexts is *idle* there: the setting of
+  the switches in that context joins its ``idle_when`` (the delay target beside gate sizing, where
+  the recipe's mapper already reaches its best delay; buffering beside a recipe whose mapping leaves
+  no net to buffer), so the search no longer varies it where it changes nothing.
 - A number whose neighbouring points give the same netlists in every context becomes *levels*: an
   ordered choice of one point per run of such neighbours. Synthesis tools act on a number in
   steps (ABC's delay target changes the mapping only where it crosses what the design reaches),
   so the search no longer spends trials between points that change nothing.
 
 Sequence knobs are not screened. An interaction that one factor at a time cannot see (a knob that
-acts only beside another knob's non-default value its ``active_when`` does not name) is missed;
+acts only beside a non-default value of a knob that is not a switch) is missed;
 ``screening: false`` in the campaign turns screening off. The result is kept in the run directory
 (``screening.json``), so a resumed campaign searches the same space.
 """
@@ -51,16 +57,18 @@ class Screening:
     """What screening found: the knobs pinned at their defaults, per choice knob the values merged
     into an earlier one as (value, the value that stands for it), and per number the runs of
     screened points that gave the same netlists (in order; each run's level is the default where
-    it holds it, else its first point)."""
+    it holds it, else its first point), and per conditional knob the settings of the switches in
+    which it changed no netlist."""
 
     pinned: list[str] = field(default_factory=list)
     merged: dict[str, list[tuple[Value, Value]]] = field(default_factory=dict)
     levels: dict[str, list[list[float]]] = field(default_factory=dict)
+    idle: dict[str, list[dict[str, Value]]] = field(default_factory=dict)
     syntheses: int = 0
 
     def space(self, space: SearchSpace) -> SearchSpace:
         """Return ``space`` as the optimizer searches it: pinned knobs fixed at their defaults,
-        merged values dropped."""
+        merged values dropped, idle settings in ``idle_when``."""
         gone = {name: [value for value, _ in pairs] for name, pairs in self.merged.items()}
         pinned = {name: space.knob(name).baseline() for name in self.pinned}
         knobs = []
@@ -70,11 +78,12 @@ class Screening:
             when = {} if always else {
                 name: [v for v in values if v not in gone.get(name, [])]
                 for name, values in knob.active_when.items() if name not in pinned}
-            if knob.name in pinned or (knob.active_when and not always and not when):
+            idle = self._idle_when(knob.name, pinned, gone)
+            if knob.name in pinned or (knob.active_when and not always and not when) or {} in idle:
                 knob = knob.model_copy(update={"type": "fixed", "value": knob.baseline(), "default": None,
                                                "active_when": {}})
             else:
-                update: dict = {"active_when": when}
+                update: dict = {"active_when": when, "idle_when": idle}
                 if knob.name in gone:
                     update["values"] = [v for v in knob.choices if v not in gone[knob.name]]
                 if knob.name in self.levels:
@@ -86,7 +95,7 @@ class Screening:
 
     def canonical(self, space: SearchSpace, config: Config) -> Config:
         """Return ``config`` inside the screened space: pinned knobs at their defaults, merged values
-        replaced by the value that stands for them (the same netlists)."""
+        replaced by the value that stands for them (the same netlists), idle knobs at their defaults."""
         canonical = dict(config)
         for name in self.pinned:
             canonical[name] = space.knob(name).baseline()
@@ -98,7 +107,21 @@ class Screening:
             nearest = min(points[max(0, at - 1) : at + 1], key=lambda p: abs(p - canonical[name]))
             run = next(i for i, run in enumerate(runs) if nearest in run)
             canonical[name] = self._levels(space.knob(name))[run]
+        for name, settings in self.idle.items():
+            if any(all(canonical[n] == v for n, v in setting.items()) for setting in settings):
+                canonical[name] = space.knob(name).baseline()
         return canonical
+
+    def _idle_when(self, name: str, pinned: dict[str, Value], gone: dict[str, list[Value]]) -> list[dict[str, Value]]:
+        """The ``idle_when`` settings of knob ``name`` in the screened space: a setting naming a value
+        merged away, or a pinned knob at another value, never holds; a pinned knob at its value
+        always holds, and drops out."""
+        settings = []
+        for setting in self.idle.get(name, []):
+            if any(value in gone.get(n, []) or (n in pinned and pinned[n] != value) for n, value in setting.items()):
+                continue
+            settings.append({n: value for n, value in setting.items() if n not in pinned})
+        return settings
 
     def _levels(self, knob: Knob) -> list[float]:
         """The values a number with levels takes: per run, the default where it holds it, else its first point."""
@@ -112,6 +135,9 @@ class Screening:
                     else "every knob screened changes some netlist")]
         lines += [f"  {name}: {', '.join(f'{v} gives the netlists of {kept}' for v, kept in pairs)}"
                   for name, pairs in self.merged.items()]
+        for name, settings in self.idle.items():
+            where = "; ".join(", ".join(f"{n}={v}" for n, v in setting.items()) for setting in settings)
+            lines.append(f"  {name}: no netlist changed where {where}")
         for name, runs in self.levels.items():
             spans = ", ".join("..".join(f"{p:g}" for p in dict.fromkeys((run[0], run[-1]))) for run in runs)
             lines.append(f"  {name}: {len(runs)} levels, runs of the {sum(map(len, runs))} points screened that "
@@ -121,7 +147,8 @@ class Screening:
     def save(self, run_dir: Path) -> None:
         """Keep the screening in ``run_dir`` (atomically: a run killed meanwhile keeps none)."""
         write_atomically(run_dir / SCREENING, json.dumps(
-            {"pinned": self.pinned, "merged": self.merged, "levels": self.levels, "syntheses": self.syntheses},
+            {"pinned": self.pinned, "merged": self.merged, "levels": self.levels, "idle": self.idle,
+             "syntheses": self.syntheses},
             indent=1) + "\n")
 
     @classmethod
@@ -134,7 +161,8 @@ class Screening:
         try:
             data = json.loads(path.read_text())
             merged = {name: [tuple(pair) for pair in pairs] for name, pairs in data["merged"].items()}
-            return cls(list(data["pinned"]), merged, dict(data.get("levels", {})), int(data["syntheses"]))
+            return cls(list(data["pinned"]), merged, dict(data.get("levels", {})), dict(data.get("idle", {})),
+                       int(data["syntheses"]))
         except (ValueError, TypeError, KeyError, AttributeError) as exc:
             raise RtlboError(f"{path} is damaged ({type(exc).__name__}: {str(exc)[:80]})") from None
 
@@ -159,9 +187,11 @@ class _Case:
 def screen(space: SearchSpace, tasks: list[Task], cache: EvalCache | None, workers: int) -> Screening:
     """Screen the synthesis knobs of ``space`` on ``tasks`` (module docstring), ``workers``
     syntheses at a time."""
+    switches = {name for knob in space.tunable for name in knob.active_when}
+    switches = [knob for knob in space.tunable if knob.name in switches]
     cases = [_Case(knob, context, values, [values]) for knob in space.tunable
              if knob.name in SYNTHESIS_KNOBS and knob.type != "sequence"
-             for context in _contexts(knob) for values in [_values(knob)]]
+             for context in _contexts(knob, switches) for values in [_values(knob)]]
     digests: dict[tuple[str, Recipe], str] = {}
     with ThreadPoolExecutor(max(1, workers)) as pool:
         for task in tasks:
@@ -177,7 +207,7 @@ def screen(space: SearchSpace, tasks: list[Task], cache: EvalCache | None, worke
                 digest = {v: digests[task.name, recipe_of(case.config(space, v))] for v in case.values}
                 digest = {v: f"{d} ({v!r})" if d.startswith("failed") else d for v, d in digest.items()}
                 case.classes = [part for group in case.classes for part in _split(group, digest)]
-    return _verdict(space, cases, len(digests))
+    return _verdict(space, cases, switches, len(digests))
 
 
 def _split(group: list[Value], digest: dict[Value, str]) -> list[list[Value]]:
@@ -188,9 +218,10 @@ def _split(group: list[Value], digest: dict[Value, str]) -> list[list[Value]]:
     return list(parts.values())
 
 
-def _verdict(space: SearchSpace, cases: list[_Case], syntheses: int) -> Screening:
+def _verdict(space: SearchSpace, cases: list[_Case], switches: list[Knob], syntheses: int) -> Screening:
     """Pin knobs whose values coincide in every context; merge the values that coincide and turn
-    on the same other knobs."""
+    on the same other knobs; record, for a conditional knob, the switches' settings where its values
+    all coincide."""
     screening = Screening(syntheses=syntheses)
     for knob in space.tunable:
         own = [case for case in cases if case.knob.name == knob.name]
@@ -201,7 +232,12 @@ def _verdict(space: SearchSpace, cases: list[_Case], syntheses: int) -> Screenin
                 if all(_together(case, a, b) for case in own) and _enables(space, knob, a) == _enables(space, knob, b)}
         if all((values[0], v) in same for v in values):
             screening.pinned.append(knob.name)
-        elif knob.type == "choice":
+            continue
+        if knob.active_when and (idle := [case for case in own if len(case.classes) == 1]):
+            baseline = space.baseline()
+            screening.idle[knob.name] = [{s.name: case.context.get(s.name, baseline[s.name]) for s in switches}
+                                         for case in idle]
+        if knob.type == "choice":
             pairs = [(v, next(kept for kept in values if (kept, v) in same)) for v in values]
             if merged := [(v, kept) for v, kept in pairs if kept != v]:
                 screening.merged[knob.name] = merged
@@ -227,9 +263,14 @@ def _enables(space: SearchSpace, knob: Knob, value: Value) -> set[str]:
     return {k.name for k in space.knobs if (knob.name, value) in k.conditions()}
 
 
-def _contexts(knob: Knob) -> list[dict[str, Value]]:
-    """Each way ``knob``'s active_when can be met (the baseline alone when it has none)."""
-    return [{name: value} for name, value in knob.conditions()] or [{}]
+def _contexts(knob: Knob, switches: list[Knob]) -> list[dict[str, Value]]:
+    """Each way ``knob``'s active_when can be met (the baseline alone when it has none), and for a
+    conditional knob each of those beside each other value of each other switch."""
+    contexts = [{name: value} for name, value in knob.conditions()]
+    crossed = [{**context, switch.name: value} for context in contexts for switch in switches
+               if switch.name not in context for value in switch.choices if value != switch.baseline()]
+    unique = {tuple(sorted(context.items(), key=str)): context for context in contexts + crossed}
+    return list(unique.values()) or [{}]
 
 
 def _values(knob: Knob) -> list[Value]:

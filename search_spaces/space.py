@@ -18,6 +18,8 @@ A space file looks like::
 
 A knob with ``active_when`` acts only when one of the named knobs takes one of the listed values
 (:meth:`Knob.conditions`); elsewhere the flow runs it at its default (:meth:`SearchSpace.effective`).
+A knob with ``idle_when`` (a list of settings, such as ``[{gate_sizing: true, abc_recipe: area}]``)
+acts nowhere one of those settings holds in full; screening writes these for the design at hand.
 
 A sequence knob is an ordered list of ``length`` values drawn from ``values`` (repeats allowed).
 Optimizers see it as one choice knob per position, named ``abc_sequence[0]``, ... (its
@@ -64,6 +66,7 @@ class Knob(BaseModel):
     value: Value | None = None
     default: Value | None = None
     active_when: dict[str, list[Scalar]] = Field(default_factory=dict)
+    idle_when: list[dict[str, Scalar]] = Field(default_factory=list)
     description: str = ""
     source: str = Field("", exclude=True)  # the file that declares the knob, for messages
 
@@ -144,7 +147,10 @@ class Knob(BaseModel):
         return [(name, value) for name, values in self.active_when.items() for value in values]
 
     def acts_in(self, config: Config) -> bool:
-        """Whether this knob changes the flow of ``config`` (see :meth:`conditions`)."""
+        """Whether this knob changes the flow of ``config``: one of its :meth:`conditions` holds, and
+        none of its ``idle_when`` settings holds in full."""
+        if any(all(config[name] == value for name, value in setting.items()) for setting in self.idle_when):
+            return False
         return not self.active_when or any(config[name] == value for name, value in self.conditions())
 
     def baseline(self) -> Value:
@@ -162,12 +168,13 @@ class Knob(BaseModel):
 
     def coordinates(self) -> list[Knob]:
         """Return the knob as optimizers see it: itself, or for a sequence one choice knob per
-        position (``name[i]``, the default's value there, the same ``active_when``)."""
+        position (``name[i]``, the default's value there, the same ``active_when`` and ``idle_when``)."""
         if self.type != "sequence":
             return [self]
         default = self.baseline()
         return [Knob(name=f"{self.name}[{i}]", type="choice", values=self.values, default=default[i],
-                     active_when=self.active_when, source=self.source) for i in range(self.length)]
+                     active_when=self.active_when, idle_when=self.idle_when, source=self.source)
+                for i in range(self.length)]
 
     def decode(self, u: float) -> Scalar:
         """Return the value at unit coordinate ``u`` in [0, 1] (a knob of :meth:`coordinates`)."""
@@ -331,16 +338,27 @@ def parse_constraint(text: str, space_knobs: dict[str, Knob], where: str) -> Lin
 
 
 def _check_conditions(knob: Knob, space_knobs: dict[str, Knob], where: str) -> None:
-    """Raise RtlboError unless ``knob.active_when`` names unconditional bool or choice knobs and their values."""
-    for name, values in knob.active_when.items():
-        other = space_knobs.get(name)
-        prefix = f"{where}: knob '{knob.name}' active_when"
-        if other is None or other is knob:
-            raise RtlboError(f"{prefix} names '{name}', not another knob; name one of {', '.join(space_knobs)}")
-        if other.type not in ("bool", "choice") or other.active_when:
-            raise RtlboError(f"{prefix} names '{name}'; name bool or choice knobs that have no active_when themselves")
-        if not values or any(v not in other.choices for v in values):
-            raise RtlboError(f"{prefix}: '{name}' takes {other.choices}, not {values}; list some of those values")
+    """Raise RtlboError unless ``knob.active_when`` and ``knob.idle_when`` name unconditional bool or
+    choice knobs and their values."""
+    settings = [("active_when", knob.active_when)]
+    settings += [("idle_when", {name: [value] for name, value in setting.items()}) for setting in knob.idle_when]
+    if {} in knob.idle_when:
+        raise RtlboError(f"{where}: knob '{knob.name}' idle_when holds an empty setting; name a knob and its "
+                         "value in each")
+    for key, setting in settings:
+        for name, values in setting.items():
+            _check_condition(knob, space_knobs, f"{where}: knob '{knob.name}' {key}", name, values)
+
+
+def _check_condition(knob: Knob, space_knobs: dict[str, Knob], prefix: str, name: str, values: list) -> None:
+    """Raise RtlboError unless ``name`` is an unconditional bool or choice knob that takes ``values``."""
+    other = space_knobs.get(name)
+    if other is None or other is knob:
+        raise RtlboError(f"{prefix} names '{name}', not another knob; name one of {', '.join(space_knobs)}")
+    if other.type not in ("bool", "choice") or other.active_when:
+        raise RtlboError(f"{prefix} names '{name}'; name bool or choice knobs that have no active_when themselves")
+    if not values or any(v not in other.choices for v in values):
+        raise RtlboError(f"{prefix}: '{name}' takes {other.choices}, not {values}; list some of those values")
 
 
 class _SpaceFile(BaseModel):

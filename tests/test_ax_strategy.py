@@ -171,7 +171,7 @@ def test_model_sees_configurations_that_differ_in_an_idle_knob_as_one_point():
     optimizer = told_three_batches()
     acquisition = optimizer.client._generation_strategy._curr.generator_specs[0].fitted_adapter.generator._acquisition
     delay_rule = next(i for i, rule in enumerate(ax_inactive_inputs(SPACE)) if rule["hold"][0][0] == "abc_delay_target")
-    [(delay_column, _)], conditions = acquisition.acqf.model.input_transform["inactive"].rules[delay_rule]
+    [(delay_column, _)], conditions, _ = acquisition.acqf.model.input_transform["inactive"].rules[delay_rule]
     X = acquisition.X_observed
     idle_rows = torch.stack([X[:, column] == 0 for column, _ in conditions]).all(dim=0)
     x = X[idle_rows][:1]  # e.g. the baseline: yosys-default, no gate sizing, no retiming

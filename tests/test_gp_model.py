@@ -166,12 +166,19 @@ def test_fit_warm_starts_from_its_own_surrogates_previous_fit_only_on_grown_data
 
 def test_inactive_inputs_hold_a_knob_where_none_of_its_conditions_holds():
     # Columns: a target t, a two-valued one-hot choice (c0, c1), a flag; t acts when c1 or flag.
-    held = InactiveInputs([([(0, 0.0)], [(2, 1.0), (3, 1.0)])])
+    held = InactiveInputs([([(0, 0.0)], [(2, 1.0), (3, 1.0)], [])])
     X = torch.tensor([[0.7, 1, 0, 0], [0.7, 0, 1, 0], [0.7, 1, 0, 1], [0.7, 0.5, 0.5, 0]], dtype=torch.double)
     out = held.transform(X)
     assert out[:, 0].tolist() == pytest.approx([0.0, 0.7, 0.7, 0.35])
     assert torch.equal(out[:, 1:], X[:, 1:])
     assert held.transform(X.unsqueeze(0)).shape == (1, 4, 2 + 2)
+
+
+def test_inactive_inputs_hold_a_knob_where_one_of_its_idle_settings_holds_in_full():
+    # The same columns; t acts unconditionally but where c1 and flag hold together.
+    held = InactiveInputs([([(0, 0.0)], [], [[(2, 1.0), (3, 1.0)]])])
+    X = torch.tensor([[0.7, 0, 1, 1], [0.7, 0, 1, 0], [0.7, 1, 0, 1], [0.7, 0.5, 0.5, 1]], dtype=torch.double)
+    assert held.transform(X)[:, 0].tolist() == pytest.approx([0.0, 0.7, 0.7, 0.35])
 
 
 def test_gp_sees_points_that_differ_in_an_idle_input_as_one_point():
@@ -183,7 +190,7 @@ def test_gp_sees_points_that_differ_in_an_idle_input_as_one_point():
     inputs = WarmStartSingleTaskGP.construct_inputs(
         dataset, inactive_inputs=[{"hold": [("t", 0.0)], "when": [("flag", 1.0)]}]
     )
-    assert inputs["inactive_inputs"].rules == [([(0, 0.0)], [(1, 1.0)])]
+    assert inputs["inactive_inputs"].rules == [([(0, 0.0)], [(1, 1.0)], [])]
     spread = {}
     for rules in (inputs["inactive_inputs"], None):
         model = WarmStartSingleTaskGP(

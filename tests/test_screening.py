@@ -45,6 +45,36 @@ def test_screening_pins_what_changes_no_netlist_and_keeps_what_does():
     assert synthesized_netlist(adder, Recipe(abc_recipe="area")) != baseline
 
 
+def test_screening_finds_where_a_conditional_knob_changes_nothing_and_the_search_skips_it_there(tmp_path: Path):
+    """On adder32 the delay target changes nothing beside gate sizing under the Yosys default
+    script (its &nf mapper already reaches its best delay), though it acts under resyn2's map;
+    buffering changes nothing beside resyn2's mapping, though it acts under the Yosys default's."""
+    adder = _task("adder32")
+    screening = screen(SPACE, [adder], None, 2)
+    sizing = {"abc_recipe": "yosys-default", "gate_sizing": True}
+    assert sizing in screening.idle["abc_delay_target"]
+    assert {"abc_recipe": "resyn2", "gate_sizing": True} in screening.idle["buffering"]
+    assert {"abc_recipe": "yosys-default", "gate_sizing": True} not in screening.idle["buffering"]
+    # Checked independently of the screening's own bookkeeping: the digests tell the same.
+    def digests(knobs: dict, name: str, values: list) -> set[str]:
+        return {synthesized_netlist(adder, Recipe.from_knobs({**knobs, name: v})) for v in values}
+
+    assert len(digests(sizing, "abc_delay_target", [0.0, 0.75, 1.5])) == 1
+    assert len(digests({"abc_recipe": "resyn2"}, "abc_delay_target", [0.0, 0.75, 1.5])) > 1
+    assert len(digests({"abc_recipe": "resyn2", "gate_sizing": True}, "buffering", [True, False])) == 1
+    assert len(digests(sizing, "buffering", [True, False])) == 2
+    # The optimizer's space holds the knob at its default there, and only there.
+    space = screening.space(SPACE)
+    config = {**space.baseline(), **sizing, "abc_delay_target": space.knob("abc_delay_target").choices[-1]}
+    assert space.effective(config)["abc_delay_target"] == 0.0
+    assert space.effective({**config, "abc_recipe": "resyn2"})["abc_delay_target"] > 0
+    assert screening.canonical(SPACE, {**SPACE.baseline(), **sizing, "abc_delay_target": 1.5})["abc_delay_target"] == 0
+    assert any("no netlist changed where" in line for line in screening.lines())
+    # Kept with the run: a resumed campaign searches the same space.
+    screening.save(tmp_path)
+    assert Screening.load(tmp_path).idle == screening.idle
+
+
 def test_screening_merges_values_that_give_the_same_netlists():
     seqdet = _task("seqdet")  # one FSM of few states: auto encodes it one-hot
     screening = screen(SPACE, [seqdet], None, 2)

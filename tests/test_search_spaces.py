@@ -134,6 +134,20 @@ def test_effective_config_holds_idle_knobs_at_their_defaults():
     assert space.effective({**config, "retime": True})["abc_delay_target"] == 0.0
 
 
+def test_a_knob_is_idle_where_one_of_its_idle_settings_holds_in_full(tmp_path: Path):
+    space = load_space(write(tmp_path, """
+knobs:
+  d: {type: float, low: 0, high: 1, default: 0, active_when: {r: [b, c]}, idle_when: [{r: c, s: true}]}
+  r: {type: choice, values: [a, b, c]}
+  s: {type: bool}
+"""))
+    config = {"d": 0.5, "r": "c", "s": False}
+    assert space.effective(config)["d"] == 0.5
+    assert space.effective({**config, "s": True})["d"] == 0.0  # the setting holds in full
+    assert space.effective({**config, "r": "b", "s": True})["d"] == 0.5  # only part of it holds
+    assert space.effective({**config, "r": "a"})["d"] == 0.0  # no condition of active_when holds
+
+
 def test_ax_inactive_inputs_name_ax_model_inputs():
     rules = ax_inactive_inputs(SYNTHESIS)
     *positions, mapping, delay, buffering = rules
@@ -146,7 +160,7 @@ def test_ax_inactive_inputs_name_ax_model_inputs():
     assert positions[0]["hold"] == [(f"abc_sequence[0]_OH_PARAM_{i}", float(i == 0)) for i in range(12)]
     assert mapping["hold"] == [(f"abc_mapping_OH_PARAM_{i}", float(i == 0)) for i in range(3)]
     assert mapping["when"] == [("abc_recipe_OH_PARAM_6", 1.0)]
-    assert buffering == {"hold": [("buffering", 1.0)], "when": [("gate_sizing", 1.0)]}
+    assert buffering == {"hold": [("buffering", 1.0)], "when": [("gate_sizing", 1.0)], "idle": []}
 
 
 def test_ax_inactive_inputs_of_other_knob_types(tmp_path: Path):
@@ -156,16 +170,19 @@ knobs:
   m: {type: choice, values: [b, a], default: a, active_when: {f: [false]}}
   n: {type: choice, values: [3, 1, 2]}
   f: {type: bool}
+  i: {type: int, low: 1, high: 4, default: 2, idle_when: [{f: true, n: 2}, {n: 3}]}
 """))
     # Ax sorts numeric choices before one-hot encoding them, feeds log-scaled numbers as log10, and
-    # two choices (ordered by Ax, whatever the space says) as one input: the value's index.
+    # two choices (ordered by Ax, whatever the space says) as one input: the value's index. A knob
+    # idle in some settings acts unconditionally elsewhere (no "when").
     assert ax_inactive_inputs(space) == [
-        {"hold": [("t", 0.0)], "when": [("n_OH_PARAM_2", 1.0), ("n_OH_PARAM_0", 1.0)]},
-        {"hold": [("m", 1.0)], "when": [("f", 0.0)]},
+        {"hold": [("t", 0.0)], "when": [("n_OH_PARAM_2", 1.0), ("n_OH_PARAM_0", 1.0)], "idle": []},
+        {"hold": [("m", 1.0)], "when": [("f", 0.0)], "idle": []},
+        {"hold": [("i", 2.0)], "when": [], "idle": [[("f", 1.0), ("n_OH_PARAM_1", 1.0)], [("n_OH_PARAM_2", 1.0)]]},
     ]
     two = load_space(write(tmp_path, "knobs:\n  t: {type: bool, active_when: {o: [y]}}\n"
                                      "  o: {type: choice, values: [x, y], ordered: true}\n", "two.yaml"))
-    assert ax_inactive_inputs(two) == [{"hold": [("t", 0.0)], "when": [("o", 1.0)]}]
+    assert ax_inactive_inputs(two) == [{"hold": [("t", 0.0)], "when": [("o", 1.0)], "idle": []}]
     ordered = load_space(write(tmp_path, "knobs:\n  t: {type: bool, active_when: {o: [x]}}\n"
                                          "  o: {type: choice, values: [x, y, z], ordered: true}\n", "o.yaml"))
     with pytest.raises(RtlboError, match="make it unordered or pick another optimizer"):
@@ -259,6 +276,10 @@ knobs:
         ("knobs:\n  s: {type: choice, values: [a, b], length: 2}\n", r"'length' is for sequence knobs only"),
         ("knobs:\n  a: {type: bool, active_when: {s: [x]}}\n  s: {type: sequence, values: [x], length: 2}\n",
          r"active_when names 's'; name bool or choice knobs"),
+        ("knobs:\n  a: {type: bool, idle_when: [{b: z}]}\n  b: {type: choice, values: [x, y]}\n",
+         r"knob 'a' idle_when: 'b' takes \['x', 'y'\], not \['z'\]"),
+        ("knobs:\n  a: {type: bool, idle_when: [{}]}\n  b: {type: bool}\n", r"idle_when holds an empty setting"),
+        ("knobs:\n  a: {type: bool, idle_when: [{c: true}]}\n  b: {type: bool}\n", r"idle_when names 'c', not another"),
     ],
 )
 def test_bad_space_files_give_one_line_errors(tmp_path: Path, text: str, message: str):

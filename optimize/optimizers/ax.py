@@ -147,20 +147,20 @@ def ax_constraints(space: SearchSpace) -> list[str]:
             for con in space.constraints]
 
 
-def ax_inactive_inputs(space: SearchSpace) -> list[dict[str, list[tuple[str, float]]]]:
+def ax_inactive_inputs(space: SearchSpace) -> list[dict[str, Any]]:
     """Return the conditional knobs' rules on the inputs of Ax's model (see
-    ``optimize.optimizers.ax_strategy.gp_model.InactiveInputs``): per knob with ``active_when``,
-    its inputs with the values to hold them at, and :meth:`Knob.conditions` as (input, 1 or 0)
-    pairs. Ax feeds a bool or a choice of two values as one 0/1 input, an unordered choice of more
-    as one 0/1 input per value, an ordered choice as its value's place, a number as itself (log10
-    when log-scaled).
+    ``optimize.optimizers.ax_strategy.gp_model.InactiveInputs``): per knob with ``active_when`` or
+    ``idle_when``, its inputs with the values to hold them at, :meth:`Knob.conditions` as (input, 1
+    or 0) pairs, and each ``idle_when`` setting as a list of such pairs. Ax feeds a bool or a choice
+    of two values as one 0/1 input, an unordered choice of more as one 0/1 input per value, an
+    ordered choice as its value's place, a number as itself (log10 when log-scaled).
 
     Raises RtlboError for an ordered choice in a rule (Ax feeds it as one ordinal input).
     """
     def one_hot(knob: Knob) -> list[str]:
         if knob.ordered:
-            raise RtlboError(f"knob '{knob.name}' is an ordered choice in an active_when rule, which the ax "
-                             "optimizer cannot model; make it unordered or pick another optimizer")
+            raise RtlboError(f"knob '{knob.name}' is an ordered choice in an active_when or idle_when rule, which "
+                             "the ax optimizer cannot model; make it unordered or pick another optimizer")
         return _one_hot_inputs(knob)
 
     def indicator(knob: Knob, value: Scalar) -> tuple[str, float]:
@@ -170,7 +170,7 @@ def ax_inactive_inputs(space: SearchSpace) -> list[dict[str, list[tuple[str, flo
 
     rules = []
     for k in space.coordinates:
-        if not k.active_when:
+        if not (k.active_when or k.idle_when):
             continue
         default = k.baseline()
         if k.type == "choice" and len(k.choices) == 2:
@@ -181,7 +181,9 @@ def ax_inactive_inputs(space: SearchSpace) -> list[dict[str, list[tuple[str, flo
             hold = [(name, float(v == default)) for name, v in zip(one_hot(k), k.choices, strict=True)]
         else:
             hold = [(k.name, math.log10(default) if k.log else float(default))]
-        rules.append({"hold": hold, "when": [indicator(space.knob(name), v) for name, v in k.conditions()]})
+        idle = [[indicator(space.knob(name), v) for name, v in setting.items()] for setting in k.idle_when]
+        rules.append({"hold": hold, "when": [indicator(space.knob(name), v) for name, v in k.conditions()],
+                      "idle": idle})
     return rules
 
 

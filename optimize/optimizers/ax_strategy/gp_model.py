@@ -101,16 +101,21 @@ class IndependentNormalPosterior(Posterior):
         return self.rsample_from_base_samples(shape, base_samples)
 
 
+Pair = tuple[int, float]  # an input column and the value (1 or 0) that makes a condition hold
+
+
 class InactiveInputs(InputTransform):
     """Holds conditional inputs at fixed values where their conditions do not hold.
 
-    ``rules``: per conditional knob, its input columns with the values to hold them at, and its
-    conditions as (column, on) pairs, one of which must hold for the knob to act: a column
-    holding ``on`` (1 or 0; one-hot and boolean inputs). Between 0 and 1 (the acquisition
-    optimizer's continuous relaxation) the knob acts by 1 - prod(1 - indicator), exact at 0 and 1.
+    ``rules``: per conditional knob, its input columns with the values to hold them at; its
+    conditions as (column, on) pairs, one of which must hold for the knob to act (none: it acts
+    unless idle); and its idle settings, each a list of (column, on) pairs that together make it
+    idle. A pair holds where its column holds ``on`` (1 or 0; one-hot and boolean inputs). Between
+    0 and 1 (the acquisition optimizer's continuous relaxation) the knob acts by
+    ``(1 - prod(1 - condition)) * prod(1 - prod(setting))``, exact at 0 and 1.
     """
 
-    def __init__(self, rules: list[tuple[list[tuple[int, float]], list[tuple[int, float]]]]):
+    def __init__(self, rules: list[tuple[list[Pair], list[Pair], list[list[Pair]]]]):
         super().__init__()
         self.rules = rules
         self.transform_on_train = True
@@ -119,13 +124,23 @@ class InactiveInputs(InputTransform):
 
     def transform(self, X: torch.Tensor) -> torch.Tensor:
         held = X.clone()
-        for targets, conditions in self.rules:
-            idle = torch.ones_like(X[..., 0])
-            for column, on in conditions:
-                x = X[..., column]
-                idle = idle * (1 - x if on else x)
+
+        def holds(column: int, on: float) -> torch.Tensor:
+            return X[..., column] if on else 1 - X[..., column]
+
+        for targets, conditions, idle_settings in self.rules:
+            acts = torch.ones_like(X[..., 0])
+            if conditions:
+                for column, on in conditions:
+                    acts = acts * (1 - holds(column, on))
+                acts = 1 - acts
+            for setting in idle_settings:
+                met = torch.ones_like(acts)
+                for column, on in setting:
+                    met = met * holds(column, on)
+                acts = acts * (1 - met)
             for column, value in targets:
-                held[..., column] = X[..., column] + idle * (value - X[..., column])
+                held[..., column] = X[..., column] + (1 - acts) * (value - X[..., column])
         return held
 
 
@@ -183,11 +198,12 @@ class WarmStartSingleTaskGP(SingleTaskGP):
         training_data: SupervisedDataset,
         *,
         fast_posterior: bool = True,
-        inactive_inputs: list[dict[str, list[tuple[str, float]]]] | None = None,
+        inactive_inputs: list[dict[str, Any]] | None = None,
         sequence_inputs: list[list[list[str]]] | None = None,
     ) -> dict[str, Any]:
         """BoTorch's inputs, with ``inactive_inputs`` rules named by feature ({"hold": [(feature,
-        value), ...], "when": [(feature, 1 or 0), ...]}) turned into an ``InactiveInputs``, and
+        value), ...], "when": [(feature, 1 or 0), ...], "idle": [[(feature, 1 or 0), ...], ...]})
+        turned into an ``InactiveInputs``, and
         ``sequence_inputs`` (per sequence knob, per position, its features in value order) into
         the kernel's columns."""
         inputs = {**super().construct_inputs(training_data), "fast_posterior": fast_posterior}
@@ -200,6 +216,7 @@ class WarmStartSingleTaskGP(SingleTaskGP):
                 (
                     [(column[name], float(value)) for name, value in rule["hold"]],
                     [(column[name], float(on)) for name, on in rule["when"]],
+                    [[(column[name], float(on)) for name, on in setting] for setting in rule.get("idle", [])],
                 )
                 for rule in inactive_inputs
             ]
