@@ -169,19 +169,22 @@ class Screening:
 
 @dataclass
 class _Case:
-    """One knob in one context: its values, and the classes of values with equal netlists so far."""
+    """One knob in one context: its values, and the classes of values with equal netlists so far.
+    A *crossed* context (a condition beside another switch value) only asks whether the knob is
+    idle there: it is closed once two values differ."""
 
     knob: Knob
     context: dict[str, Value]
     values: list[Value]
     classes: list[list[Value]]
+    crossed: bool = False
 
     def config(self, space: SearchSpace, value: Value) -> Config:
         return {**space.baseline(), **self.context, self.knob.name: value}
 
     @property
     def open(self) -> bool:
-        return len(self.classes) < len(self.values)
+        return len(self.classes) == 1 if self.crossed else len(self.classes) < len(self.values)
 
 
 def screen(space: SearchSpace, tasks: list[Task], cache: EvalCache | None, workers: int) -> Screening:
@@ -189,9 +192,9 @@ def screen(space: SearchSpace, tasks: list[Task], cache: EvalCache | None, worke
     syntheses at a time."""
     switches = {name for knob in space.tunable for name in knob.active_when}
     switches = [knob for knob in space.tunable if knob.name in switches]
-    cases = [_Case(knob, context, values, [values]) for knob in space.tunable
+    cases = [_Case(knob, context, values, [values], crossed) for knob in space.tunable
              if knob.name in SYNTHESIS_KNOBS and knob.type != "sequence"
-             for context in _contexts(knob, switches) for values in [_values(knob)]]
+             for context, crossed in _contexts(knob, switches) for values in [_values(knob)]]
     digests: dict[tuple[str, Recipe], str] = {}
     with ThreadPoolExecutor(max(1, workers)) as pool:
         for task in tasks:
@@ -224,7 +227,8 @@ def _verdict(space: SearchSpace, cases: list[_Case], switches: list[Knob], synth
     all coincide."""
     screening = Screening(syntheses=syntheses)
     for knob in space.tunable:
-        own = [case for case in cases if case.knob.name == knob.name]
+        every = [case for case in cases if case.knob.name == knob.name]
+        own = [case for case in every if not case.crossed]
         if not own:
             continue
         values = own[0].values
@@ -233,7 +237,7 @@ def _verdict(space: SearchSpace, cases: list[_Case], switches: list[Knob], synth
         if all((values[0], v) in same for v in values):
             screening.pinned.append(knob.name)
             continue
-        if knob.active_when and (idle := [case for case in own if len(case.classes) == 1]):
+        if knob.active_when and (idle := [case for case in every if len(case.classes) == 1]):
             baseline = space.baseline()
             screening.idle[knob.name] = [{s.name: case.context.get(s.name, baseline[s.name]) for s in switches}
                                          for case in idle]
@@ -263,14 +267,15 @@ def _enables(space: SearchSpace, knob: Knob, value: Value) -> set[str]:
     return {k.name for k in space.knobs if (knob.name, value) in k.conditions()}
 
 
-def _contexts(knob: Knob, switches: list[Knob]) -> list[dict[str, Value]]:
+def _contexts(knob: Knob, switches: list[Knob]) -> list[tuple[dict[str, Value], bool]]:
     """Each way ``knob``'s active_when can be met (the baseline alone when it has none), and for a
-    conditional knob each of those beside each other value of each other switch."""
+    conditional knob each of those beside each other value of each other switch (crossed: True)."""
     contexts = [{name: value} for name, value in knob.conditions()]
-    crossed = [{**context, switch.name: value} for context in contexts for switch in switches
-               if switch.name not in context for value in switch.choices if value != switch.baseline()]
-    unique = {tuple(sorted(context.items(), key=str)): context for context in contexts + crossed}
-    return list(unique.values()) or [{}]
+    crossed = {tuple(sorted({**context, switch.name: value}.items(), key=str)): {**context, switch.name: value}
+               for context in contexts for switch in switches if switch.name not in context
+               for value in switch.choices if value != switch.baseline()}
+    return [(context, False) for context in contexts] + [(context, True) for context in crossed.values()] \
+        or [({}, False)]
 
 
 def _values(knob: Knob) -> list[Value]:
