@@ -46,7 +46,7 @@ from objectives.files import write_atomically
 from objectives.recipe import Recipe
 from objectives.tasks import Task
 from objectives.trial import SYNTHESIS_KNOBS, recipe_of
-from search_spaces.space import Config, Knob, SearchSpace, Value
+from search_spaces.space import Config, Knob, SearchSpace, Value, any_setting_holds
 
 SCREENING = "screening.json"
 NUMBER_POINTS = 9  # a number is screened at this many evenly spaced points (geometric on a log scale)
@@ -108,7 +108,7 @@ class Screening:
             run = next(i for i, run in enumerate(runs) if nearest in run)
             canonical[name] = self._levels(space.knob(name))[run]
         for name, settings in self.idle.items():
-            if any(all(canonical[n] == v for n, v in setting.items()) for setting in settings):
+            if any_setting_holds(settings, canonical):
                 canonical[name] = space.knob(name).baseline()
         return canonical
 

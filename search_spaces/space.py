@@ -149,7 +149,7 @@ class Knob(BaseModel):
     def acts_in(self, config: Config) -> bool:
         """Whether this knob changes the flow of ``config``: one of its :meth:`conditions` holds, and
         none of its ``idle_when`` settings holds in full."""
-        if any(all(config[name] == value for name, value in setting.items()) for setting in self.idle_when):
+        if any_setting_holds(self.idle_when, config):
             return False
         return not self.active_when or any(config[name] == value for name, value in self.conditions())
 
@@ -306,6 +306,11 @@ class SearchSpace(BaseModel):
         """Return the unit-cube point of ``config``."""
         values = self.by_coordinate(config)
         return np.array([k.encode(values[k.name]) for k in self.coordinates])
+
+
+def any_setting_holds(settings: list[dict[str, Scalar]], config: Config) -> bool:
+    """Whether every knob of one of ``settings`` takes its value in ``config`` (``idle_when``)."""
+    return any(all(config[name] == value for name, value in setting.items()) for setting in settings)
 
 
 _TERM = re.compile(r"\s*([+-])?\s*(?:(\d+(?:\.\d*)?(?:e-?\d+)?)\s*\*?\s*)?([A-Za-z_]\w*)")
