@@ -590,15 +590,15 @@ class Cascade:
         worst = float(slack.group(1))
         if abs(worst) > 1e20:  # no constrained path (pure wiring, constant outputs)
             worst = period
-        # A design of no cells at all (wires, constants) has no area in Yosys's stat.
+        area, sequential_area = tech.area(self.stat)
         self.metrics = Metrics(
-            area_um2=round(float(self.stat.get("area", 0.0)), 4),
+            area_um2=round(area, 4),
             delay_ns=round(period - worst, 6),
             slack_ns=round(worst, 6),
             power_mw=round(float(power.group(1)) * 1e3, 9),
             period_ns=period,
             cells=int(self.stat.get("num_cells", 0)),
-            sequential_area_um2=round(float(self.stat.get("sequential_area", 0.0)), 4),
+            sequential_area_um2=round(sequential_area, 4),
         )
         return StageResult("sta", Status.PASSED, time.monotonic() - start)
 

@@ -23,11 +23,10 @@ from pathlib import Path
 from typing import NamedTuple
 
 from objectives.aiger import Aig, folded_and
+from objectives.technology import liberty_cells, liberty_group
 
 # An escaped identifier may hold "//" or "/*": tokens are matched from the left, comments among them.
 _TOKEN = re.compile(r"\\\S+|/\*.*?\*/|//[^\n]*|[A-Za-z_][\w$]*|\d+'[bB][01xXzZ]+|\d+|[()\[\]{}.,;:=]|\S", re.S)
-_COMMENT = re.compile(r"/\*.*?\*/|//[^\n]*", re.S)
-_CELL = re.compile(r"\bcell\s*\(\s*\"?([\w$]+)\"?\s*\)\s*\{")
 _PIN = re.compile(r"\bpin\s*\(\s*\"?([\w$]+)\"?\s*\)\s*\{")
 # Larger netlists (about 160 000 cells and up) go to Yosys, in the sandbox under its memory limit:
 # reading runs in rtlbo's own process.
@@ -64,13 +63,11 @@ def netlist_aig(netlist: str, top: str, liberty: Path) -> GateAig | None:
 def liberty_functions(liberty: str) -> dict[str, dict[str, str] | None]:
     """Return ``{cell: {output pin: function}}`` of the combinational cells of the ``liberty``
     text, and ``{cell: None}`` for the others (state, tri-state, output pins without a function)."""
-    text = _COMMENT.sub(" ", liberty)
     cells: dict[str, dict[str, str] | None] = {}
-    for match in _CELL.finditer(text):
-        body = _group(text, match.end())
+    for cell, body in liberty_cells(liberty).items():
         outputs: dict[str, str] | None = {}
         for pin in _PIN.finditer(body):
-            attributes = _group(body, pin.end())
+            attributes = liberty_group(body, pin.end())
             if not re.search(r"\bdirection\s*:\s*\"?output", attributes):
                 continue
             function = re.search(r"\bfunction\s*:\s*\"([^\"]*)\"", attributes)
@@ -78,19 +75,8 @@ def liberty_functions(liberty: str) -> dict[str, dict[str, str] | None]:
                 outputs = None
                 break
             outputs[pin.group(1)] = function.group(1)
-        cells[match.group(1)] = outputs if outputs and not _STATE.search(body) else None
+        cells[cell] = outputs if outputs and not _STATE.search(body) else None
     return cells
-
-
-def _group(text: str, start: int) -> str:
-    """Return the body of the ``{`` group opened just before ``start``."""
-    depth, position = 1, start
-    while depth:
-        opening, closing = text.find("{", position), text.find("}", position)
-        if closing < 0:
-            return text[start:]
-        depth, position = (depth + 1, opening + 1) if 0 <= opening < closing else (depth - 1, closing + 1)
-    return text[start:position - 1]
 
 
 @functools.lru_cache(maxsize=256)

@@ -27,10 +27,12 @@ RTL = "rtl.v"
 
 
 def technology_record(tech: Technology) -> dict[str, Any]:
-    """Return the technology's paths, file digests and measurement settings."""
+    """Return the technology's paths, file digests (the LEF's where it prices a cell) and
+    measurement settings."""
     digests = tech.fingerprint()
     return {"liberty": str(tech.liberty), "liberty_sha256": digests["liberty"],
             "cell_models": str(tech.cell_models), "cell_models_sha256": digests["cell_models"],
+            **({"lef": str(tech.lef), "lef_sha256": digests["lef"]} if "lef" in digests else {}),
             "driving_cell": digests["driving_cell"], "output_load_pf": tech.output_load_pf,
             "input_activity": tech.input_activity}
 
@@ -38,10 +40,13 @@ def technology_record(tech: Technology) -> dict[str, Any]:
 def check_technology(config: dict[str, Any]) -> None:
     """Raise RtlboError when this machine's technology differs from the export's."""
     here, there = technology_record(Technology.from_env()), config.get("technology", {})
-    for key in ("liberty_sha256", "cell_models_sha256", "driving_cell", "output_load_pf", "input_activity"):
-        if key in there and there[key] != here[key]:
+    for key in ("liberty_sha256", "cell_models_sha256", "lef_sha256", "driving_cell", "output_load_pf",
+                "input_activity"):
+        if key in there and there[key] != here.get(key):
+            variable, path = ("RTLBO_LEF", there.get("lef")) if key == "lef_sha256" else \
+                ("RTLBO_LIBERTY", there.get("liberty"))
             raise RtlboError(f"the export was measured with another technology ({key} differs); "
-                             f"set RTLBO_LIBERTY to {there.get('liberty')}")
+                             f"set {variable} to {path}")
 
 
 def load_export(path: Path) -> tuple[dict[str, Any], Path]:

@@ -204,6 +204,41 @@ def test_a_flip_flop_with_asynchronous_load_maps_onto_set_reset_cells(tmp_path: 
     assert "DFFSR" in evaluation.stage("synthesis").details["cell_types"]
 
 
+LATCHES = """module latches(input en, input [3:0] d, output reg [3:0] q);
+  always @* if (en) q = d;
+endmodule
+"""
+
+
+def test_a_cell_the_liberty_gives_no_area_is_measured_at_its_lef_footprint(tmp_path: Path):
+    """osu018's liberty says ``area : 0`` for LATCH: a latch design is measured at the LEF
+    footprint (5.6 x 10 um each), never as free."""
+    task = make_suite(tmp_path, {"latches": (LATCHES, "", "")}).tasks[0]
+    evaluation = evaluate(task)
+    assert evaluation.stage("synthesis").details["cell_types"] == {"LATCH": 4}
+    assert evaluation.metrics.area_um2 == pytest.approx(4 * 56.0)
+    assert evaluation.metrics.sequential_area_um2 == pytest.approx(4 * 56.0)
+
+
+def test_footprint_areas_price_only_the_cells_the_liberty_leaves_at_zero(tmp_path: Path):
+    liberty, lef = tmp_path / "cells.lib", tmp_path / "cells.lef"
+    liberty.write_text("""library (x) { /* cell (FAKE) { area : 0; } */
+cell (INV) { area : 16; pin (A) { direction : input; } }
+cell (HOLD) { area : 0; latch (IQ, IQN) { enable : "G"; } pin (Q) { direction : output; } }
+cell (TIE) { pin (Y) { direction : output; function : "1"; } }
+cell (NOLEF) { area : 0.0; }
+}""")
+    lef.write_text("""MACRO INV\n  SIZE 1.600 BY 10.000 ;\nEND INV
+MACRO HOLD\n  CLASS CORE ;\n  SIZE 5.600 BY 10.000 ;\nEND HOLD
+MACRO TIE\n  SIZE 0.800 BY 10.000 ;\nEND TIE
+""")
+    tech = Technology(liberty=liberty, cell_models=liberty, lef=lef)
+    assert tech.footprint_areas() == {"HOLD": (pytest.approx(56.0), True), "TIE": (pytest.approx(8.0), False)}
+    assert tech.area({"area": 32.0, "num_cells_by_type": {"INV": 2, "HOLD": 3, "NOLEF": 1}}) == \
+        (pytest.approx(32.0 + 168.0), pytest.approx(168.0))
+    assert Technology(liberty=liberty, cell_models=liberty, lef=None).footprint_areas() == {}
+
+
 def test_retiming_composes_with_the_recipe_the_delay_target_and_sizing(builtin):
     """With retime on, the ABC recipe, its delay target and gate sizing still act (one ABC run sees
     the flip-flops), so each gives its own netlist."""

@@ -78,6 +78,7 @@ def test_export_reproduces_every_metric_exactly(campaign: Path, tmp_path: Path):
     config = yaml.safe_load((out / "config.yaml").read_text())
     assert set(config) >= {"knobs", "recipe", "tasks", "technology", "tool_versions", "objectives"}
     assert config["technology"]["liberty_sha256"] and config["tool_versions"]["yosys"].startswith("Yosys 0.70")
+    assert config["technology"]["lef_sha256"]  # osu018's LEF prices its LATCH, which the liberty leaves at 0
     for task in TASKS:
         assert {"rtl.v", "synth.ys", "netlist.v", "metrics.json"} <= {p.name for p in (out / task).iterdir()}
     reproduced = rtlbo("eval", "--config", str(out), "--no-cache")
@@ -93,6 +94,11 @@ def test_export_reproduces_every_metric_exactly(campaign: Path, tmp_path: Path):
     metrics.write_text(json.dumps(data))
     tampered = rtlbo("eval", "--config", str(out), "--task", "mul8", "--no-cache")
     assert tampered.returncode == 1 and "not reproduced: mul8: area_um2 exported" in tampered.stderr
+
+    config["technology"]["lef_sha256"] = "0" * 64
+    (out / "config.yaml").write_text(yaml.safe_dump(config))
+    other = rtlbo("eval", "--config", str(out), "--task", "mul8", "--no-cache")
+    assert other.returncode == 2 and "another technology (lef_sha256 differs); set RTLBO_LEF" in other.stderr
 
 
 def test_exported_yosys_script_runs_standalone(campaign: Path, tmp_path: Path):
