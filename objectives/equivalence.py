@@ -668,7 +668,6 @@ def replay(table: str, rtl: str, netlist: str, top: str, clocks: tuple[str, ...]
     declared = _ports(netlist, top)
     rows = [line.split() for line in table.splitlines() if line.strip() and not line.startswith("#")]
     names, cycles = rows[0][1:], rows[1:]
-    clock = clocks[0] if clocks else None
     outputs = [p for p in declared if p.direction == "output"]
     traces = []
     for design, text, trusted in (("rtl", rtl, ()), ("netlist", netlist, (cell_models,))):
@@ -676,7 +675,7 @@ def replay(table: str, rtl: str, netlist: str, top: str, clocks: tuple[str, ...]
         work.mkdir(parents=True, exist_ok=True)
         secret = secrets.token_hex(16)
         (work / "design.v").write_text(text)
-        (work / "replay.v").write_text(seal(_replay_bench(declared, names, cycles, clock, top), secret))
+        (work / "replay.v").write_text(seal(_replay_bench(declared, names, cycles, clocks, top), secret))
         compiled = IVERILOG.compile(work, ["replay.v", "design.v", *map(str, trusted)], "rtlbo_replay", limits,
                                     readonly=trusted)
         if not compiled.ok:
@@ -698,10 +697,13 @@ def replay(table: str, rtl: str, netlist: str, top: str, clocks: tuple[str, ...]
     return None
 
 
-def _replay_bench(declared: list[Port], names: list[str], cycles: list[list[str]], clock: str | None,
+def _replay_bench(declared: list[Port], names: list[str], cycles: list[list[str]], clocks: tuple[str, ...],
                   top: str) -> str:
-    """Return the testbench that applies ``cycles`` (values of the inputs ``names``) to ``top`` and
-    prints its outputs before each rising clock edge."""
+    """Return the testbench that applies ``cycles`` (values of the inputs ``names``) to ``top``, every
+    clock on one waveform, and prints its outputs before each rising clock edge. Inputs change 1 ns
+    after the falling edge, never at an edge: a falling-edge flip-flop, or a latch open while the
+    clock is low, sees each cycle's inputs settled in the RTL and the netlist alike, with no race
+    between the edge and the inputs."""
     by_name = {p.name: p for p in declared}
     outputs = [p for p in declared if p.direction == "output"]
     lines = ["`timescale 1ns/1ps", "module rtlbo_replay;"]
@@ -709,9 +711,9 @@ def _replay_bench(declared: list[Port], names: list[str], cycles: list[list[str]
     lines += [f"  wire {p.declaration()}rtlbo_o{i};" for i, p in enumerate(outputs)]
     connections = [f".\\{n} (rtlbo_i{i})" for i, n in enumerate(names)]
     connections += [f".{p.ref}(rtlbo_o{i})" for i, p in enumerate(outputs)]
-    if clock is not None:
+    if clocks:
         lines.append("  reg rtlbo_clk = 1'b0;")
-        connections.append(f".\\{clock} (rtlbo_clk)")
+        connections += [f".\\{clock} (rtlbo_clk)" for clock in clocks]
     lines.append(f"  {top} dut({', '.join(connections)});")
     lines.append("  initial begin")
     shown = " ".join("%b" for _ in outputs)
@@ -719,7 +721,7 @@ def _replay_bench(declared: list[Port], names: list[str], cycles: list[list[str]
     for cycle in cycles:
         lines.append("    " + " ".join(f"rtlbo_i{i} = {v};" for i, v in enumerate(cycle[1:])))
         lines.append(f'    #5 $display("RTLBO {cycle[0]} {shown}", {values});')
-        if clock is not None:
-            lines.append("    rtlbo_clk = 1'b1; #5 rtlbo_clk = 1'b0;")
+        if clocks:
+            lines.append("    rtlbo_clk = 1'b1; #5 rtlbo_clk = 1'b0; #1;")
     lines += ["    $finish;", "  end", "endmodule"]
     return "\n".join(lines) + "\n"

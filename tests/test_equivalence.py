@@ -10,7 +10,7 @@ import pytest
 import objectives.cascade as cascade_module
 from objectives.cache import EvalCache
 from objectives.cascade import Cascade, StageLimits
-from objectives.equivalence import COUNTEREXAMPLE, EXHAUSTIVE, SWEEP, Gold, build_gold, prove, replay
+from objectives.equivalence import COUNTEREXAMPLE, EXHAUSTIVE, SWEEP, Gold, build_gold, prove, random_stimulus, replay
 from objectives.errors import RtlboError
 from objectives.recipe import Recipe
 from objectives.runner import Limits
@@ -221,6 +221,27 @@ def test_what_the_proof_does_not_model_is_unknown(tmp_path: Path) -> None:
     netlist = "module two(a, b, d, p, q);\n  input a;\n  input b;\n  input d;\n  output p;\n  output q;\nendmodule\n"
     result = prove(two, "two", netlist, TECH.liberty, tmp_path / "two", LIMITS, clocks=("a", "b"))
     assert result.outcome == "unknown" and "one clock" in result.reason
+
+
+FALLING = """module falling(input clk, input rst, input [7:0] a, output reg [7:0] q);
+  always @(negedge clk or posedge rst) if (rst) q <= 8'h5A; else q <= q ^ a;
+endmodule
+"""
+
+
+def test_random_stimulus_never_changes_the_inputs_at_a_clock_edge(tmp_path: Path) -> None:
+    """A falling-edge register is not modelled by the proof; the random stimulus that stands in
+    changes the inputs away from both edges, so the netlist's inverted clock and reset (one gate
+    later than the RTL's) do not race them, and a real difference is still found."""
+    task = _design("falling", FALLING, clock="clk", reset="rst")
+    rtl, netlist = _synthesize(task, Recipe(), tmp_path)
+    assert _prove(task, rtl, netlist, tmp_path).outcome == "unknown"
+    table = random_stimulus(netlist, "falling", ("clk",), "rst", "high", 64, 0)
+    assert replay(table, rtl, netlist, "falling", ("clk",), TECH.cell_models, tmp_path / "same", LIMITS) is None
+    broken = rtl.replace("q ^ a", "q ^ a ^ 8'h01")
+    assert broken != rtl
+    assert replay(table, broken, netlist, "falling", ("clk",), TECH.cell_models, tmp_path / "broken", LIMITS) \
+        .startswith("cycle 2: q[0] is 0 in the RTL, 1 in the netlist")
 
 
 def test_the_time_limit_gives_unknown(builtin, tmp_path: Path) -> None:
