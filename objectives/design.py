@@ -3,7 +3,8 @@ leaves no doubt.
 
 A design needs no testbench: the cascade then relies on the equivalence stage. The top module is
 the one module no other instantiates; the clocks are the top's inputs the design uses only as
-edges (``posedge clk``), and the reset the one that is also tested in a condition
+edges (``posedge clk``), or, where it clocks on an internal signal (a gated or derived clock), the
+inputs that reach a flip-flop's clock through logic; the reset is the one that is also tested in a condition
 (``always @(posedge clk or negedge rst_n) if (!rst_n)``), or, for a synchronous reset, the one
 input named like a reset. A period not given is derived from the baseline flow
 (:func:`objectives.cascade.derive_periods`).
@@ -16,10 +17,18 @@ from pathlib import Path
 
 from objectives.errors import RtlboError
 from objectives.files import read_text
+from objectives.lint import lint_script
+from objectives.runner import Limits
+from objectives.scratch import scratch_dir
 from objectives.sources import MAX_DESIGN_BYTES, SourceSettings, read_design, set_parameters
 from objectives.tasks import DEFAULT_PERIOD_NS, Task
 from objectives.testbench import instances_of, looks_like_reset, reset_level_by_name
-from objectives.verilog import module_blocks, module_names, port_names, tokens
+from objectives.toolchain import YOSYS
+from objectives.verilog import input_names, module_blocks, module_names, tokens
+
+# Cells whose output is state: the search for a clock's inputs stops at them (a divided clock's
+# source is the register's own clock; a clock-gating latch's data is an enable, not a clock).
+_STATE_CELLS = "$dff,$adff,$dffe,$adffe,$sdff,$sdffe,$sdffce,$dffsr,$dffsre,$aldff,$aldffe,$dlatch,$adlatch,$dlatchsr"
 
 
 def design_task(files: list[Path], top: str | None = None, clocks: list[str] | None = None,
@@ -115,7 +124,7 @@ def infer_timing(text: str, top: str) -> tuple[list[str], str | None, str | None
     """Return (clocks, reset, its active level or None) of module ``top`` of ``text``: the inputs
     used as edges, split into clocks (used only as edges) and the reset (also tested in a
     condition); a reset used in no edge is the one port named like one."""
-    ports = port_names(module_blocks(text).get(top, text))
+    ports = input_names(module_blocks(text).get(top, text))
     toks = list(tokens(text))
     edges: dict[str, str] = {}
     tested: set[str] = set()
@@ -129,10 +138,29 @@ def infer_timing(text: str, top: str) -> tuple[list[str], str | None, str | None
                 tested.add(later.name)
     clocks = [p for p in ports if p in edges and p not in tested]
     resets = [p for p in ports if p in edges and p in tested]
+    clocked_inside = any(token.text in ("posedge", "negedge") and toks[i + 1].name not in ports
+                         for i, token in enumerate(toks[:-1]))
+    if clocked_inside and (gated := clock_inputs(text, top)):
+        clocks = [p for p in ports if (p in clocks or p in gated) and p not in resets]
     if len(resets) == 1:
         return clocks, resets[0], "high" if edges[resets[0]] == "posedge" else "low"
     named = [p for p in ports if p not in edges and looks_like_reset(p)]
     return clocks, (named[0] if len(named) == 1 and clocks else None), None
+
+
+def clock_inputs(text: str, top: str) -> set[str]:
+    """Return the inputs of ``top`` that reach a flip-flop's clock through logic, not through a
+    register or a latch's data (Yosys, in the sandbox); none where Yosys cannot elaborate ``text``."""
+    select = f"t:$*dff* %x:+[CLK] t:$*dff* %d %ci*:-{_STATE_CELLS}[Q] i:* %i"
+    with scratch_dir() as tmp:
+        work = Path(tmp)
+        (work / "design.v").write_text(text)
+        script = lint_script("design.v", top).replace("check\n", f"tee -q -o clocks.txt select -list {select}\n")
+        run = YOSYS.run_script(work, script, Limits(timeout_s=60))
+        listed = work / "clocks.txt"
+        if not run.ok or not listed.is_file():
+            return set()
+        return {line.split("/", 1)[-1].lstrip("\\") for line in listed.read_text().split()}
 
 
 def _note(clocks: list[str], found: list[str]) -> str:

@@ -219,3 +219,17 @@ def port_names(module_text: str) -> list[str]:
         if found:
             names.append(found[-1])
     return names
+
+
+def input_names(module_text: str) -> list[str]:
+    """Return the input ports of one module's source, in declaration order: a port takes the
+    direction keyword last seen before it in the header or in its own declaration statement."""
+    ports, direction, found = port_names(module_text), None, {}
+    for token in tokens(module_text):
+        if token.text in ("input", "output", "inout"):
+            direction = token.text
+        elif token.text in (";", "function", "task"):
+            direction = None
+        elif direction and token.name in ports:
+            found.setdefault(token.name, direction)
+    return [p for p in ports if found.get(p) == "input"]

@@ -143,3 +143,34 @@ def test_a_design_the_baseline_flow_rejects_is_named_with_its_reason(tmp_path: P
     done = rtlbo("run", str(campaign))
     assert done.returncode != 0
     assert "the baseline flow fails on task clash (syntax:" in done.stderr and "multiple-drivers" in done.stderr
+
+
+GATED = """module icg(input clk, input en, output gclk);
+  reg open;
+  always @* if (!clk) open = en;
+  assign gclk = clk & open;
+endmodule
+module gated(input clock, input enable, input rst, input [3:0] d, output reg [3:0] q, output reg half);
+  wire g;
+  icg u_gate(.clk(clock), .en(enable), .gclk(g));
+  always @(posedge g or posedge rst) if (rst) q <= 4'd0; else q <= d;
+  always @(posedge clock) half <= ~half;
+  reg [1:0] slow;
+  always @(posedge half) slow <= slow + 2'd1;
+endmodule
+"""
+
+
+def test_a_gated_clock_is_traced_to_its_input_and_the_baseline_flow_passes(tmp_path: Path):
+    """The registers clock on an internal signal (a latch-based clock gate) and on an output (a
+    divided clock): the clock is the input behind them, the gate's enable is not, and the equivalence
+    check that stands in for the proof drives it as a clock."""
+    from objectives.cascade import evaluate
+    from objectives.design import design_task
+
+    (tmp_path / "gated.v").write_text(GATED)
+    task = design_task([tmp_path / "gated.v"], period_ns=10.0)
+    assert [port for port, _ in task.clocks] == ["clock"]
+    assert (task.reset, task.reset_active) == ("rst", "high")
+    evaluation = evaluate(task)
+    assert evaluation.feasible, evaluation.failure
