@@ -123,25 +123,30 @@ def infer_top(text: str, modules: list[str], where: Path) -> str:
 def infer_timing(text: str, top: str) -> tuple[list[str], str | None, str | None]:
     """Return (clocks, reset, its active level or None) of module ``top`` of ``text``: the inputs
     used as edges, split into clocks (used only as edges) and the reset (also tested in a
-    condition); a reset used in no edge is the one port named like one."""
+    condition); a reset used in no edge is the one port named like one. Where the design clocks on
+    an internal signal, or tests more than one edge (a clock gate's latch tests its clock), the
+    inputs that reach a flip-flop's clock (:func:`clock_inputs`) are clocks too."""
     ports = input_names(module_blocks(text).get(top, text))
     toks = list(tokens(text))
     edges: dict[str, str] = {}
     tested: set[str] = set()
+    clocked_inside = False
     for i, token in enumerate(toks[:-1]):
-        if token.text in ("posedge", "negedge") and toks[i + 1].name in ports:
-            edges.setdefault(toks[i + 1].name, token.text)
+        if token.text in ("posedge", "negedge"):
+            if toks[i + 1].name in ports:
+                edges.setdefault(toks[i + 1].name, token.text)
+            else:
+                clocked_inside = True
         elif token.text == "if" and toks[i + 1].text == "(":
             for later in toks[i + 2 : i + 8]:
                 if later.text == ")":
                     break
                 tested.add(later.name)
     clocks = [p for p in ports if p in edges and p not in tested]
-    resets = [p for p in ports if p in edges and p in tested]
-    clocked_inside = any(token.text in ("posedge", "negedge") and toks[i + 1].name not in ports
-                         for i, token in enumerate(toks[:-1]))
-    if clocked_inside and (gated := clock_inputs(text, top)):
-        clocks = [p for p in ports if (p in clocks or p in gated) and p not in resets]
+    if clocked_inside or len([p for p in edges if p in tested]) > 1:
+        reached = clock_inputs(text, top)
+        clocks = [p for p in ports if p in clocks or p in reached]
+    resets = [p for p in ports if p in edges and p in tested and p not in clocks]
     if len(resets) == 1:
         return clocks, resets[0], "high" if edges[resets[0]] == "posedge" else "low"
     named = [p for p in ports if p not in edges and looks_like_reset(p)]

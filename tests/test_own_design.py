@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
 from objectives.recipe import Recipe
@@ -161,16 +162,29 @@ endmodule
 """
 
 
-def test_a_gated_clock_is_traced_to_its_input_and_the_baseline_flow_passes(tmp_path: Path):
-    """The registers clock on an internal signal (a latch-based clock gate) and on an output (a
-    divided clock): the clock is the input behind them, the gate's enable is not, and the equivalence
-    check that stands in for the proof drives it as a clock."""
+GATED_INLINE = """module gated_inline(input clk, input rst_n, input en, input [3:0] d, output reg [3:0] q,
+                    output reg [3:0] r);
+  reg open;
+  always @* if (!clk) open = en;
+  wire gclk = clk & open;
+  always @(posedge gclk or negedge rst_n) if (!rst_n) q <= 4'd0; else q <= d;
+  always @(posedge clk or negedge rst_n) if (!rst_n) r <= 4'd0; else r <= q;
+endmodule
+"""
+
+
+@pytest.mark.parametrize(("rtl", "clock", "reset"), [(GATED, "clock", ("rst", "high")),
+                                                     (GATED_INLINE, "clk", ("rst_n", "low"))])
+def test_a_gated_clock_is_traced_to_its_input_and_the_baseline_flow_passes(rtl, clock, reset, tmp_path: Path):
+    """The registers clock on an internal signal (a latch-based clock gate, whose latch tests the
+    clock) and on an output (a divided clock): the clock is the input behind them, the gate's enable
+    is not, and the equivalence check that stands in for the proof drives it as a clock."""
     from objectives.cascade import evaluate
     from objectives.design import design_task
 
-    (tmp_path / "gated.v").write_text(GATED)
+    (tmp_path / "gated.v").write_text(rtl)
     task = design_task([tmp_path / "gated.v"], period_ns=10.0)
-    assert [port for port, _ in task.clocks] == ["clock"]
-    assert (task.reset, task.reset_active) == ("rst", "high")
+    assert [port for port, _ in task.clocks] == [clock]
+    assert (task.reset, task.reset_active) == reset
     evaluation = evaluate(task)
     assert evaluation.feasible, evaluation.failure
