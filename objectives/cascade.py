@@ -52,7 +52,7 @@ from objectives.screen import SIMULATION_TASKS, Screen, seal, sealed_output
 from objectives.tasks import WARNING_FLAGS, Task, parse_verdict
 from objectives.technology import Technology, cell_names
 from objectives.toolchain import IVERILOG, OPENSTA, YOSYS, tool_versions
-from objectives.verilog import blank_calls, module_names, scope_names, uses_defines
+from objectives.verilog import blank_calls, module_names, scope_names, strip_comments, uses_defines
 
 # Bump when the cascade's measurement changes, so that old cache entries are not reused.
 EVALUATOR_VERSION = 5
@@ -540,8 +540,8 @@ class Cascade:
         if proof.outcome == PROVED:
             return result(Status.PASSED, outcome=proof.outcome, method=proof.method)
         if proof.outcome == REFUTED:
-            return result(Status.FAILED, f"the netlist differs from the RTL: {proof.reason}",
-                          outcome=proof.outcome, method=proof.method)
+            reason = f"the netlist differs from the RTL: {proof.reason}{self._power_up_hint(proof.reason)}"
+            return result(Status.FAILED, reason, outcome=proof.outcome, method=proof.method)
         unknown = {"outcome": proof.outcome, "method": proof.method, "note": proof.reason}
         if task.harness:
             return result(Status.PASSED, **unknown, fallback="gate-level simulation with the testbench")
@@ -555,7 +555,7 @@ class Cascade:
         if difference is not None:
             self.artifacts[COUNTEREXAMPLE] = table
             return result(Status.FAILED, f"not proved ({proof.reason}); {fallback}: {difference} "
-                          f"(in {COUNTEREXAMPLE})", **unknown, fallback=fallback)
+                          f"(in {COUNTEREXAMPLE}){self._power_up_hint(difference)}", **unknown, fallback=fallback)
         return result(Status.PASSED, **unknown, fallback=f"{fallback}: no difference")
 
     def gatesim(self) -> StageResult:
@@ -566,6 +566,14 @@ class Cascade:
         if not self.gate_level and self.proved:
             return StageResult("gatesim", Status.NOT_APPLICABLE, reason="the netlist is proved equivalent to the RTL")
         return self._simulate("gatesim", {"netlist.v": self.netlist}, (self.tech.cell_models,))
+
+    def _power_up_hint(self, difference: str) -> str:
+        """A hint where the netlist's x meets an RTL that gives a register an initial value:
+        standard cells power up unknown, so that value is one the netlist cannot hold."""
+        if ", x in the netlist" in difference and _INITIAL_VALUE.search(strip_comments(self.views["synthesis"])):
+            return ("; the RTL gives a register an initial value ('initial' or a declaration's '='), which "
+                    "standard cells do not hold: set it in a reset instead")
+        return ""
 
     def sta(self) -> StageResult:
         """Run OpenSTA on ``netlist`` at the task's clock; set the PPA ``metrics``."""
@@ -613,6 +621,8 @@ def _synthesis_reason(run: ToolRun, timeout_s: float, tech: Technology) -> str:
 
 
 TIES = {"1'b0": "rtlbo_tie0", "1'b1": "rtlbo_tie1"}
+# An initial value: an ``initial`` block, or a variable declared with ``=`` (``reg [3:0] n = 0;``).
+_INITIAL_VALUE = re.compile(r"\binitial\b|\b(?:reg|logic|bit|integer)\b[^;=()]*=")
 
 
 def _sta_netlist(netlist: str, top: str) -> tuple[str, list[str]]:

@@ -239,6 +239,16 @@ MACRO TIE\n  SIZE 0.800 BY 10.000 ;\nEND TIE
     assert Technology(liberty=liberty, cell_models=liberty, lef=None).footprint_areas() == {}
 
 
+def test_an_initial_value_without_reset_fails_with_the_fix_named(tmp_path: Path):
+    """Models often write ``reg [3:0] n = 0;``: standard cells power up unknown, so the netlist
+    differs in cycle 0, and the reason says what to change."""
+    rtl = "module counter4(input clk, output reg [3:0] n = 4'd3);\n  always @(posedge clk) n <= n + 4'd1;\nendmodule\n"
+    task = make_suite(tmp_path, {"counter4": (rtl, "", 'clock = "clk"\nperiod_ns = 10.0')}).tasks[0]
+    reason = _failed(evaluate(task), "equivalence")
+    assert reason.startswith("the netlist differs from the RTL: cycle 0: n[0] is 1 in the RTL, x in the netlist")
+    assert reason.endswith("which standard cells do not hold: set it in a reset instead")
+
+
 def test_retiming_composes_with_the_recipe_the_delay_target_and_sizing(builtin):
     """With retime on, the ABC recipe, its delay target and gate sizing still act (one ABC run sees
     the flip-flops), so each gives its own netlist."""
