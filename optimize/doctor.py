@@ -54,6 +54,11 @@ def run_doctor(console: Console) -> bool:
     tech = Technology.from_env()
     for name, path in (("liberty", tech.liberty), ("cell models", tech.cell_models)):
         row(name, path.is_file(), str(path), "apt-get install -y qflow-tech-osu018 (or set RTLBO_LIBERTY)")
+    if tech.lef is None:  # optional: it only prices cells the liberty gives no area
+        row("lef", True, "none beside the liberty: a cell the liberty gives no area counts 0", "set RTLBO_LEF")
+    elif tech.liberty.is_file():
+        priced = ", ".join(tech.footprint_areas())
+        row("lef", True, f"{tech.lef}" + (f" (the footprint prices {priced})" if priced else ""), "set RTLBO_LEF")
     for package in PACKAGES:
         try:
             row(package, True, importlib.metadata.version(package))

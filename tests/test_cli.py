@@ -101,6 +101,7 @@ def test_doctor_and_tasks_list():
     assert done.returncode == 0 and "all good" in done.stdout
     for tool in ("iverilog", "yosys", "opensta", "liberty"):
         assert tool in done.stdout
+    assert "footprint prices LATCH" in " ".join(done.stdout.split())
     listed = rtlbo("tasks", "list", "--suite", f"rtllm:{FIXTURES / 'rtllm'}")
     assert "adder_4bit" in listed.stdout and "skipped broken_task: no testbench.v" in listed.stdout
 
