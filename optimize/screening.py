@@ -24,13 +24,7 @@ of every knob is told apart or the tasks run out.
   steps (ABC's delay target changes the mapping only where it crosses what the design reaches),
   so the search no longer spends trials between points that change nothing.
 
-- A sequence knob's values (ABC operations) take each position in turn at its start, middle and
-  end, the rest of the default sequence kept: values that give the same netlists as each other at
-  each of those positions are *alike*, written into the knob's ``alike``. They are not merged (in a
-  sequence of several changes they may still differ): the optimizer's string kernel starts them out
-  alike and learns from the trials how far they are.
-
-An interaction that one factor at a time cannot see (a knob that
+Sequence knobs are not screened. An interaction that one factor at a time cannot see (a knob that
 acts only beside a non-default value of a knob that is not a switch) is missed;
 ``screening: false`` in the campaign turns screening off. The result is kept in the run directory
 (``screening.json``), so a resumed campaign searches the same space.
@@ -63,19 +57,18 @@ class Screening:
     """What screening found: the knobs pinned at their defaults, per choice knob the values merged
     into an earlier one as (value, the value that stands for it), and per number the runs of
     screened points that gave the same netlists (in order; each run's level is the default where
-    it holds it, else its first point), per conditional knob the settings of the switches in
-    which it changed no netlist, and per sequence knob its values alike one at a time."""
+    it holds it, else its first point), and per conditional knob the settings of the switches in
+    which it changed no netlist."""
 
     pinned: list[str] = field(default_factory=list)
     merged: dict[str, list[tuple[Value, Value]]] = field(default_factory=dict)
     levels: dict[str, list[list[float]]] = field(default_factory=dict)
     idle: dict[str, list[dict[str, Value]]] = field(default_factory=dict)
     syntheses: int = 0
-    alike: dict[str, list[list[str]]] = field(default_factory=dict)
 
     def space(self, space: SearchSpace) -> SearchSpace:
         """Return ``space`` as the optimizer searches it: pinned knobs fixed at their defaults,
-        merged values dropped, idle settings in ``idle_when``, a sequence's values alike in ``alike``."""
+        merged values dropped, idle settings in ``idle_when``."""
         gone = {name: [value for value, _ in pairs] for name, pairs in self.merged.items()}
         pinned = {name: space.knob(name).baseline() for name in self.pinned}
         knobs = []
@@ -93,8 +86,6 @@ class Screening:
                 update: dict = {"active_when": when, "idle_when": idle}
                 if knob.name in gone:
                     update["values"] = [v for v in knob.choices if v not in gone[knob.name]]
-                if knob.name in self.alike:
-                    update["alike"] = self.alike[knob.name]
                 if knob.name in self.levels:
                     update |= {"type": "choice", "values": self._levels(knob), "ordered": True, "low": None,
                                "high": None, "log": False, "default": knob.baseline()}
@@ -147,8 +138,6 @@ class Screening:
         for name, settings in self.idle.items():
             where = "; ".join(", ".join(f"{n}={v}" for n, v in setting.items()) for setting in settings)
             lines.append(f"  {name}: no netlist changed where {where}")
-        lines += [f"  {name}: alike one at a time (the optimizer starts them alike): "
-                  + "; ".join(", ".join(group) for group in groups) for name, groups in self.alike.items()]
         for name, runs in self.levels.items():
             spans = ", ".join("..".join(f"{p:g}" for p in dict.fromkeys((run[0], run[-1]))) for run in runs)
             lines.append(f"  {name}: {len(runs)} levels, runs of the {sum(map(len, runs))} points screened that "
@@ -159,7 +148,7 @@ class Screening:
         """Keep the screening in ``run_dir`` (atomically: a run killed meanwhile keeps none)."""
         write_atomically(run_dir / SCREENING, json.dumps(
             {"pinned": self.pinned, "merged": self.merged, "levels": self.levels, "idle": self.idle,
-             "alike": self.alike, "syntheses": self.syntheses},
+             "syntheses": self.syntheses},
             indent=1) + "\n")
 
     @classmethod
@@ -173,29 +162,24 @@ class Screening:
             data = json.loads(path.read_text())
             merged = {name: [tuple(pair) for pair in pairs] for name, pairs in data["merged"].items()}
             return cls(list(data["pinned"]), merged, dict(data.get("levels", {})), dict(data.get("idle", {})),
-                       int(data["syntheses"]), dict(data.get("alike", {})))
+                       int(data["syntheses"]))
         except (ValueError, TypeError, KeyError, AttributeError) as exc:
             raise RtlboError(f"{path} is damaged ({type(exc).__name__}: {str(exc)[:80]})") from None
 
 
 @dataclass
 class _Case:
-    """One knob in one context (for a sequence, at one position): its values, and the classes of
-    values with equal netlists so far. A *crossed* context (a condition beside another switch
-    value) only asks whether the knob is idle there: it is closed once two values differ."""
+    """One knob in one context: its values, and the classes of values with equal netlists so far.
+    A *crossed* context (a condition beside another switch value) only asks whether the knob is
+    idle there: it is closed once two values differ."""
 
     knob: Knob
     context: dict[str, Value]
     values: list[Value]
     classes: list[list[Value]]
     crossed: bool = False
-    position: int | None = None  # a sequence knob's values take this position of its default
 
     def config(self, space: SearchSpace, value: Value) -> Config:
-        if self.position is not None:
-            sequence = list(self.knob.baseline())
-            sequence[self.position] = value
-            value = sequence
         return {**space.baseline(), **self.context, self.knob.name: value}
 
     @property
@@ -211,9 +195,6 @@ def screen(space: SearchSpace, tasks: list[Task], cache: EvalCache | None, worke
     cases = [_Case(knob, context, values, [values], crossed) for knob in space.tunable
              if knob.name in SYNTHESIS_KNOBS and knob.type != "sequence"
              for context, crossed in _contexts(knob, switches) for values in [_values(knob)]]
-    cases += [_Case(knob, context, knob.choices, [knob.choices], position=position) for knob in space.tunable
-              if knob.name in SYNTHESIS_KNOBS and knob.type == "sequence"
-              for context, _ in _contexts(knob, []) for position in sorted({0, knob.length // 2, knob.length - 1})]
     digests: dict[tuple[str, Recipe], str] = {}
     with ThreadPoolExecutor(max(1, workers)) as pool:
         for task in tasks:
@@ -251,11 +232,6 @@ def _verdict(space: SearchSpace, cases: list[_Case], switches: list[Knob], synth
         if not own:
             continue
         values = own[0].values
-        if knob.type == "sequence":
-            groups = [group for group in _partition(values, own) if len(group) > 1]
-            if groups:
-                screening.alike[knob.name] = groups
-            continue
         same = {(a, b) for a in values for b in values
                 if all(_together(case, a, b) for case in own) and _enables(space, knob, a) == _enables(space, knob, b)}
         if all((values[0], v) in same for v in values):
@@ -280,18 +256,6 @@ def _verdict(space: SearchSpace, cases: list[_Case], switches: list[Knob], synth
             if len(runs) < len(points):
                 screening.levels[knob.name] = runs
     return screening
-
-
-def _partition(values: list[Value], cases: list[_Case]) -> list[list[Value]]:
-    """Split ``values`` into the groups that gave the same netlists as each other in every case."""
-    groups: list[list[Value]] = []
-    for value in values:
-        group = next((g for g in groups if all(_together(case, g[0], value) for case in cases)), None)
-        if group is None:
-            groups.append([value])
-        else:
-            group.append(value)
-    return groups
 
 
 def _together(case: _Case, a: Value, b: Value) -> bool:

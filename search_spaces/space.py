@@ -24,9 +24,7 @@ acts nowhere one of those settings holds in full; screening writes these for the
 A sequence knob is an ordered list of ``length`` values drawn from ``values`` (repeats allowed).
 Optimizers see it as one choice knob per position, named ``abc_sequence[0]``, ... (its
 :meth:`Knob.coordinates`); :attr:`SearchSpace.coordinates` lists every tunable knob that way, and
-:meth:`SearchSpace.complete` assembles the positions back into the list. Its ``alike`` (groups of
-values, such as ``[[rewrite, balance]]``) tells a model of sequences which values to start out
-treating as alike; screening writes these for the design at hand.
+:meth:`SearchSpace.complete` assembles the positions back into the list.
 
 Every optimizer sees the same space. The space knows no optimizer library: each optimizer in
 ``optimize/optimizers/`` translates it for its own (Ax's parameters, Optuna's distributions), and
@@ -69,7 +67,6 @@ class Knob(BaseModel):
     default: Value | None = None
     active_when: dict[str, list[Scalar]] = Field(default_factory=dict)
     idle_when: list[dict[str, Scalar]] = Field(default_factory=list)
-    alike: list[list[str]] = Field(default_factory=list)
     description: str = ""
     source: str = Field("", exclude=True)  # the file that declares the knob, for messages
 
@@ -96,14 +93,6 @@ class Knob(BaseModel):
                 raise ValueError("a sequence knob's 'values' must be strings")
         elif self.length is not None:
             raise ValueError("'length' is for sequence knobs only; drop it")
-        if self.alike:
-            grouped = [v for group in self.alike for v in group]
-            if self.type != "sequence":
-                raise ValueError("'alike' is for sequence knobs only; drop it")
-            if any(len(group) < 2 for group in self.alike) or len(set(grouped)) != len(grouped) or \
-                    any(v not in self.values for v in grouped):
-                raise ValueError(f"'alike' needs groups of two or more of the values ({', '.join(self.values)}), "
-                                 "each value in one group at most")
         elif self.type == "fixed" and self.value is None:
             raise ValueError("a fixed knob needs 'value'")
         if self.default is not None and not self.contains(self.default):

@@ -287,31 +287,3 @@ def test_ssk_gp_direct_posterior_and_output_subset_match_botorch():
         direct.variance, reference.variance, atol=1e-9)
     subset = model.subset_output([1])
     assert torch.allclose(subset.posterior(points).mean, reference.mean[..., 1:], atol=1e-7)
-
-
-def test_ssk_values_alike_start_as_one_symbol_and_the_data_say_how_far():
-    """Screening's alike values (0 and 1 here) match through (1 - a) I + a G: near a = 1 two
-    sequences that differ only in them are one point; at a = 0 the kernel is the plain SSK; and
-    the fit keeps a high where the outcome cannot tell them apart, lowers it where it can."""
-    X = one_hot([[0, 2, 3, 0, 1], [1, 2, 3, 1, 0], [2, 2, 3, 0, 1], [3, 3, 3, 3, 3]])
-    kernel = SubsequenceStringKernel(5, 4, alike=[[0, 1]]).to(torch.double)
-    plain = SubsequenceStringKernel(5, 4).to(torch.double)
-    with torch.no_grad():
-        kernel.raw_alikeness.fill_(30.0)
-        K = kernel(X).to_dense()
-        assert float(K[0, 1]) == pytest.approx(1.0, abs=1e-9) and float(K[0, 2]) < 1 - 1e-4
-        assert torch.linalg.eigvalsh(K).min() > -1e-10
-        kernel.raw_alikeness.fill_(-30.0)
-        assert torch.allclose(kernel(X).to_dense(), plain(X).to_dense(), atol=1e-9)
-    sequences = torch.randint(0, 4, (30, 5), generator=torch.Generator().manual_seed(2))
-    fitted = {}
-    for alike in (True, False):
-        seen = torch.where(sequences == 1, 0, sequences) if alike else sequences
-        Y = (seen == 0).sum(-1, keepdim=True).to(torch.double)
-        model = WarmStartSingleTaskGP(one_hot(sequences.tolist()), Y, outcome_transform=Standardize(m=1),
-                                      sequence_columns=[[list(range(4 * i, 4 * i + 4)) for i in range(5)]],
-                                      sequence_alike=[[[0, 1]]])
-        start = float(model.covar_module.raw_alikeness_constraint.transform(model.covar_module.raw_alikeness))
-        fit_gpytorch_mll(ExactMarginalLogLikelihood(model.likelihood, model))
-        fitted[alike] = float(model.covar_module.raw_alikeness_constraint.transform(model.covar_module.raw_alikeness))
-    assert fitted[True] > 0.95 and fitted[False] < start

@@ -75,45 +75,6 @@ def test_screening_finds_where_a_conditional_knob_changes_nothing_and_the_search
     assert Screening.load(tmp_path).idle == screening.idle
 
 
-def test_a_sequences_operations_alike_one_at_a_time_start_alike_in_the_string_kernel(tmp_path: Path):
-    """Each ABC operation takes the start, middle and end of the default sequence in turn: those that
-    give the same netlists as each other there are alike (not merged), and the optimizer's string
-    kernel starts them out as one symbol."""
-    from optimize.optimizers import make_optimizer
-    from optimize.optimizers.base import Problem
-
-    keep = {"abc_recipe", "abc_sequence", "abc_mapping"}
-    space = SPACE.model_copy(update={"knobs": [k if k.name in keep else k.model_copy(
-        update={"type": "fixed", "value": k.baseline(), "default": None, "active_when": {}}) for k in SPACE.knobs]})
-    adder = _task("adder32")
-    screening = screen(space, [adder], None, 2)
-    (groups,) = screening.alike.values()
-    knob = space.knob("abc_sequence")
-    assert list(screening.alike) == ["abc_sequence"] and all(len(group) > 1 for group in groups)
-    # Checked independently: alike values give one netlist at each screened position, and each
-    # group differs from some other value somewhere.
-    def digest(op: str, position: int) -> str:
-        sequence = list(knob.baseline())
-        sequence[position] = op
-        return synthesized_netlist(adder, Recipe.from_knobs({"abc_recipe": "sequence", "abc_sequence": sequence}))
-
-    positions = (0, knob.length // 2, knob.length - 1)
-    for group in groups:
-        assert all(len({digest(op, p) for op in group}) == 1 for p in positions)
-        others = [op for op in knob.choices if op not in group]
-        assert any(digest(op, p) != digest(group[0], p) for op in others for p in positions)
-    assert not screening.pinned and not screening.merged, "alike values stay in the space"
-    screened = screening.space(space)
-    assert screened.knob("abc_sequence").alike == groups and screened.knob("abc_sequence").choices == knob.choices
-    assert any("alike one at a time" in line for line in screening.lines())
-    screening.save(tmp_path)
-    assert Screening.load(tmp_path).alike == screening.alike
-    problem = Problem(screened, ("power", "delay", "area"), (), seed=0, reference_point=2.0, budget=20)
-    optimizer = make_optimizer({"name": "ax"}, problem)
-    options = optimizer.strategy._nodes[-1].generator_specs[0].generator_kwargs["surrogate_spec"].model_configs[0]
-    assert options.model_options["sequence_alike"] == [[[knob.choices.index(op) for op in g] for g in groups]]
-
-
 def test_screening_merges_values_that_give_the_same_netlists():
     seqdet = _task("seqdet")  # one FSM of few states: auto encodes it one-hot
     screening = screen(SPACE, [seqdet], None, 2)

@@ -280,12 +280,6 @@ knobs:
          r"knob 'a' idle_when: 'b' takes \['x', 'y'\], not \['z'\]"),
         ("knobs:\n  a: {type: bool, idle_when: [{}]}\n  b: {type: bool}\n", r"idle_when holds an empty setting"),
         ("knobs:\n  a: {type: bool, idle_when: [{c: true}]}\n  b: {type: bool}\n", r"idle_when names 'c', not another"),
-        ("knobs:\n  a: {type: choice, values: [x, y], alike: [[x, y]]}\n", r"'alike' is for sequence knobs only"),
-        ("knobs:\n  s: {type: sequence, values: [x, y, z], length: 2, alike: [[x, w]]}\n",
-         r"'alike' needs groups of two or more of the values \(x, y, z\)"),
-        ("knobs:\n  s: {type: sequence, values: [x, y, z], length: 2, alike: [[x]]}\n", r"'alike' needs groups"),
-        ("knobs:\n  s: {type: sequence, values: [x, y, z], length: 2, alike: [[x, y], [y, z]]}\n",
-         r"each value in one group at most"),
     ],
 )
 def test_bad_space_files_give_one_line_errors(tmp_path: Path, text: str, message: str):

@@ -89,10 +89,8 @@ class AxOptimizer(Optimizer):
         init = initialization_trials(len(self.space.coordinates), problem.budget)
         idle = ax_inactive_inputs(self.space)
         sequences = ax_sequence_inputs(self.space) if self.options.sequence_kernel == "ssk" else []
-        alike = [[[k.choices.index(v) for v in group] for group in k.alike]
-                 for k in self.space.tunable if k.type == "sequence"]
         strategy = fast_generation_strategy(problem.seed, self.options.torch_device, init, inactive_inputs=idle,
-                                            sequence_inputs=sequences, sequence_alike=alike)
+                                            sequence_inputs=sequences)
         self.client.set_generation_strategy(strategy)
         self.strategy = strategy
 

@@ -270,12 +270,10 @@ def build_generation_strategy(
     believer: bool = True,
     inactive_inputs: list[dict[str, Any]] | None = None,
     sequence_inputs: list[list[list[str]]] | None = None,
-    sequence_alike: list[list[list[int]]] | None = None,
     name: str = "Center+Sobol+MBM:rtlbo-fast",
 ) -> GenerationStrategy:
     """``fast_generation_strategy`` with every lever exposed (for benchmarks/bo_overhead.py).
-    ``inactive_inputs``, ``sequence_inputs`` and ``sequence_alike`` (``optimize.optimizers.ax``)
-    need ``fast_fit``."""
+    ``inactive_inputs`` and ``sequence_inputs`` (``optimize.optimizers.ax``) need ``fast_fit``."""
     budget = 5 if initialization_budget is None else int(initialization_budget)
     options = dict(MIXED_OPTIONS if mixed_options is None else mixed_options)
     optimizer_kwargs: dict[str, Any] = {"num_restarts": num_restarts, "raw_samples": raw_samples}
@@ -286,8 +284,6 @@ def build_generation_strategy(
         model_options["inactive_inputs"] = inactive_inputs
     if sequence_inputs:
         model_options["sequence_inputs"] = sequence_inputs
-        if sequence_alike and any(sequence_alike):
-            model_options["sequence_alike"] = sequence_alike
     model_config = (
         ModelConfig(
             botorch_model_class=WarmStartSingleTaskGP,
@@ -344,7 +340,6 @@ def fast_generation_strategy(
     initialization_budget: int | None = None,
     inactive_inputs: list[dict[str, Any]] | None = None,
     sequence_inputs: list[list[list[str]]] | None = None,
-    sequence_alike: list[list[list[int]]] | None = None,
 ) -> GenerationStrategy:
     """Return Center + Sobol + BoTorch (believer qLogEHVI) with the cheaper settings measured above.
 
@@ -352,8 +347,7 @@ def fast_generation_strategy(
     ``configure_generation_strategy`` (default 5); ``inactive_inputs`` are the space's conditional
     knobs (``optimize.optimizers.ax.ax_inactive_inputs``), ``sequence_inputs`` the inputs of its
     sequence knobs, which the GP models with a sub-sequence string kernel
-    (``optimize.optimizers.ax.ax_sequence_inputs``), ``sequence_alike`` their values that start out
-    alike in it.
+    (``optimize.optimizers.ax.ax_sequence_inputs``).
     """
     return build_generation_strategy(seed, torch_device, initialization_budget, inactive_inputs=inactive_inputs,
-                                     sequence_inputs=sequence_inputs, sequence_alike=sequence_alike)
+                                     sequence_inputs=sequence_inputs)

@@ -151,8 +151,7 @@ class WarmStartSingleTaskGP(SingleTaskGP):
     posterior at single points skips GPyTorch's lazy distributions (``fast_posterior``), whose
     inputs pass through ``InactiveInputs`` first when there are ``inactive_inputs`` rules, and whose
     kernel is a sub-sequence string kernel over ``sequence_columns`` (per sequence knob, per
-    position, its one-hot columns; ``sequence_alike``, its values that start out alike) times the
-    default kernel over the other inputs.
+    position, its one-hot columns) times the default kernel over the other inputs.
     """
 
     def __init__(
@@ -168,14 +167,13 @@ class WarmStartSingleTaskGP(SingleTaskGP):
         fast_posterior: bool = True,
         inactive_inputs: InactiveInputs | None = None,
         sequence_columns: list[list[list[int]]] | None = None,
-        sequence_alike: list[list[list[int]]] | None = None,
         warm_start: dict[str, torch.Tensor] | None = None,
     ):
         # Named arguments, not *args: Ax reads the signature to see which submodules it may pass.
         outputs = train_Y.shape[-1]
         batch_shape = train_X.shape[:-2] + (torch.Size([outputs]) if outputs > 1 else torch.Size())
         if sequence_columns:
-            covar_module = sequence_covariance(train_X.shape[-1], sequence_columns, batch_shape, sequence_alike or ())
+            covar_module = sequence_covariance(train_X.shape[-1], sequence_columns, batch_shape)
         if inactive_inputs is not None and input_transform is not None:
             input_transform = ChainedInputTransform(inactive=inactive_inputs, given=input_transform)
         elif inactive_inputs is not None:
@@ -202,20 +200,17 @@ class WarmStartSingleTaskGP(SingleTaskGP):
         fast_posterior: bool = True,
         inactive_inputs: list[dict[str, Any]] | None = None,
         sequence_inputs: list[list[list[str]]] | None = None,
-        sequence_alike: list[list[list[int]]] | None = None,
     ) -> dict[str, Any]:
         """BoTorch's inputs, with ``inactive_inputs`` rules named by feature ({"hold": [(feature,
         value), ...], "when": [(feature, 1 or 0), ...], "idle": [[(feature, 1 or 0), ...], ...]})
         turned into an ``InactiveInputs``, and
         ``sequence_inputs`` (per sequence knob, per position, its features in value order) into
-        the kernel's columns, with ``sequence_alike`` (per sequence knob, its groups of value
-        indices that start out alike)."""
+        the kernel's columns."""
         inputs = {**super().construct_inputs(training_data), "fast_posterior": fast_posterior}
         column = {name: i for i, name in enumerate(training_data.feature_names)}
         if sequence_inputs:
             inputs["sequence_columns"] = [[[column[name] for name in position] for position in sequence]
                                           for sequence in sequence_inputs]
-            inputs["sequence_alike"] = sequence_alike
         if inactive_inputs:
             rules = [
                 (

@@ -8,13 +8,6 @@ lengths q = 1..n, every common sub-sequence u counts with weight
 k(s, s) = 1. A symbol is a vector over the alphabet (one-hot for a sequence, relaxed between 0 and
 1 by the acquisition optimizer), and two symbols match by their inner product, which keeps the
 kernel positive semi-definite and differentiable in the inputs.
-
-Values known to act alike (``alike`` groups: screening found them to give the same netlists one at
-a time) match through ``(1 - alikeness) * I + alikeness * G`` instead of the identity, ``G`` being 1
-between two values of one group: a positive semi-definite symbol kernel, so the SSK stays one.
-``alikeness`` in (0, 1) starts near 1 and is learnt with the decays: it stays near 1 where the
-data show the values interchangeable (sequences that differ only in them are then one point to the
-model), and falls toward 0 (the plain SSK) where they are not.
 """
 
 from __future__ import annotations
@@ -38,20 +31,12 @@ class SubsequenceStringKernel(Kernel):
 
     has_lengthscale = False
 
-    def __init__(self, length: int, alphabet: int, max_subsequence: int = MAX_SUBSEQUENCE,
-                 alike: list[list[int]] = (), **kwargs: object):
+    def __init__(self, length: int, alphabet: int, max_subsequence: int = MAX_SUBSEQUENCE, **kwargs: object):
         super().__init__(**kwargs)
         self.length, self.alphabet, self.max_subsequence = length, alphabet, max_subsequence
-        # The decays start at 0.5; alikeness at 0.88, the screening's word: a fit that starts midway
-        # stays in a local optimum where the values' likeness is all that the data show.
-        starts = {"match_decay": 0.0, "gap_decay": 0.0, **({"alikeness": 2.0} if alike else {})}
-        for name, raw in starts.items():
-            self.register_parameter(f"raw_{name}", torch.nn.Parameter(torch.full((*self.batch_shape, 1), raw)))
+        for name in ("match_decay", "gap_decay"):
+            self.register_parameter(f"raw_{name}", torch.nn.Parameter(torch.zeros(*self.batch_shape, 1)))
             self.register_constraint(f"raw_{name}", Interval(0.0, 1.0))
-        together = torch.zeros(alphabet, alphabet)
-        for group in alike:
-            together[torch.tensor(group).unsqueeze(-1), torch.tensor(group)] = 1.0
-        self.register_buffer("together", together)
 
     @property
     def match_decay(self) -> torch.Tensor:
@@ -60,15 +45,6 @@ class SubsequenceStringKernel(Kernel):
     @property
     def gap_decay(self) -> torch.Tensor:
         return self.raw_gap_decay_constraint.transform(self.raw_gap_decay)
-
-    def _symbols(self, s: torch.Tensor) -> torch.Tensor:
-        """Return the symbols ``s`` (``... x length x alphabet``) times the symbol kernel, so that
-        their inner products with other symbols are the matches."""
-        if not hasattr(self, "raw_alikeness"):
-            return s
-        alikeness = self.raw_alikeness_constraint.transform(self.raw_alikeness).view(*self.batch_shape, 1, 1, 1)
-        identity = torch.eye(self.alphabet, dtype=s.dtype, device=s.device)
-        return s @ ((1 - alikeness) * identity + alikeness * self.together.to(s))
 
     def _unnormalized(self, matches: torch.Tensor, points: int) -> torch.Tensor:
         """Return the kernel before normalization from ``matches``, ``... x length x length``
@@ -98,18 +74,15 @@ class SubsequenceStringKernel(Kernel):
             return torch.ones(torch.broadcast_shapes(x1.shape[:-2], self.batch_shape) + x1.shape[-2:-1]).to(x1)
         s1 = x1.unflatten(-1, (self.length, self.alphabet))
         s2 = x2.unflatten(-1, (self.length, self.alphabet))
-        k1, k2 = self._symbols(s1), self._symbols(s2)
-        self1 = self._unnormalized(k1 @ s1.transpose(-1, -2), 1).clamp_min(1e-12)
-        self2 = self._unnormalized(k2 @ s2.transpose(-1, -2), 1).clamp_min(1e-12)
-        cross = self._unnormalized(k1.unsqueeze(-3) @ s2.unsqueeze(-4).transpose(-1, -2), 2)
+        self1 = self._unnormalized(s1 @ s1.transpose(-1, -2), 1).clamp_min(1e-12)
+        self2 = self._unnormalized(s2 @ s2.transpose(-1, -2), 1).clamp_min(1e-12)
+        cross = self._unnormalized(s1.unsqueeze(-3) @ s2.unsqueeze(-4).transpose(-1, -2), 2)
         return cross / (self1.unsqueeze(-1) * self2.unsqueeze(-2)).sqrt()
 
 
-def sequence_covariance(width: int, sequences: list[list[list[int]]], batch_shape: torch.Size,
-                        alike: list[list[list[int]]] = ()) -> Module:
+def sequence_covariance(width: int, sequences: list[list[list[int]]], batch_shape: torch.Size) -> Module:
     """Return the covariance over ``width`` input columns: an SSK per sequence knob (its columns
-    per position, in value order; ``alike``, per sequence knob, its groups of value indices) times
-    BoTorch's default kernel over the remaining columns.
+    per position, in value order) times BoTorch's default kernel over the remaining columns.
 
     Raises ValueError when a sequence's positions do not all have the same number of columns.
     """
@@ -117,14 +90,13 @@ def sequence_covariance(width: int, sequences: list[list[list[int]]], batch_shap
 
     kernels: list[Module] = []
     used: set[int] = set()
-    alike = list(alike) or [[] for _ in sequences]
-    for positions, groups in zip(sequences, alike, strict=True):
+    for positions in sequences:
         if len({len(columns) for columns in positions}) != 1:
             raise ValueError("every position of a sequence needs one column per value of its alphabet")
         dims = [c for columns in positions for c in columns]
         used.update(dims)
-        kernels.append(SubsequenceStringKernel(len(positions), len(positions[0]), alike=groups,
-                                               batch_shape=batch_shape, active_dims=torch.tensor(dims)))
+        kernels.append(SubsequenceStringKernel(len(positions), len(positions[0]), batch_shape=batch_shape,
+                                               active_dims=torch.tensor(dims)))
     rest = [c for c in range(width) if c not in used]
     if rest:
         kernels.append(get_covar_module_with_dim_scaled_prior(ard_num_dims=len(rest), batch_shape=batch_shape,
