@@ -200,7 +200,7 @@ class CampaignLoop:
         self._netlists: dict[tuple, int] = {}  # the netlists of every task -> the first trial that produced them
         self._same_netlists: dict[tuple, list[dict]] = {}  # the netlists of every task -> the configurations
         self._spans: dict[tuple[str, str], list[tuple[float, float, int]]] = {}  # see _add_spans
-        self._numeric = {k.name for k in self.space.tunable if k.type in ("float", "int")}
+        self._numeric = {k.name for k in self.space.tunable if k.numeric}
 
     def _screening(self) -> Screening:
         """Return the run's knob screening: kept in the run directory, or done now for a new

@@ -113,6 +113,13 @@ class Knob(BaseModel):
     def tunable(self) -> bool:
         return self.type != "fixed"
 
+    @property
+    def numeric(self) -> bool:
+        """Whether the knob takes numbers in their order: a float or int, or an ordered choice of
+        numbers (a number screening turned into levels)."""
+        return self.type in ("float", "int") or (self.type == "choice" and self.ordered and all(
+            isinstance(v, int | float) and not isinstance(v, bool) for v in self.choices))
+
     def contains(self, value: Any) -> bool:
         """Return True when ``value`` lies in this knob's domain."""
         if self.type == "fixed":

@@ -176,6 +176,34 @@ def test_a_number_inside_a_range_that_changed_nothing_is_not_evaluated(tmp_path:
         assert trial.seconds == 0.0
 
 
+def test_levels_that_give_one_netlist_under_one_recipe_span_a_range_there(tmp_path: Path):
+    """Screening tells the delay target's levels apart under resyn2; on mul8 beside gate sizing the
+    speed script gives one netlist from 0.75 to 1.5. Two levels measured there span a range, and a
+    level proposed between them repeats their flow without a tool run."""
+    space = tmp_path / "levels.yaml"
+    space.write_text(yaml.safe_dump({"knobs": {
+        "abc_recipe": {"type": "choice", "values": ["resyn2", "speed"]},
+        "gate_sizing": {"type": "fixed", "value": True},
+        "abc_delay_target": {"type": "float", "low": 0.0, "high": 1.5}}}))
+    campaign = tmp_path / "c.yaml"
+    campaign.write_text(yaml.safe_dump({
+        "name": "l", "tasks": {"suite": "builtin", "select": ["mul8"]}, "budget": {"trials": 12}, "batch_size": 1,
+        "executor": {"workers": 1}, "optimizer": "random", "space": [str(space)], "seed": 3,
+        "output": str(tmp_path / "run")}))
+    (finished,) = run(campaign, resume=False, output=None, console=QUIET)
+    assert len(json.loads((tmp_path / "run" / SCREENING).read_text())["levels"]["abc_delay_target"]) > 2
+    by_id = {t.id: t for t in finished.trials}
+    inside = [t for t in finished.trials if "repeat_of" in t.extra
+              and t.config["abc_delay_target"] != by_id[t.extra["repeat_of"]].config["abc_delay_target"]]
+    assert inside, "the random search measures two levels under speed, then proposes one between them"
+    for trial in inside:
+        assert trial.config["abc_recipe"] == "speed" and trial.seconds == 0.0
+        netlist = by_id[trial.extra["repeat_of"]].per_task["mul8"].netlist
+        same = [t.config["abc_delay_target"] for t in finished.trials[: trial.id] if "repeat_of" not in t.extra
+                and t.config["abc_recipe"] == "speed" and t.per_task["mul8"].netlist == netlist]
+        assert min(same) < trial.config["abc_delay_target"] < max(same), (trial.config, same)
+
+
 def test_a_design_that_fails_synthesis_pins_nothing(tmp_path: Path):
     """Every value failing alike says nothing about the knobs: none is pinned or merged."""
     folder = tmp_path / "broken"
