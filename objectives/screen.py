@@ -21,6 +21,10 @@ from dataclasses import dataclass
 from objectives.verilog import Token, design_units, tokens, words
 
 MAX_CANDIDATE_BYTES = 16 << 20  # a design of some 100 000 cells; more is no RTL a person or an LLM wrote
+# Control characters but tab, newline and carriage return: the tools disagree on which of them end
+# a token (iverilog ends an escaped identifier at a backspace, Yosys does not, this screen's lexer at
+# neither), so a candidate could show the screen one text and the simulator another.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x0c\x0e-\x1f\x7f]")
 
 # Functions of their arguments, prints, simulation control, timing checks: harmless in the sandbox
 # once the testbench's verdict is sealed.
@@ -76,6 +80,9 @@ class Screen:
         """Return why the raw candidate ``text`` is refused before preprocessing, or None."""
         if len(text.encode()) > MAX_CANDIDATE_BYTES:
             return f"refused: candidate RTL is larger than {MAX_CANDIDATE_BYTES >> 20} MiB"
+        if control := _CONTROL.search(text):
+            return (f"refused: control character {control.group()!r} (line {text.count(chr(10), 0, control.start()) + 1}); "
+                    "RTL is plain text: remove it")
         for token in tokens(text):
             if token.kind == "unterminated":
                 return _refusal("an unterminated string or comment", token)

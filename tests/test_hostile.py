@@ -44,6 +44,9 @@ CORPUS: dict[str, tuple[str, str | None]] = {
     "test-plusargs": (WRONG.format(body='initial if ($test$plusargs("x")) ;'), "command line"),
     "root": (WRONG.format(body="initial $root.tb.mismatches = 0;"), "outside the design"),
     "unknown-task": (WRONG.format(body='initial $rtlbo_unknown("x");'), "not known to be harmless"),
+    # a backspace ends an escaped identifier for iverilog: what follows it would hide from a lexer
+    "backspace-force": (WRONG.format(body="wire \\h\b;initial\bforce\btb.mismatches=0;"), "control character"),
+    "backspace-fopen": (WRONG.format(body='wire \\h\b;initial\b$fopen("{canary}","w");'), "control character"),
     # system tasks built by the preprocessor
     "paste": (WRONG.format(body='`define CAT(a,b) a``b\ninitial `CAT($fop,en)("{canary}", "w");'), FILES),
     "paste-name": (WRONG.format(body='`define F(x) $f``x\ninitial `F(open)("{canary}", "w");'), FILES),
