@@ -12,6 +12,7 @@ input named like a reset. A period not given is derived from the baseline flow
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from pathlib import Path
 
@@ -58,13 +59,21 @@ def design_task(files: list[Path], top: str | None = None, clocks: list[str] | N
             raise RtlboError(f"testbench {testbench} defines no module; give a Verilog testbench")
         harness = (testbench,)
     period = period_ns or DEFAULT_PERIOD_NS
+    if name is not None and file_name(name) != name:
+        raise RtlboError(f"--name {name!r} is no folder name; use letters, digits, '_', '-' and '.'")
     return Task(
-        name=name or top, top=top, spec="", reference_rtl=text, harness=harness, harness_top=harness_top,
+        name=name or file_name(top), top=top, spec="", reference_rtl=text, harness=harness, harness_top=harness_top,
         clock=clocks[0] if clocks else None, period_ns=period, reset=reset,
         reset_active=level if reset == found_reset and level else reset_level_by_name(reset or ""),
         suite="design", verdict="auto", extra_clocks=tuple((c, period) for c in clocks[1:]),
         clock_note=_note(clocks, found_clocks), derive_period=period_ns is None,
     )
+
+
+def file_name(top: str) -> str:
+    """Return a folder name for a task of top module ``top``: an escaped identifier may hold any
+    character but whitespace (``\\../../x``), a task's name is a folder of its artifacts."""
+    return re.sub(r"[^A-Za-z0-9_.-]", "_", top).lstrip(".") or "design"
 
 
 def write_task_folder(task: Task, root: Path) -> Path:

@@ -89,6 +89,21 @@ def test_tasks_init_writes_folders_the_suite_loader_reads_back(tmp_path: Path):
     assert "clk_a derived, clk_b derived" in listed.stdout, listed.stdout
 
 
+def test_a_top_module_named_like_a_path_writes_inside_the_folders_given(tmp_path: Path):
+    """An escaped identifier may hold '/' and '..': the task it names is a folder name all the same."""
+    (tmp_path / "trav.v").write_text("module \\../../victim (input [7:0] a, input [7:0] b, output [8:0] s);\n"
+                                     "  assign s = a + b;\nendmodule\n")
+    work = tmp_path / "a" / "b"
+    work.mkdir(parents=True)
+    done = rtlbo("eval", "--rtl", str(tmp_path / "trav.v"), "--artifacts", "art", "--no-cache", cwd=work)
+    assert "not a plain Verilog identifier; rename the module" in " ".join(done.stdout.split()), done.stdout
+    assert [p.name for p in (work / "art").iterdir()] == ["_.._victim"]
+    assert rtlbo("tasks", "init", "mine", "--rtl", str(tmp_path / "trav.v"), cwd=work).returncode == 0
+    assert not (tmp_path / "victim").exists() and (work / "mine" / "_.._victim" / "task.toml").is_file()
+    named = rtlbo("tasks", "init", "mine", "--rtl", str(tmp_path / "trav.v"), "--name", "../x", cwd=work)
+    assert named.returncode == 2 and "--name '../x' is no folder name" in named.stderr, named.stderr
+
+
 def test_a_bad_task_toml_is_one_line_naming_the_key(tmp_path: Path):
     folder = tmp_path / "bad"
     folder.mkdir()
