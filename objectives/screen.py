@@ -81,8 +81,8 @@ class Screen:
         if len(text.encode()) > MAX_CANDIDATE_BYTES:
             return f"refused: candidate RTL is larger than {MAX_CANDIDATE_BYTES >> 20} MiB"
         if control := _CONTROL.search(text):
-            return (f"refused: control character {control.group()!r} (line {text.count(chr(10), 0, control.start()) + 1}); "
-                    "RTL is plain text: remove it")
+            line = text.count("\n", 0, control.start()) + 1
+            return f"refused: control character {control.group()!r} (line {line}); RTL is plain text: remove it"
         for token in tokens(text):
             if token.kind == "unterminated":
                 return _refusal("an unterminated string or comment", token)

@@ -113,12 +113,13 @@ def eval_command(
         for line in evaluation_failures(evaluations):
             out.print(line)
     if config is not None:
+        from optimize.console import plain
         from optimize.package import compare, load_export
 
         folder = load_export(config)[1]
         differences = [d for e in evaluations for d in compare(e, folder)]
         for line in differences:
-            err.print(f"[red]not reproduced:[/] {line}")
+            err.print(f"[red]not reproduced:[/] {plain(line)}")
         if differences:
             raise typer.Exit(1)
         err.print(f"[green]reproduced every exported metric of {len(evaluations)} task(s) exactly[/]")
@@ -290,12 +291,12 @@ def tasks_list(
 ) -> None:
     """List a suite's tasks, and the folders skipped with the reason."""
     from objectives.suites import load_suite
-    from optimize.console import suite_table
+    from optimize.console import plain, suite_table
 
     loaded = load_suite(suite)
     out.print(suite_table(loaded))
     for name, reason in loaded.skipped:
-        out.print(f"[yellow]skipped[/] {name}: {reason}")
+        out.print(f"[yellow]skipped[/] {plain(name)}: {plain(reason)}")
 
 
 @tasks_app.command("init")
@@ -316,11 +317,13 @@ def tasks_init(
 ) -> None:
     """Write a task folder for your design: top, clocks and reset inferred where unambiguous."""
     from objectives.design import design_task, write_task_folder
+    from optimize.console import plain
 
     task = design_task(rtl, top, clock, reset, period, testbench, name, source_options(include_dir, define, param))
     written = write_task_folder(task, folder)
     clocks = ", ".join(port for port, _ in task.clocks) or "none (combinational)"
-    out.print(f"wrote {written}: top {task.top}, clocks {clocks}, reset {task.reset or 'none'}; "
+    out.print(f"wrote {plain(written)}: top {plain(task.top)}, clocks {plain(clocks)}, "
+              f"reset {plain(task.reset or 'none')}; "
               f"evaluate with: rtlbo eval --suite tasks:{folder}", highlight=False, soft_wrap=True)
 
 
@@ -339,7 +342,9 @@ def main() -> None:
     except RtlboError as exc:
         if "--debug" in sys.argv:
             raise
-        err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        from optimize.console import plain
+
+        err.print(f"[bold red]error:[/] {plain(exc)}", highlight=False, soft_wrap=True)
         sys.exit(2)
     except _COMMAND_LINE_ERROR as exc:
         context = getattr(exc, "ctx", None)

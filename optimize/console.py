@@ -5,9 +5,11 @@ ratios."""
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from objectives.results import STAGES, Evaluation, Status
@@ -27,6 +29,15 @@ PPA_NOTE = ("PPA: per task, the mean over passing samples of each ratio to the r
 
 
 # -- shared formatters ---------------------------------------------------------------------------
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def plain(text: object) -> str:
+    """Return ``text`` (a tool's message, a name a design or a model chose) to print as it is: Rich
+    markup escaped, control characters (a terminal's escape sequences) written as ``\\xNN``."""
+    return escape(_CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", str(text)))
+
 
 def value_text(value: object) -> str:
     """Return a knob value as tables show it (floats to 3 significant digits, a sequence's values
@@ -73,7 +84,7 @@ def evaluation_table(evaluations: list[Evaluation]) -> Table:
         m = e.metrics
         ppa = [f"{m.area_um2:,.0f}", f"{m.delay_ns:.3f}", _slack(m.slack_ns), f"{m.power_mw:.4f}"] if m else ["–"] * 4
         seconds = "cached" if e.cached else f"{e.seconds:.2f}"
-        table.add_row(e.task, *marks, *ppa, seconds)
+        table.add_row(plain(e.task), *marks, *ppa, seconds)
     return table
 
 
@@ -84,9 +95,9 @@ def _slack(slack: float) -> str:
 def evaluation_failures(evaluations: list[Evaluation]) -> list[str]:
     """Return one line per evaluation that is not feasible, naming the stage and the reason, and one
     per lint finding the design passed with."""
-    lines = [f"[red]{e.task}[/] {e.failure}" for e in evaluations if not e.feasible]
-    return lines + [f"[yellow]{e.task}[/] lint: {f.kind}: {f.message}" for e in evaluations for f in e.findings
-                    if e.stage("syntax").passed]
+    lines = [f"[red]{plain(e.task)}[/] {plain(e.failure)}" for e in evaluations if not e.feasible]
+    return lines + [f"[yellow]{plain(e.task)}[/] lint: {plain(f.kind)}: {plain(f.message)}" for e in evaluations
+                    for f in e.findings if e.stage("syntax").passed]
 
 
 def suite_table(suite: Suite) -> Table:
@@ -100,7 +111,8 @@ def suite_table(suite: Suite) -> Table:
         clocks = ", ".join(f"{port} {'derived' if t.derive_period else f'{period:g}'}"
                            for port, period in t.clocks) or "(comb.)"
         reset = f"{t.reset} (active {t.reset_active})" if t.reset else "–"
-        table.add_row(t.name, t.top, clocks, reset, t.goal, t.summary or t.clock_note)
+        table.add_row(plain(t.name), plain(t.top), plain(clocks), plain(reset), t.goal,
+                      plain(t.summary or t.clock_note))
     return table
 
 
@@ -158,7 +170,7 @@ def print_summary(run: Run, console: Console) -> None:
         reasons = sorted({t.reason for t in proposed if t.reason})[:5]
         console.print("[yellow]no feasible configuration yet.[/] Most common reasons:")
         for reason in reasons:
-            console.print(f"  - {reason}")
+            console.print(f"  - {plain(reason)}")
         return
     front.sort(key=lambda t: tuple(t.objectives[o] for o in objectives))
     baseline = [t for t in run.trials if t.kind == TrialKind.BASELINE]
@@ -232,7 +244,7 @@ def score_table(report: dict) -> Table:
                   caption=PPA_NOTE, caption_justify="left")
     table.add_column("")
     for model in models:
-        table.add_column(model["name"], justify="right")
+        table.add_column(plain(model["name"]), justify="right")
     table.add_row("tasks", *(str(m["tasks_scored"]) for m in models))
     table.add_row("samples per task", *(_span(m["samples"]) for m in models))
     for stage in funnel_stages(report):
@@ -255,20 +267,20 @@ def score_task_table(report: dict) -> Table:
                   title_justify="left")
     table.add_column("task", no_wrap=True)
     for model in models:
-        table.add_column(f"{model['name']} function", justify="right")
-        table.add_column(f"{model['name']} PPA ×", justify="right")
+        table.add_column(f"{plain(model['name'])} function", justify="right")
+        table.add_column(f"{plain(model['name'])} PPA ×", justify="right")
     table.add_column("reference")
     for task in models[0]["tasks"]:
         cells = []
         for model in models:
             row = model["tasks"][task]
             cells += [f"{row['counts']['function']}/{row['samples']}", ppa_text(row["ppa"])]
-        table.add_row(task, *cells, models[0]["tasks"][task]["reference"])
+        table.add_row(plain(task), *cells, plain(models[0]["tasks"][task]["reference"]))
     return table
 
 
 def score_failures(report: dict) -> list[str]:
     """Return one line per failing answer: model, task, sample and the first failed stage."""
-    return [f"[red]{model['name']}[/] {task} {answer['sample']}: {answer['failure']}"
+    return [f"[red]{plain(model['name'])}[/] {plain(task)} {answer['sample']}: {plain(answer['failure'])}"
             for model in report["models"] for task, row in model["tasks"].items()
             for answer in row["answers"] if not answer["passed"]]

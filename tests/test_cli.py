@@ -73,6 +73,22 @@ def test_failed_design_exits_non_zero_and_says_why(tmp_path: Path):
     assert "mac8 syntax" in done.stdout or "mac8 simulation" in done.stdout
 
 
+def test_names_and_reasons_a_design_chose_print_as_they_are(tmp_path: Path):
+    """A module named like Rich markup, in a candidate and as your own design; a file name with a
+    terminal escape sequence: printed as text, not read as markup or sent to the terminal."""
+    rtl = tmp_path / "markup.v"
+    rtl.write_text("module \\[/x] (input a, output y); assign y = a; endmodule\n")
+    candidate = rtlbo("eval", "-t", "adder32", "--rtl", str(rtl), "--no-cache")
+    assert candidate.returncode == 1 and "Traceback" not in candidate.stderr, candidate.stderr
+    assert "adder32 syntax" in candidate.stdout or "adder32 simulation" in candidate.stdout, candidate.stdout
+    own = rtlbo("eval", "--rtl", str(rtl), "--top", "nosuch")
+    assert own.returncode == 2 and own.stderr.count("\n") == 1 and "(found: [/x])" in own.stderr, own.stderr
+    escaped = tmp_path / "a\x1b]0;owned\x07.v"
+    escaped.write_text("module add(input a, output y); assign y = a; endmodule\n")
+    shown = rtlbo("eval", "--rtl", str(escaped), "--top", "nosuch")
+    assert shown.returncode == 2 and "\x1b" not in shown.stderr and "\\x1b]0;owned\\x07.v" in shown.stderr
+
+
 def test_user_errors_are_one_line_without_traceback(tmp_path: Path):
     cases = [
         ("eval", "-t", "nosuchtask"),
