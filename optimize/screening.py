@@ -23,6 +23,11 @@ of every knob is told apart or the tasks run out.
   ordered choice of one point per run of such neighbours. Synthesis tools act on a number in
   steps (ABC's delay target changes the mapping only where it crosses what the design reaches),
   so the search no longer spends trials between points that change nothing.
+- Choice values (or levels) told apart in some contexts but giving the same netlists in another
+  are *merged there*: the setting of the switches joins the knob's ``merged_when`` with the groups
+  of values that coincide (delay-target levels told apart under resyn2's mapping that the speed
+  script beside gate sizing maps alike), so the search no longer varies the knob within a group
+  there.
 
 Sequence knobs are not screened. An interaction that one factor at a time cannot see (a knob that
 acts only beside a non-default value of a knob that is not a switch) is missed;
@@ -46,7 +51,7 @@ from objectives.files import write_atomically
 from objectives.recipe import Recipe
 from objectives.tasks import Task
 from objectives.trial import SYNTHESIS_KNOBS, recipe_of
-from search_spaces.space import Config, Knob, SearchSpace, Value, any_setting_holds
+from search_spaces.space import Config, Knob, Merge, SearchSpace, Value, any_setting_holds
 
 SCREENING = "screening.json"
 NUMBER_POINTS = 9  # a number is screened at this many evenly spaced points (geometric on a log scale)
@@ -57,18 +62,21 @@ class Screening:
     """What screening found: the knobs pinned at their defaults, per choice knob the values merged
     into an earlier one as (value, the value that stands for it), and per number the runs of
     screened points that gave the same netlists (in order; each run's level is the default where
-    it holds it, else its first point), and per conditional knob the settings of the switches in
-    which it changed no netlist."""
+    it holds it, else its first point), per conditional knob the settings of the switches in
+    which it changed no netlist, and per knob the settings in which groups of its values (levels
+    for a number) gave the same netlists, as ``merged_when`` declares them."""
 
     pinned: list[str] = field(default_factory=list)
     merged: dict[str, list[tuple[Value, Value]]] = field(default_factory=dict)
     levels: dict[str, list[list[float]]] = field(default_factory=dict)
     idle: dict[str, list[dict[str, Value]]] = field(default_factory=dict)
+    merged_when: dict[str, list[dict]] = field(default_factory=dict)
     syntheses: int = 0
 
     def space(self, space: SearchSpace) -> SearchSpace:
         """Return ``space`` as the optimizer searches it: pinned knobs fixed at their defaults,
-        merged values dropped, idle settings in ``idle_when``."""
+        merged values dropped, idle settings in ``idle_when``, values merged in some settings in
+        ``merged_when``."""
         gone = {name: [value for value, _ in pairs] for name, pairs in self.merged.items()}
         pinned = {name: space.knob(name).baseline() for name in self.pinned}
         knobs = []
@@ -78,12 +86,15 @@ class Screening:
             when = {} if always else {
                 name: [v for v in values if v not in gone.get(name, [])]
                 for name, values in knob.active_when.items() if name not in pinned}
-            idle = self._idle_when(knob.name, pinned, gone)
+            idle = _settings(self.idle.get(knob.name, []), pinned, gone)
             if knob.name in pinned or (knob.active_when and not always and not when) or {} in idle:
                 knob = knob.model_copy(update={"type": "fixed", "value": knob.baseline(), "default": None,
                                                "active_when": {}})
             else:
-                update: dict = {"active_when": when, "idle_when": idle}
+                merges = self.merged_when.get(knob.name, [])
+                merges = [Merge(when=setting, values=merge["values"]) for merge in merges
+                          for setting in _settings([merge["when"]], pinned, gone)]
+                update: dict = {"active_when": when, "idle_when": idle, "merged_when": merges}
                 if knob.name in gone:
                     update["values"] = [v for v in knob.choices if v not in gone[knob.name]]
                 if knob.name in self.levels:
@@ -110,18 +121,11 @@ class Screening:
         for name, settings in self.idle.items():
             if any_setting_holds(settings, canonical):
                 canonical[name] = space.knob(name).baseline()
+        for name, merges in self.merged_when.items():
+            for merge in map(Merge.model_validate, merges):
+                if merge.holds(canonical):
+                    canonical[name] = merge.stand_in(canonical[name])
         return canonical
-
-    def _idle_when(self, name: str, pinned: dict[str, Value], gone: dict[str, list[Value]]) -> list[dict[str, Value]]:
-        """The ``idle_when`` settings of knob ``name`` in the screened space: a setting naming a value
-        merged away, or a pinned knob at another value, never holds; a pinned knob at its value
-        always holds, and drops out."""
-        settings = []
-        for setting in self.idle.get(name, []):
-            if any(value in gone.get(n, []) or (n in pinned and pinned[n] != value) for n, value in setting.items()):
-                continue
-            settings.append({n: value for n, value in setting.items() if n not in pinned})
-        return settings
 
     def _levels(self, knob: Knob) -> list[float]:
         """The values a number with levels takes: per run, the default where it holds it, else its first point."""
@@ -142,13 +146,18 @@ class Screening:
             spans = ", ".join("..".join(f"{p:g}" for p in dict.fromkeys((run[0], run[-1]))) for run in runs)
             lines.append(f"  {name}: {len(runs)} levels, runs of the {sum(map(len, runs))} points screened that "
                          f"gave the same netlists ({spans})")
+        for name, merges in self.merged_when.items():
+            for merge in merges:
+                groups = "; ".join(", ".join(map(str, group)) for group in merge["values"])
+                where = ", ".join(f"{n}={v}" for n, v in merge["when"].items())
+                lines.append(f"  {name}: {groups} give one netlist where {where}")
         return lines
 
     def save(self, run_dir: Path) -> None:
         """Keep the screening in ``run_dir`` (atomically: a run killed meanwhile keeps none)."""
         write_atomically(run_dir / SCREENING, json.dumps(
             {"pinned": self.pinned, "merged": self.merged, "levels": self.levels, "idle": self.idle,
-             "syntheses": self.syntheses},
+             "merged_when": self.merged_when, "syntheses": self.syntheses},
             indent=1) + "\n")
 
     @classmethod
@@ -162,7 +171,7 @@ class Screening:
             data = json.loads(path.read_text())
             merged = {name: [tuple(pair) for pair in pairs] for name, pairs in data["merged"].items()}
             return cls(list(data["pinned"]), merged, dict(data.get("levels", {})), dict(data.get("idle", {})),
-                       int(data["syntheses"]))
+                       dict(data.get("merged_when", {})), int(data["syntheses"]))
         except (ValueError, TypeError, KeyError, AttributeError) as exc:
             raise RtlboError(f"{path} is damaged ({type(exc).__name__}: {str(exc)[:80]})") from None
 
@@ -170,8 +179,8 @@ class Screening:
 @dataclass
 class _Case:
     """One knob in one context: its values, and the classes of values with equal netlists so far.
-    A *crossed* context (a condition beside another switch value) only asks whether the knob is
-    idle there: it is closed once two values differ."""
+    A *crossed* context (a condition beside another switch value) tells where the knob is idle or
+    some of its values merge, not which values the search offers."""
 
     knob: Knob
     context: dict[str, Value]
@@ -184,7 +193,14 @@ class _Case:
 
     @property
     def open(self) -> bool:
-        return len(self.classes) == 1 if self.crossed else len(self.classes) < len(self.values)
+        return len(self.classes) < len(self.values)
+
+    def groups(self, offered: list[Value], first: Value) -> list[list[Value]]:
+        """The ``offered`` values grouped by class, groups of one left out (``first`` leads its group)."""
+        parts: dict[int, list[Value]] = {}
+        for value in sorted(offered, key=lambda v: v != first):  # stable: the rest keep their order
+            parts.setdefault(next(i for i, group in enumerate(self.classes) if value in group), []).append(value)
+        return [part for part in parts.values() if len(part) > 1]
 
 
 def screen(space: SearchSpace, tasks: list[Task], cache: EvalCache | None, workers: int) -> Screening:
@@ -224,7 +240,7 @@ def _split(group: list[Value], digest: dict[Value, str]) -> list[list[Value]]:
 def _verdict(space: SearchSpace, cases: list[_Case], switches: list[Knob], syntheses: int) -> Screening:
     """Pin knobs whose values coincide in every context; merge the values that coincide and turn
     on the same other knobs; record, for a conditional knob, the switches' settings where its values
-    all coincide."""
+    all coincide, and for a choice or a number with levels, the settings where some of them do."""
     screening = Screening(syntheses=syntheses)
     for knob in space.tunable:
         every = [case for case in cases if case.knob.name == knob.name]
@@ -237,14 +253,12 @@ def _verdict(space: SearchSpace, cases: list[_Case], switches: list[Knob], synth
         if all((values[0], v) in same for v in values):
             screening.pinned.append(knob.name)
             continue
-        if knob.active_when and (idle := [case for case in every if len(case.classes) == 1]):
-            baseline = space.baseline()
-            screening.idle[knob.name] = [{s.name: case.context.get(s.name, baseline[s.name]) for s in switches}
-                                         for case in idle]
+        offered = values
         if knob.type == "choice":
             pairs = [(v, next(kept for kept in values if (kept, v) in same)) for v in values]
             if merged := [(v, kept) for v, kept in pairs if kept != v]:
                 screening.merged[knob.name] = merged
+            offered = [v for v, kept in pairs if kept == v]
         elif knob.type in ("float", "int"):
             points = sorted(values)
             runs = [[points[0]]]
@@ -255,11 +269,46 @@ def _verdict(space: SearchSpace, cases: list[_Case], switches: list[Knob], synth
                     runs.append([high])
             if len(runs) < len(points):
                 screening.levels[knob.name] = runs
+                offered = screening._levels(knob)
+        baseline, idle, merges = space.baseline(), [], []
+        for case in every:
+            setting = {s.name: case.context.get(s.name, baseline[s.name]) for s in switches if s is not knob}
+            groups = [part for group in case.groups(offered, knob.baseline())
+                      for part in _by_enables(space, knob, group) if len(part) > 1]
+            if knob.active_when and (len(case.classes) == 1 or [len(g) for g in groups] == [len(offered)]):
+                idle.append(setting)
+            elif groups and (knob.type == "choice" or knob.name in screening.levels):
+                merges.append({"when": setting, "values": groups})
+        if idle:
+            screening.idle[knob.name] = idle
+        if merges:
+            screening.merged_when[knob.name] = merges
     return screening
+
+
+def _settings(settings: list[dict[str, Value]], pinned: dict[str, Value],
+              gone: dict[str, list[Value]]) -> list[dict[str, Value]]:
+    """``settings`` of the switches (``idle_when``, ``merged_when``) in the screened space: a setting
+    naming a value merged away, or a pinned knob at another value, never holds (dropped); a pinned
+    knob at its value always holds, and drops out of the setting."""
+    kept = []
+    for setting in settings:
+        if any(value in gone.get(n, []) or (n in pinned and pinned[n] != value) for n, value in setting.items()):
+            continue
+        kept.append({n: value for n, value in setting.items() if n not in pinned})
+    return kept
 
 
 def _together(case: _Case, a: Value, b: Value) -> bool:
     return any(a in group and b in group for group in case.classes)
+
+
+def _by_enables(space: SearchSpace, knob: Knob, group: list[Value]) -> list[list[Value]]:
+    """``group`` split by the knobs its values turn on (:func:`_enables`), each part in order."""
+    parts: dict[frozenset[str], list[Value]] = {}
+    for value in group:
+        parts.setdefault(frozenset(_enables(space, knob, value)), []).append(value)
+    return list(parts.values())
 
 
 def _enables(space: SearchSpace, knob: Knob, value: Value) -> set[str]:

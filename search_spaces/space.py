@@ -19,7 +19,10 @@ A space file looks like::
 A knob with ``active_when`` acts only when one of the named knobs takes one of the listed values
 (:meth:`Knob.conditions`); elsewhere the flow runs it at its default (:meth:`SearchSpace.effective`).
 A knob with ``idle_when`` (a list of settings, such as ``[{gate_sizing: true, abc_recipe: area}]``)
-acts nowhere one of those settings holds in full; screening writes these for the design at hand.
+acts nowhere one of those settings holds in full; a choice knob with ``merged_when`` (such as
+``[{when: {abc_recipe: speed}, values: [[0.75, 1.125, 1.5]]}]``) runs one flow for each group of
+values where ``when`` holds in full, the group's first value standing for the rest. Screening writes
+both for the design at hand.
 
 A sequence knob is an ordered list of ``length`` values drawn from ``values`` (repeats allowed).
 Optimizers see it as one choice knob per position, named ``abc_sequence[0]``, ... (its
@@ -50,6 +53,23 @@ Value = Scalar | list[str]
 Config = dict[str, Value]
 
 
+class Merge(BaseModel):
+    """Groups of a choice knob's values that run one flow where every knob of ``when`` takes its
+    value: in each group the first value stands for the rest."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    when: dict[str, Scalar]
+    values: list[list[Scalar]]
+
+    def holds(self, config: Config) -> bool:
+        return any_setting_holds([self.when], config)
+
+    def stand_in(self, value: Scalar) -> Scalar:
+        """Return the value that stands for ``value``: its group's first, or itself."""
+        return next((group[0] for group in self.values if value in group), value)
+
+
 class Knob(BaseModel):
     """One tunable dimension."""
 
@@ -67,6 +87,7 @@ class Knob(BaseModel):
     default: Value | None = None
     active_when: dict[str, list[Scalar]] = Field(default_factory=dict)
     idle_when: list[dict[str, Scalar]] = Field(default_factory=list)
+    merged_when: list[Merge] = Field(default_factory=list)
     description: str = ""
     source: str = Field("", exclude=True)  # the file that declares the knob, for messages
 
@@ -95,9 +116,25 @@ class Knob(BaseModel):
             raise ValueError("'length' is for sequence knobs only; drop it")
         elif self.type == "fixed" and self.value is None:
             raise ValueError("a fixed knob needs 'value'")
+        for merge in self.merged_when:
+            self._check_merge(merge)
         if self.default is not None and not self.contains(self.default):
             raise ValueError(f"default {self.default!r} is outside the knob's domain{self._domain_hint()}")
         return self
+
+    def _check_merge(self, merge: Merge) -> None:
+        if self.type != "choice":
+            raise ValueError(f"merged_when is for choice knobs, not {self.type}; drop it")
+        grouped = [value for group in merge.values for value in group]
+        if not merge.values or any(len(group) < 2 for group in merge.values):
+            raise ValueError("merged_when: each group of 'values' needs two values or more")
+        if any(value not in self.values for value in grouped):
+            raise ValueError(f"merged_when: list values of {self.values}, not {grouped}")
+        if len(set(map(str, grouped))) != len(grouped):
+            raise ValueError("merged_when: a value is in two groups; list it once")
+        if len(grouped) == len(self.values) and len(merge.values) == 1:
+            raise ValueError("merged_when: one group of every value means the knob is idle there; "
+                             "write the setting in idle_when instead")
 
     def _domain_hint(self) -> str:
         if self.type != "sequence":
@@ -159,6 +196,15 @@ class Knob(BaseModel):
         if any_setting_holds(self.idle_when, config):
             return False
         return not self.active_when or any(config[name] == value for name, value in self.conditions())
+
+    def stand_in(self, config: Config) -> Value:
+        """Return the value that runs this knob's part of ``config``'s flow: the first of its group
+        where a ``merged_when`` setting holds, else its own."""
+        value = config[self.name]
+        for merge in self.merged_when:
+            if merge.holds(config):
+                value = merge.stand_in(value)
+        return value
 
     def baseline(self) -> Value:
         """Return the knob's default: ``default``, else the fixed value, the first choice (``length``
@@ -286,8 +332,9 @@ class SearchSpace(BaseModel):
         return config
 
     def effective(self, config: Config) -> Config:
-        """Return ``config`` with every knob that does not act in it at its default: the flow it runs."""
-        return {k.name: config[k.name] if k.acts_in(config) else k.baseline() for k in self.knobs}
+        """Return ``config`` with every knob that does not act in it at its default, and every
+        merged value at the value that stands for it: the flow it runs."""
+        return {k.name: k.stand_in(config) if k.acts_in(config) else k.baseline() for k in self.knobs}
 
     def violations(self, config: dict[str, Any]) -> list[str]:
         """Return why ``config`` is outside the space (empty when it is inside)."""
@@ -350,13 +397,14 @@ def parse_constraint(text: str, space_knobs: dict[str, Knob], where: str) -> Lin
 
 
 def _check_conditions(knob: Knob, space_knobs: dict[str, Knob], where: str) -> None:
-    """Raise RtlboError unless ``knob.active_when`` and ``knob.idle_when`` name unconditional bool or
-    choice knobs and their values."""
+    """Raise RtlboError unless ``knob.active_when``, ``knob.idle_when`` and the settings of
+    ``knob.merged_when`` name unconditional bool or choice knobs and their values."""
     settings = [("active_when", knob.active_when)]
-    settings += [("idle_when", {name: [value] for name, value in setting.items()}) for setting in knob.idle_when]
-    if {} in knob.idle_when:
-        raise RtlboError(f"{where}: knob '{knob.name}' idle_when holds an empty setting; name a knob and its "
-                         "value in each")
+    for key, held in [("idle_when", knob.idle_when), ("merged_when", [m.when for m in knob.merged_when])]:
+        if {} in held:
+            raise RtlboError(f"{where}: knob '{knob.name}' {key} holds an empty setting; name a knob and its "
+                             "value in each")
+        settings += [(key, {name: [value] for name, value in setting.items()}) for setting in held]
     for key, setting in settings:
         for name, values in setting.items():
             _check_condition(knob, space_knobs, f"{where}: knob '{knob.name}' {key}", name, values)

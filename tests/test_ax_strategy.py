@@ -275,6 +275,26 @@ def test_ax_never_proposes_a_configuration_already_measured_or_pending():
     assert len(set(proposed)) == len(proposed), proposed
 
 
+def test_ax_never_proposes_a_value_merged_into_one_already_measured():
+    """Where ``a`` is z, the levels 0.5, 1.0 and 1.5 of ``e`` run one flow (``merged_when``): the
+    ten flows of this space are proposed in ten trials, none twice."""
+    merge = {"when": {"a": "z"}, "values": [[0.5, 1.0, 1.5]]}
+    space = SearchSpace(knobs=[Knob(name="a", type="choice", values=["x", "y", "z"]),
+                               Knob(name="e", type="choice", values=[0.0, 0.5, 1.0, 1.5], ordered=True,
+                                    merged_when=[merge])])
+    optimizer = make_optimizer("ax", Problem(space, ("power", "delay", "area"), (), seed=3, reference_point=1.1,
+                                             budget=10))
+    proposed = []
+    while len(proposed) < 10:
+        batch = optimizer.ask(1)
+        proposed += [tuple(sorted(space.effective(config).items())) for _, config in batch]
+        for trial_id, config in batch:
+            config = space.effective(config)
+            area = 0.8 + 0.05 * "xyz".index(config["a"]) + 0.1 * config["e"]
+            optimizer.tell(trial_id, Outcome({"power": area, "delay": 1.5 - config["e"], "area": area}, {}))
+    assert len(set(proposed)) == len(proposed), proposed
+
+
 @pytest.mark.parametrize("attached", [4, 10])
 def test_attached_trials_move_ax_as_far_as_they_allow_before_it_proposes(attached):
     # A resumed campaign replays its trials, a warm start imports them: with enough of them the

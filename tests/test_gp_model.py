@@ -181,6 +181,20 @@ def test_inactive_inputs_hold_a_knob_where_one_of_its_idle_settings_holds_in_ful
     assert held.transform(X)[:, 0].tolist() == pytest.approx([0.0, 0.7, 0.7, 0.35])
 
 
+def test_inactive_inputs_move_merged_values_onto_the_value_standing_for_them_where_their_setting_holds():
+    # Columns: a one-hot choice (x, y, z), an ordered number d, a flag. Where the flag holds, z
+    # stands for x, and d's 0.5 and 2.0 run the flow of 1.0 (1.5 stays itself).
+    held = InactiveInputs([], [([(4, 1.0)], [(2, [0])], []), ([(4, 1.0)], [], [(3, [0.5, 1.0, 1.5, 2.0],
+                                                                                   [1.0, 1.0, 1.5, 1.0])])])
+    X = torch.tensor([[1, 0, 0, 0.5, 1], [0, 0, 1, 2.0, 1], [0, 0, 1, 1.0, 1], [0, 1, 0, 1.5, 1],
+                      [1, 0, 0, 0.5, 0], [0.5, 0, 0.5, 1.75, 0.5]], dtype=torch.double)
+    out = held.transform(X)
+    assert torch.equal(out[0], out[1]) and torch.equal(out[1], out[2])  # x at 0.5, z at 2.0, z at 1.0: one point
+    assert out[0].tolist() == [0, 0, 1, 1.0, 1]
+    assert torch.equal(out[3], X[3]) and torch.equal(out[4], X[4])  # 1.5 stays; the flag off: nothing moves
+    assert out[5].tolist() == pytest.approx([0.25, 0, 0.75, 1.5, 0.5])  # halfway: halfway moved
+
+
 def test_gp_sees_points_that_differ_in_an_idle_input_as_one_point():
     generator = torch.Generator().manual_seed(1)
     X = torch.rand(24, 2, dtype=torch.double, generator=generator)

@@ -20,7 +20,7 @@ from optimize.report import build_report
 from optimize.runs import Run
 from optimize.screening import NUMBER_POINTS, SCREENING, Screening, screen
 from optimize.spaces import space_files, space_of
-from search_spaces.space import Knob, SearchSpace
+from search_spaces.space import Knob, SearchSpace, build_space
 
 QUIET = Console(quiet=True)
 RTLBO = str(Path(sys.executable).with_name("rtlbo"))
@@ -148,6 +148,37 @@ def test_a_number_becomes_levels_where_neighbouring_points_give_the_same_netlist
     assert screening.canonical(space, {"abc_delay_target": middle})["abc_delay_target"] == runs[-1][0]
     assert screening.canonical(space, {"abc_delay_target": 0.0})["abc_delay_target"] == 0.0
     assert any("levels" in line for line in screening.lines())
+
+
+def test_levels_one_recipe_maps_alike_merge_there_and_the_search_sees_them_as_one(tmp_path: Path):
+    """On mul8 beside gate sizing, resyn2's mapping tells the delay target's levels apart and the
+    speed script maps 0.75 to 1.5 alike: those levels merge where speed and sizing are set."""
+    space = build_space([("t", {"knobs": {
+        "abc_recipe": {"type": "choice", "values": ["resyn2", "speed"]},
+        "gate_sizing": {"type": "bool"},
+        "abc_delay_target": {"type": "float", "low": 0.0, "high": 1.5,
+                             "active_when": {"abc_recipe": ["resyn2"], "gate_sizing": [True]}}}})])
+    mul8 = _task("mul8")
+    screening = screen(space, [mul8], None, 2)
+    levels = screening._levels(space.knob("abc_delay_target"))
+    speed = {"abc_recipe": "speed", "gate_sizing": True}
+    (merge,) = [m for m in screening.merged_when["abc_delay_target"] if m["when"] == speed]
+    (group,) = merge["values"]
+    # Checked independently of the screening's own bookkeeping: the digests tell the same.
+    def digest(recipe: str, target: float) -> str:
+        return synthesized_netlist(mul8, Recipe.from_knobs({"abc_recipe": recipe, "gate_sizing": True,
+                                                            "abc_delay_target": target}))
+    assert len(group) >= 2 and len({digest("speed", t) for t in group}) == 1
+    assert len({digest("resyn2", t) for t in group}) == len(group)
+    assert all(digest("speed", t) != digest("speed", group[0]) for t in levels if t not in group)
+    screened = screening.space(space)
+    config = {**speed, "abc_delay_target": group[-1]}
+    assert screened.effective(config)["abc_delay_target"] == group[0]
+    assert screened.effective({**config, "abc_recipe": "resyn2"})["abc_delay_target"] == group[-1]
+    assert screening.canonical(space, config)["abc_delay_target"] == group[0]
+    assert any("give one netlist where abc_recipe=speed, gate_sizing=True" in line for line in screening.lines())
+    screening.save(tmp_path)
+    assert Screening.load(tmp_path).merged_when == screening.merged_when
 
 
 def test_a_number_inside_a_range_that_changed_nothing_is_not_evaluated(tmp_path: Path):

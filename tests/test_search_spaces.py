@@ -148,6 +148,39 @@ knobs:
     assert space.effective({**config, "r": "a"})["d"] == 0.0  # no condition of active_when holds
 
 
+def test_merged_values_run_the_flow_of_the_value_that_stands_for_them_where_their_setting_holds(tmp_path: Path):
+    space = load_space(write(tmp_path, """
+knobs:
+  d: {type: choice, values: [0.0, 0.5, 1.0, 1.5], ordered: true, active_when: {r: [b, c]},
+      merged_when: [{when: {r: c, s: true}, values: [[1.0, 0.5, 1.5]]}]}
+  r: {type: choice, values: [a, b, c]}
+  s: {type: bool}
+"""))
+    config = {"d": 1.5, "r": "c", "s": True}
+    assert space.effective(config)["d"] == 1.0
+    assert space.effective({**config, "d": 0.0})["d"] == 0.0  # in no group
+    assert space.effective({**config, "s": False})["d"] == 1.5  # only part of the setting holds
+    assert space.effective({**config, "r": "a"})["d"] == 0.0  # idle: at its default
+
+
+def test_ax_inactive_inputs_of_merged_values_and_ordered_numbers(tmp_path: Path):
+    space = load_space(write(tmp_path, """
+knobs:
+  d: {type: choice, values: [1.5, 0.5, 1.0, 2.0], ordered: true, default: 1.0, active_when: {s: [true]},
+      merged_when: [{when: {r: c}, values: [[1.0, 0.5, 2.0]]}]}
+  m: {type: choice, values: [x, y, z, w], merged_when: [{when: {s: true, r: b}, values: [[z, x], [y, w]]}]}
+  r: {type: choice, values: [a, b, c]}
+  s: {type: bool}
+"""))
+    # Ax feeds an ordered choice of numbers as the numbers (sorted), so a held or merged value is a number.
+    d, m = ax_inactive_inputs(space)
+    assert d["hold"] == [("d", 1.0)]
+    assert d["merge"] == [{"where": [("r_OH_PARAM_2", 1.0)], "snap": ("d", [(0.5, 1.0), (1.0, 1.0), (1.5, 1.5),
+                                                                              (2.0, 1.0)])}]
+    assert m["merge"] == [{"where": [("s", 1.0), ("r_OH_PARAM_1", 1.0)],
+                           "move": [("m_OH_PARAM_2", ["m_OH_PARAM_0"]), ("m_OH_PARAM_1", ["m_OH_PARAM_3"])]}]
+
+
 def test_ax_inactive_inputs_name_ax_model_inputs():
     rules = ax_inactive_inputs(SYNTHESIS)
     *positions, mapping, delay, buffering = rules
@@ -160,7 +193,7 @@ def test_ax_inactive_inputs_name_ax_model_inputs():
     assert positions[0]["hold"] == [(f"abc_sequence[0]_OH_PARAM_{i}", float(i == 0)) for i in range(12)]
     assert mapping["hold"] == [(f"abc_mapping_OH_PARAM_{i}", float(i == 0)) for i in range(3)]
     assert mapping["when"] == [("abc_recipe_OH_PARAM_6", 1.0)]
-    assert buffering == {"hold": [("buffering", 1.0)], "when": [("gate_sizing", 1.0)], "idle": []}
+    assert buffering == {"hold": [("buffering", 1.0)], "when": [("gate_sizing", 1.0)], "idle": [], "merge": []}
 
 
 def test_ax_inactive_inputs_of_other_knob_types(tmp_path: Path):
@@ -176,13 +209,14 @@ knobs:
     # two choices (ordered by Ax, whatever the space says) as one input: the value's index. A knob
     # idle in some settings acts unconditionally elsewhere (no "when").
     assert ax_inactive_inputs(space) == [
-        {"hold": [("t", 0.0)], "when": [("n_OH_PARAM_2", 1.0), ("n_OH_PARAM_0", 1.0)], "idle": []},
-        {"hold": [("m", 1.0)], "when": [("f", 0.0)], "idle": []},
-        {"hold": [("i", 2.0)], "when": [], "idle": [[("f", 1.0), ("n_OH_PARAM_1", 1.0)], [("n_OH_PARAM_2", 1.0)]]},
+        {"hold": [("t", 0.0)], "when": [("n_OH_PARAM_2", 1.0), ("n_OH_PARAM_0", 1.0)], "idle": [], "merge": []},
+        {"hold": [("m", 1.0)], "when": [("f", 0.0)], "idle": [], "merge": []},
+        {"hold": [("i", 2.0)], "when": [], "idle": [[("f", 1.0), ("n_OH_PARAM_1", 1.0)], [("n_OH_PARAM_2", 1.0)]],
+         "merge": []},
     ]
     two = load_space(write(tmp_path, "knobs:\n  t: {type: bool, active_when: {o: [y]}}\n"
                                      "  o: {type: choice, values: [x, y], ordered: true}\n", "two.yaml"))
-    assert ax_inactive_inputs(two) == [{"hold": [("t", 0.0)], "when": [("o", 1.0)], "idle": []}]
+    assert ax_inactive_inputs(two) == [{"hold": [("t", 0.0)], "when": [("o", 1.0)], "idle": [], "merge": []}]
     ordered = load_space(write(tmp_path, "knobs:\n  t: {type: bool, active_when: {o: [x]}}\n"
                                          "  o: {type: choice, values: [x, y, z], ordered: true}\n", "o.yaml"))
     with pytest.raises(RtlboError, match="make it unordered or pick another optimizer"):
@@ -280,6 +314,20 @@ knobs:
          r"knob 'a' idle_when: 'b' takes \['x', 'y'\], not \['z'\]"),
         ("knobs:\n  a: {type: bool, idle_when: [{}]}\n  b: {type: bool}\n", r"idle_when holds an empty setting"),
         ("knobs:\n  a: {type: bool, idle_when: [{c: true}]}\n  b: {type: bool}\n", r"idle_when names 'c', not another"),
+        ("knobs:\n  a: {type: float, low: 0, high: 1, merged_when: [{when: {b: true}, values: [[0, 1]]}]}\n"
+         "  b: {type: bool}\n", r"merged_when is for choice knobs, not float"),
+        ("knobs:\n  a: {type: choice, values: [x, y, z], merged_when: [{when: {b: true}, values: [[x, w]]}]}\n"
+         "  b: {type: bool}\n", r"merged_when: list values of \['x', 'y', 'z'\], not \['x', 'w'\]"),
+        ("knobs:\n  a: {type: choice, values: [x, y, z], merged_when: [{when: {b: true}, values: [[x, y], [y, z]]}]}"
+         "\n  b: {type: bool}\n", r"a value is in two groups"),
+        ("knobs:\n  a: {type: choice, values: [x, y, z], merged_when: [{when: {b: true}, values: [[x]]}]}\n"
+         "  b: {type: bool}\n", r"each group of 'values' needs two values or more"),
+        ("knobs:\n  a: {type: choice, values: [x, y, z], merged_when: [{when: {b: true}, values: [[x, y, z]]}]}\n"
+         "  b: {type: bool}\n", r"write the setting in idle_when instead"),
+        ("knobs:\n  a: {type: choice, values: [x, y, z], merged_when: [{when: {}, values: [[x, y]]}]}\n"
+         "  b: {type: bool}\n", r"merged_when holds an empty setting"),
+        ("knobs:\n  a: {type: choice, values: [x, y, z], merged_when: [{when: {c: 1}, values: [[x, y]]}]}\n"
+         "  b: {type: bool}\n", r"knob 'a' merged_when names 'c', not another knob"),
     ],
 )
 def test_bad_space_files_give_one_line_errors(tmp_path: Path, text: str, message: str):

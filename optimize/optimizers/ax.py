@@ -149,41 +149,61 @@ def ax_constraints(space: SearchSpace) -> list[str]:
 
 def ax_inactive_inputs(space: SearchSpace) -> list[dict[str, Any]]:
     """Return the conditional knobs' rules on the inputs of Ax's model (see
-    ``optimize.optimizers.ax_strategy.gp_model.InactiveInputs``): per knob with ``active_when`` or
-    ``idle_when``, its inputs with the values to hold them at, :meth:`Knob.conditions` as (input, 1
-    or 0) pairs, and each ``idle_when`` setting as a list of such pairs. Ax feeds a bool or a choice
-    of two values as one 0/1 input, an unordered choice of more as one 0/1 input per value, an
-    ordered choice as its value's place, a number as itself (log10 when log-scaled).
+    ``optimize.optimizers.ax_strategy.gp_model.InactiveInputs``): per knob with ``active_when``,
+    ``idle_when`` or ``merged_when``, its inputs with the values to hold them at, :meth:`Knob.conditions`
+    as (input, 1 or 0) pairs, each ``idle_when`` setting as a list of such pairs, and each
+    ``merged_when`` setting with what it moves: one-hot inputs into the input of the value that
+    stands for them, or an ordered choice's input from each value's to the standing value's. Ax
+    feeds a bool or a choice of two values as one 0/1 input, an unordered choice of more as one 0/1
+    input per value, an ordered choice as its value (its place when not a number), a number as
+    itself (log10 when log-scaled).
 
-    Raises RtlboError for an ordered choice in a rule (Ax feeds it as one ordinal input).
+    Raises RtlboError for an ordered choice in a setting (Ax feeds it as one ordinal input).
     """
-    def one_hot(knob: Knob) -> list[str]:
+    def unordered(knob: Knob) -> Knob:
         if knob.ordered:
-            raise RtlboError(f"knob '{knob.name}' is an ordered choice in an active_when or idle_when rule, which "
-                             "the ax optimizer cannot model; make it unordered or pick another optimizer")
-        return _one_hot_inputs(knob)
+            raise RtlboError(f"knob '{knob.name}' is an ordered choice in an active_when, idle_when or merged_when "
+                             "setting, which the ax optimizer cannot model; make it unordered or pick another "
+                             "optimizer")
+        return knob
+
+    def one_hot(knob: Knob) -> list[str]:
+        return _one_hot_inputs(unordered(knob))
 
     def indicator(knob: Knob, value: Scalar) -> tuple[str, float]:
-        if knob.type == "bool" or len(knob.choices) == 2:  # Ax feeds two choices as one 0/1 input
+        if knob.type == "bool" or len(knob.choices) == 2:  # one 0/1 input
+            if _numeric(knob):
+                unordered(knob)  # an ordered pair of numbers is fed as the numbers
             return (knob.name, float(_ax_order(knob.choices).index(value)))
         return (one_hot(knob)[knob.choices.index(value)], 1.0)
 
+    def setting(values: dict[str, Scalar]) -> list[tuple[str, float]]:
+        return [indicator(space.knob(name), v) for name, v in values.items()]
+
     rules = []
     for k in space.coordinates:
-        if not (k.active_when or k.idle_when):
+        if not (k.active_when or k.idle_when or k.merged_when):
             continue
         default = k.baseline()
-        if k.type == "choice" and len(k.choices) == 2:
+        if k.type == "choice" and k.ordered:  # one input
+            hold = [(k.name, _ordinal(k, default))]
+        elif k.type == "choice" and len(k.choices) == 2:
             hold = [indicator(k, default)]
-        elif k.type == "choice" and k.ordered:  # one ordinal input: the value's place
-            hold = [(k.name, float(_ax_order(k.choices).index(default)))]
         elif k.type == "choice":
             hold = [(name, float(v == default)) for name, v in zip(one_hot(k), k.choices, strict=True)]
         else:
             hold = [(k.name, math.log10(default) if k.log else float(default))]
-        idle = [[indicator(space.knob(name), v) for name, v in setting.items()] for setting in k.idle_when]
+        merges = []
+        for merge in k.merged_when:
+            if k.ordered:
+                points = [(_ordinal(k, v), _ordinal(k, merge.stand_in(v))) for v in _ax_order(k.choices)]
+                moves = {"snap": (k.name, points)}
+            else:
+                inputs = dict(zip(k.choices, one_hot(k), strict=True))
+                moves = {"move": [(inputs[group[0]], [inputs[v] for v in group[1:]]) for group in merge.values]}
+            merges.append({"where": setting(merge.when), **moves})
         rules.append({"hold": hold, "when": [indicator(space.knob(name), v) for name, v in k.conditions()],
-                      "idle": idle})
+                      "idle": [setting(idle) for idle in k.idle_when], "merge": merges})
     return rules
 
 
@@ -217,6 +237,16 @@ def _one_hot_inputs(knob: Knob) -> list[str]:
 def _ax_order(values: list[Scalar]) -> list[Scalar]:
     """Return choices in the order Ax numbers them: strings as given, numbers sorted."""
     return values if _value_type(values) == "str" else sorted(values)
+
+
+def _ordinal(knob: Knob, value: Scalar) -> float:
+    """Return the input Ax feeds for ``value`` of an ordered choice: the number, or its place."""
+    return float(value) if _numeric(knob) else float(_ax_order(knob.choices).index(value))
+
+
+def _numeric(knob: Knob) -> bool:
+    """Whether Ax keeps a choice knob's values as numbers (not encoded as places or one-hot)."""
+    return knob.type == "choice" and _value_type(knob.choices) in ("int", "float")
 
 
 def _value_type(values: list[Scalar]) -> str:

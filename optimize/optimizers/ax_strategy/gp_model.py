@@ -104,8 +104,13 @@ class IndependentNormalPosterior(Posterior):
 Pair = tuple[int, float]  # an input column and the value (1 or 0) that makes a condition hold
 
 
+Move = tuple[int, list[int]]  # a one-hot column, and the columns of the values it stands for
+Snap = tuple[int, list[float], list[float]]  # an ordinal column, its values, the values standing for them
+
+
 class InactiveInputs(InputTransform):
-    """Holds conditional inputs at fixed values where their conditions do not hold.
+    """Holds conditional inputs at fixed values where their conditions do not hold, and moves
+    merged values onto the value that stands for them where their settings hold.
 
     ``rules``: per conditional knob, its input columns with the values to hold them at; its
     conditions as (column, on) pairs, one of which must hold for the knob to act (none: it acts
@@ -113,21 +118,43 @@ class InactiveInputs(InputTransform):
     idle. A pair holds where its column holds ``on`` (1 or 0; one-hot and boolean inputs). Between
     0 and 1 (the acquisition optimizer's continuous relaxation) the knob acts by
     ``(1 - prod(1 - condition)) * prod(1 - prod(setting))``, exact at 0 and 1.
+
+    ``merges``: per setting (a list of pairs) of a knob's ``merged_when``, the one-hot moves (a
+    column takes the values of the columns it stands for, which fall to 0) or the ordinal snap (a
+    column's value maps to the value standing for it, linearly between the listed values), weighted
+    by how far the setting holds: exact at 0 and 1, as for the rules. Merges come first.
     """
 
-    def __init__(self, rules: list[tuple[list[Pair], list[Pair], list[list[Pair]]]]):
+    def __init__(self, rules: list[tuple[list[Pair], list[Pair], list[list[Pair]]]],
+                 merges: list[tuple[list[Pair], list[Move], list[Snap]]] = ()):
         super().__init__()
         self.rules = rules
+        self.merges = list(merges)
         self.transform_on_train = True
         self.transform_on_eval = True
         self.transform_on_fantasize = True
 
     def transform(self, X: torch.Tensor) -> torch.Tensor:
-        held = X.clone()
+        held = list(X.unbind(-1))  # one tensor per column, replaced (never changed in place: autograd)
 
         def holds(column: int, on: float) -> torch.Tensor:
             return X[..., column] if on else 1 - X[..., column]
 
+        def met(setting: list[Pair]) -> torch.Tensor:
+            product = torch.ones_like(X[..., 0])
+            for column, on in setting:
+                product = product * holds(column, on)
+            return product
+
+        for setting, moves, snaps in self.merges:
+            weight = met(setting)
+            for column, others in moves:
+                for other in others:
+                    held[column] = held[column] + weight * held[other]
+                    held[other] = held[other] * (1 - weight)
+            for column, values, stand_ins in snaps:
+                mapped = _piecewise_linear(held[column], values, stand_ins)
+                held[column] = held[column] + weight * (mapped - held[column])
         for targets, conditions, idle_settings in self.rules:
             acts = torch.ones_like(X[..., 0])
             if conditions:
@@ -135,13 +162,19 @@ class InactiveInputs(InputTransform):
                     acts = acts * (1 - holds(column, on))
                 acts = 1 - acts
             for setting in idle_settings:
-                met = torch.ones_like(acts)
-                for column, on in setting:
-                    met = met * holds(column, on)
-                acts = acts * (1 - met)
+                acts = acts * (1 - met(setting))
             for column, value in targets:
-                held[..., column] = X[..., column] + (1 - acts) * (value - X[..., column])
-        return held
+                held[column] = held[column] + (1 - acts) * (value - held[column])
+        return torch.stack(held, dim=-1)
+
+
+def _piecewise_linear(x: torch.Tensor, xs: list[float], ys: list[float]) -> torch.Tensor:
+    """The function through the points (``xs``, ``ys``), ``xs`` increasing, flat beyond them."""
+    knots = torch.tensor(xs, dtype=x.dtype, device=x.device)
+    values = torch.tensor(ys, dtype=x.dtype, device=x.device)
+    right = torch.searchsorted(knots, x.detach().contiguous()).clamp(1, len(xs) - 1)
+    x0, x1, y0, y1 = knots[right - 1], knots[right], values[right - 1], values[right]
+    return y0 + (y1 - y0) * ((x.clamp(xs[0], xs[-1]) - x0) / (x1 - x0))
 
 
 class WarmStartSingleTaskGP(SingleTaskGP):
@@ -202,8 +235,10 @@ class WarmStartSingleTaskGP(SingleTaskGP):
         sequence_inputs: list[list[list[str]]] | None = None,
     ) -> dict[str, Any]:
         """BoTorch's inputs, with ``inactive_inputs`` rules named by feature ({"hold": [(feature,
-        value), ...], "when": [(feature, 1 or 0), ...], "idle": [[(feature, 1 or 0), ...], ...]})
-        turned into an ``InactiveInputs``, and
+        value), ...], "when": [(feature, 1 or 0), ...], "idle": [[(feature, 1 or 0), ...], ...],
+        "merge": [{"where": [(feature, 1 or 0), ...], "move": [(feature, [feature, ...]), ...]} or
+        {"where": ..., "snap": (feature, [(value, standing value), ...])}, ...]}) turned into an
+        ``InactiveInputs``, and
         ``sequence_inputs`` (per sequence knob, per position, its features in value order) into
         the kernel's columns."""
         inputs = {**super().construct_inputs(training_data), "fast_posterior": fast_posterior}
@@ -212,15 +247,17 @@ class WarmStartSingleTaskGP(SingleTaskGP):
             inputs["sequence_columns"] = [[[column[name] for name in position] for position in sequence]
                                           for sequence in sequence_inputs]
         if inactive_inputs:
-            rules = [
-                (
-                    [(column[name], float(value)) for name, value in rule["hold"]],
-                    [(column[name], float(on)) for name, on in rule["when"]],
-                    [[(column[name], float(on)) for name, on in setting] for setting in rule.get("idle", [])],
-                )
-                for rule in inactive_inputs
-            ]
-            inputs["inactive_inputs"] = InactiveInputs(rules)
+            def pairs(setting: list[tuple[str, float]]) -> list[Pair]:
+                return [(column[name], float(on)) for name, on in setting]
+
+            rules = [(pairs(rule["hold"]), pairs(rule["when"]), [pairs(s) for s in rule.get("idle", [])])
+                     for rule in inactive_inputs]
+            merges = [(pairs(merge["where"]),
+                       [(column[name], [column[o] for o in others]) for name, others in merge.get("move", [])],
+                       [(column[name], [x for x, _ in points], [y for _, y in points])
+                        for name, points in [merge["snap"]] if "snap" in merge])
+                      for rule in inactive_inputs for merge in rule.get("merge", [])]
+            inputs["inactive_inputs"] = InactiveInputs(rules, merges)
         return inputs
 
     def subset_output(self, idcs: list[int]) -> WarmStartSingleTaskGP:
