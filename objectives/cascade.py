@@ -540,7 +540,7 @@ class Cascade:
         if proof.outcome == PROVED:
             return result(Status.PASSED, outcome=proof.outcome, method=proof.method)
         if proof.outcome == REFUTED:
-            reason = f"the netlist differs from the RTL: {proof.reason}{self._power_up_hint(proof.reason)}"
+            reason = f"the netlist differs from the RTL: {proof.reason}{self._difference_hint(proof.reason)}"
             return result(Status.FAILED, reason, outcome=proof.outcome, method=proof.method)
         unknown = {"outcome": proof.outcome, "method": proof.method, "note": proof.reason}
         if task.harness:
@@ -555,7 +555,7 @@ class Cascade:
         if difference is not None:
             self.artifacts[COUNTEREXAMPLE] = table
             return result(Status.FAILED, f"not proved ({proof.reason}); {fallback}: {difference} "
-                          f"(in {COUNTEREXAMPLE}){self._power_up_hint(difference)}", **unknown, fallback=fallback)
+                          f"(in {COUNTEREXAMPLE}){self._difference_hint(difference)}", **unknown, fallback=fallback)
         return result(Status.PASSED, **unknown, fallback=f"{fallback}: no difference")
 
     def gatesim(self) -> StageResult:
@@ -567,12 +567,16 @@ class Cascade:
             return StageResult("gatesim", Status.NOT_APPLICABLE, reason="the netlist is proved equivalent to the RTL")
         return self._simulate("gatesim", {"netlist.v": self.netlist}, (self.tech.cell_models,))
 
-    def _power_up_hint(self, difference: str) -> str:
-        """A hint where the netlist's x meets an RTL that gives a register an initial value:
-        standard cells power up unknown, so that value is one the netlist cannot hold."""
+    def _difference_hint(self, difference: str) -> str:
+        """A hint where the difference is one the flow cannot help: the netlist's x meeting an RTL
+        that gives a register an initial value (standard cells power up unknown), or the RTL's z (a
+        tri-state output, which synthesis maps as driven logic)."""
         if ", x in the netlist" in difference and _INITIAL_VALUE.search(strip_comments(self.views["synthesis"])):
             return ("; the RTL gives a register an initial value ('initial' or a declaration's '='), which "
                     "standard cells do not hold: set it in a reset instead")
+        if " is z in the RTL" in difference:
+            return ("; the RTL leaves an output floating ('z', tri-state logic), which this flow synthesizes as "
+                    "driven logic (no tri-state cells are mapped): drive it, or keep tri-states at the pads")
         return ""
 
     def sta(self) -> StageResult:

@@ -43,6 +43,7 @@ from objectives.gates import GateAig, netlist_aig
 from objectives.runner import Limits, first_error_line
 from objectives.screen import seal, sealed_output
 from objectives.toolchain import IVERILOG, YOSYS
+from objectives.verilog import writes_z
 
 PROVED, REFUTED, UNKNOWN = "proved", "refuted", "unknown"
 MITER, GOLD, GATE = "rtlbo_miter", "rtlbo_gold", "rtlbo_gate"
@@ -663,12 +664,15 @@ def replay(table: str, rtl: str, netlist: str, top: str, clocks: tuple[str, ...]
            workdir: Path, limits: Limits) -> str | None:
     """Simulate ``rtl`` and ``netlist`` (with ``cell_models``) under a counterexample ``table`` with
     iverilog; return the first difference as one line ("cycle 2: q[3] is 1 in the RTL, x in the
-    netlist"), or None when every output bit the RTL simulation defines matches the netlist's.
+    netlist"), or None when every output bit the RTL simulation defines matches the netlist's: 0
+    or 1, and z where the RTL writes one (tri-state logic: a floating output no driven value
+    matches; an output no one drives floats without meaning it, and any value will do).
     Raises ReplayFailed when a simulation does not compile or does not run to the end."""
     declared = _ports(netlist, top)
     rows = [line.split() for line in table.splitlines() if line.strip() and not line.startswith("#")]
     names, cycles = rows[0][1:], rows[1:]
     outputs = [p for p in declared if p.direction == "output"]
+    defined = "01z" if writes_z(rtl) else "01"
     traces = []
     for design, text, trusted in (("rtl", rtl, ()), ("netlist", netlist, (cell_models,))):
         work = workdir / design
@@ -690,7 +694,7 @@ def replay(table: str, rtl: str, netlist: str, top: str, clocks: tuple[str, ...]
     for (cycle, golden), (_, mapped) in zip(*traces, strict=False):
         for p, want, got in zip(outputs, golden.split(), mapped.split(), strict=False):
             for k, (w, g) in enumerate(zip(reversed(want), reversed(got), strict=False)):
-                if w in "01" and g != w:
+                if w in defined and g != w:
                     index = p.lsb + k if p.msb >= p.lsb else p.lsb - k
                     bit = f"{p.name}[{index}]" if p.width > 1 else p.name
                     return f"cycle {cycle}: {bit} is {w} in the RTL, {g} in the netlist"

@@ -89,6 +89,12 @@ def uses_defines(text: str, names: set[str]) -> bool:
     return any(t.kind == "directive" and t.text in conditional for t in tokens(text))
 
 
+def writes_z(text: str) -> bool:
+    """Whether ``text`` writes 'z' in a number (``4'bz``, ``'z``): tri-state logic, which leaves a
+    net floating on purpose (an output no one drives floats too, without meaning it)."""
+    return any(t.kind == "number" and t.text.startswith("'") and "z" in t.text.lower() for t in tokens(text))
+
+
 def strip_comments(text: str) -> str:
     """Return ``text`` with every comment replaced by blanks (line numbers kept)."""
     return _blank(text, [(t.start, t.end) for t in tokens(text, comments=True) if t.kind == "comment"])
