@@ -27,6 +27,7 @@ from objectives.testbench import instances_of, looks_like_reset, reset_level_by_
 from objectives.toolchain import YOSYS
 from objectives.verilog import input_names, module_blocks, module_names, tokens
 
+_EQUALS_ZERO = re.compile(r"==(?:\d*'s?[bodh])?0+(?![\w'])", re.I)  # "== 0", "== 1'b0" as tokens joined
 # Cells whose output is state: the search for a clock's inputs stops at them (a divided clock's
 # source is the register's own clock; a clock-gating latch's data is an enable, not a clock).
 _STATE_CELLS = "$dff,$adff,$dffe,$adffe,$sdff,$sdffe,$sdffce,$dffsr,$dffsre,$aldff,$aldffe,$dlatch,$adlatch,$dlatchsr"
@@ -134,11 +135,12 @@ def infer_timing(text: str, top: str) -> tuple[list[str], str | None, str | None
     used as edges, split into clocks (used only as edges) and the reset (also tested in a
     condition); a reset used in no edge is the one port named like one. Where the design clocks on
     an internal signal, or tests more than one edge (a clock gate's latch tests its clock), the
-    inputs that reach a flip-flop's clock (:func:`clock_inputs`) are clocks too."""
+    inputs that reach a flip-flop's clock (:func:`clock_inputs`) are clocks too. The reset's level
+    is its edge's, else how the first condition tests it (``!rst_l``, ``~rst``, ``rst == 0``: low)."""
     ports = input_names(module_blocks(text).get(top, text))
     toks = list(tokens(text))
     edges: dict[str, str] = {}
-    tested: set[str] = set()
+    tested: dict[str, str] = {}  # input -> the level the first condition testing it takes as true
     clocked_inside = False
     for i, token in enumerate(toks[:-1]):
         if token.text in ("posedge", "negedge"):
@@ -147,10 +149,10 @@ def infer_timing(text: str, top: str) -> tuple[list[str], str | None, str | None
             else:
                 clocked_inside = True
         elif token.text == "if" and toks[i + 1].text == "(":
-            for later in toks[i + 2 : i + 8]:
-                if later.text == ")":
+            for j in range(i + 2, min(i + 8, len(toks))):
+                if toks[j].text == ")":
                     break
-                tested.add(later.name)
+                tested.setdefault(toks[j].name, _tested_level(toks, j))
     clocks = [p for p in ports if p in edges and p not in tested]
     if clocked_inside or len([p for p in edges if p in tested]) > 1:
         reached = clock_inputs(text, top)
@@ -159,7 +161,16 @@ def infer_timing(text: str, top: str) -> tuple[list[str], str | None, str | None
     if len(resets) == 1:
         return clocks, resets[0], "high" if edges[resets[0]] == "posedge" else "low"
     named = [p for p in ports if p not in edges and looks_like_reset(p)]
-    return clocks, (named[0] if len(named) == 1 and clocks else None), None
+    reset = named[0] if len(named) == 1 and clocks else None
+    return clocks, reset, tested.get(reset)
+
+
+def _tested_level(toks: list, at: int) -> str:
+    """The level of the input at ``toks[at]`` that makes the condition around it true: low where
+    it is negated (``!``, ``~``) or compared equal to zero."""
+    negated = at > 0 and toks[at - 1].text in ("!", "~")
+    zero = _EQUALS_ZERO.match("".join(t.text for t in toks[at + 1 : at + 5]))
+    return "low" if negated or zero else "high"
 
 
 def clock_inputs(text: str, top: str) -> set[str]:

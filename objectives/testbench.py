@@ -30,7 +30,7 @@ _KEYWORDS = frozenset({
     "or", "and", "not", "fork", "join", "disable", "wait", "signed", "unsigned", "default", "endcase", "final"
 })
 _RESET_NAME = re.compile(r"(?i)rst|reset|clr|clear")
-_ACTIVE_LOW_NAME = re.compile(r"(?i)(?:rst|reset|clr|clear)\w*?_?[nb]$")
+_ACTIVE_LOW_NAME = re.compile(r"(?i)(?:rst|reset|clr|clear)\w*?(?:_?[nb]|_l)$")
 
 
 @dataclass(frozen=True)
@@ -203,5 +203,5 @@ def looks_like_reset(port: str) -> bool:
 
 
 def reset_level_by_name(port: str) -> str:
-    """Return the active level a reset's name implies: "low" for a trailing n or b, else "high"."""
+    """Return the active level a reset's name implies: "low" for a trailing n, b or _l, else "high"."""
     return "low" if _ACTIVE_LOW_NAME.search(port) else "high"

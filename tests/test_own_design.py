@@ -188,6 +188,21 @@ endmodule
 """
 
 
+@pytest.mark.parametrize(("condition", "port", "level"), [
+    ("!rst_l", "rst_l", "low"), ("~reset", "reset", "low"), ("reset == 1'b0", "reset", "low"),
+    ("clear == 0", "clear", "low"), ("reset", "reset", "high"), ("rst_l == 1'b1", "rst_l", "high")])
+def test_a_synchronous_resets_level_is_the_one_its_condition_tests(condition, port, level, tmp_path: Path):
+    """A reset in no edge takes the level its first condition makes true, whatever its name says;
+    the random-stimulus check that stands in for the proof asserts it at that level."""
+    from objectives.design import design_task
+
+    (tmp_path / "acc.v").write_text(f"module acc(input clk, input {port}, input [3:0] d, output reg [3:0] q);\n"
+                                    f"  always @(negedge clk) if ({condition}) q <= 4'd0; else q <= q + d;\n"
+                                    "endmodule\n")
+    task = design_task([tmp_path / "acc.v"], period_ns=10.0)
+    assert (task.clock, task.reset, task.reset_active) == ("clk", port, level)
+
+
 @pytest.mark.parametrize(("rtl", "clock", "reset"), [(GATED, "clock", ("rst", "high")),
                                                      (GATED_INLINE, "clk", ("rst_n", "low"))])
 def test_a_gated_clock_is_traced_to_its_input_and_the_baseline_flow_passes(rtl, clock, reset, tmp_path: Path):
