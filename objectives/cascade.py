@@ -55,7 +55,7 @@ from objectives.toolchain import IVERILOG, OPENSTA, YOSYS, tool_versions
 from objectives.verilog import blank_calls, module_names, scope_names, strip_comments, uses_defines
 
 # Bump when the cascade's measurement changes, so that old cache entries are not reused.
-EVALUATOR_VERSION = 5
+EVALUATOR_VERSION = 6
 CANDIDATE = "rtlbo_candidate.v"
 # The defines each tool adds by itself: Yosys's read_verilog defines SYNTHESIS and YOSYS.
 VIEWS = {"simulation": {}, "synthesis": {"SYNTHESIS": "1", "YOSYS": "1"}}
@@ -654,7 +654,8 @@ def _sta_script(task: Task, tech: Technology, ties: list[str]) -> str:
     """Return the OpenSTA script: one clock constraint per clock of the task (a virtual clock for a
     combinational one), the clocks asynchronous to each other (no path between their domains is
     timed: a design that crosses them synchronizes), inputs and outputs constrained against the
-    first, then slack and power."""
+    first (its falling edge where every register it clocks captures there: a design of falling-edge
+    flip-flops gets the whole period from its inputs, as a rising-edge one does), then slack and power."""
     period = task.period_ns
     if task.clocks:
         ports = " ".join(port for port, _ in task.clocks)
@@ -663,8 +664,10 @@ def _sta_script(task: Task, tech: Technology, ties: list[str]) -> str:
             clocks.append("set_clock_groups -asynchronous " + " ".join(f"-group {p}" for p, _ in task.clocks))
         reference = task.clocks[0][0]
         inputs = f"[delete_from_list [all_inputs] [get_ports {{{ports}}}]]"
+        clocks.append(f"set edge [expr {{[llength [all_registers -rise_clock {reference}]] == 0 && "
+                      f"[llength [all_registers -fall_clock {reference}]] ? {{-clock_fall}} : {{}}}}]")
     else:
-        clocks = [f"create_clock -name clk -period {period}"]  # a virtual clock
+        clocks = [f"create_clock -name clk -period {period}", "set edge {}"]  # a virtual clock
         reference = "clk"
         inputs = "[all_inputs]"
     return "\n".join([
@@ -674,11 +677,11 @@ def _sta_script(task: Task, tech: Technology, ties: list[str]) -> str:
         *clocks,
         f"set inputs {inputs}",
         "if {[llength $inputs]} {",
-        f"  set_input_delay 0 -clock {reference} $inputs",
+        f"  set_input_delay 0 -clock {reference} {{*}}$edge $inputs",
         f"  set_driving_cell -lib_cell {tech.driving_cell} -pin {tech.driving_pin} $inputs",
         "}",
         "if {[llength [all_outputs]]} {",
-        f"  set_output_delay 0 -clock {reference} [all_outputs]",
+        f"  set_output_delay 0 -clock {reference} {{*}}$edge [all_outputs]",
         f"  set_load {tech.output_load_pf} [all_outputs]",
         "}",
         f"set_power_activity -input -activity {tech.input_activity}",

@@ -263,6 +263,26 @@ def test_a_tri_state_output_is_not_passed_as_the_driven_netlist_synthesis_makes(
     assert undriven.stage("equivalence").passed and undriven.feasible, undriven.failure
 
 
+def test_a_falling_edge_design_is_timed_over_the_whole_period_like_its_rising_edge_twin(tmp_path: Path):
+    """Inputs and outputs are constrained against the edge the registers capture on: a design of
+    falling-edge flip-flops is not given half a period from its inputs, so its delay does not move
+    with the clock period, and it is the rising-edge twin's."""
+    rtl = ("module {name}(input clk, input rst, input [7:0] d, output reg [7:0] q);\n"
+           "  always @({edge} clk) if (rst) q <= 8'd0; else q <= q + d;\nendmodule\n")
+    delays = {}
+    for edge in ("negedge", "posedge"):
+        for period in (4.0, 20.0):
+            name = f"{edge}{period:.0f}"
+            (tmp_path / name).mkdir()
+            suite = make_suite(tmp_path / name, {name: (rtl.format(name=name, edge=edge), "",
+                                                        f'clock = "clk"\nperiod_ns = {period}')})
+            evaluation = evaluate(suite.tasks[0])
+            assert evaluation.feasible, evaluation.failure
+            delays[edge, period] = evaluation.metrics.delay_ns
+    assert delays["negedge", 4.0] == pytest.approx(delays["negedge", 20.0], abs=1e-3)
+    assert delays["negedge", 4.0] == pytest.approx(delays["posedge", 4.0], rel=0.1)
+
+
 def test_retiming_composes_with_the_recipe_the_delay_target_and_sizing(builtin):
     """With retime on, the ABC recipe, its delay target and gate sizing still act (one ABC run sees
     the flip-flops), so each gives its own netlist."""
