@@ -91,7 +91,8 @@ def uses_defines(text: str, names: set[str]) -> bool:
 
 def writes_z(text: str) -> bool:
     """Whether ``text`` writes 'z' in a number (``4'bz``, ``'z``): tri-state logic, which leaves a
-    net floating on purpose (an output no one drives floats too, without meaning it)."""
+    net floating on purpose (an output no one drives floats too, without meaning it). A ``casez``
+    label written with z rather than ? counts too."""
     return any(t.kind == "number" and t.text.startswith("'") and "z" in t.text.lower() for t in tokens(text))
 
 
