@@ -50,6 +50,11 @@ def design_task(files: list[Path], top: str | None = None, clocks: list[str] | N
         raise RtlboError(f"{files[0]}: no module '{top}' (found: {', '.join(modules) or 'none'}); check --top")
     text = set_parameters(text, top, sources.parameters)
     found_clocks, found_reset, level = infer_timing(text, top)
+    inputs = input_names(module_blocks(text).get(top, text))
+    for option, port in [*(("--clock", c) for c in clocks or []), ("--reset", reset)]:
+        if port is not None and port not in inputs:
+            raise RtlboError(f"{option} {port}: module '{top}' has no input named so "
+                             f"(its inputs: {', '.join(inputs[:12]) or 'none'}); check {option}")
     clocks = clocks if clocks is not None else found_clocks
     reset = reset or found_reset
     harness: tuple[Path, ...] = ()
@@ -123,6 +128,8 @@ def with_inferred_timing(task: Task) -> Task:
 
 def infer_top(text: str, modules: list[str], where: Path) -> str:
     """Return the one module of ``text`` that no other instantiates; raises RtlboError otherwise."""
+    if not modules:
+        raise RtlboError(f"{where}: no module found; give the Verilog files that define your design")
     roots = [m for m in modules if not instances_of(text, m)]
     if len(roots) != 1:
         raise RtlboError(f"{where}: {len(roots)} modules are instantiated by no other ({', '.join(roots[:6])}); "

@@ -89,7 +89,8 @@ def evaluation_table(evaluations: list[Evaluation]) -> Table:
 
 
 def _slack(slack: float) -> str:
-    return f"{slack:.3f}" if slack >= 0 else f"[red]{slack:.3f}[/]"
+    text = f"{slack:.3f}" if abs(slack) >= 0.001 or slack == 0 else f"{slack:.1e}"  # never "-0.000"
+    return text if slack >= 0 else f"[red]{text}[/]"
 
 
 def evaluation_failures(evaluations: list[Evaluation]) -> list[str]:

@@ -90,7 +90,12 @@ def test_names_and_reasons_a_design_chose_print_as_they_are(tmp_path: Path):
 
 
 def test_user_errors_are_one_line_without_traceback(tmp_path: Path):
+    (tmp_path / "empty.v").write_text("")
+    (tmp_path / "acc.v").write_text("module acc(input clk, input [3:0] d, output reg [3:0] q);\n"
+                                    "  always @(posedge clk) q <= q + d;\nendmodule\n")
     cases = [
+        ("eval", "--rtl", str(tmp_path / "empty.v")),
+        ("eval", "--rtl", str(tmp_path / "acc.v"), "--clock", "clkx"),
         ("eval", "-t", "nosuchtask"),
         ("eval", "-t", "mac8", "--rtl", str(tmp_path / "missing.v")),
         ("eval", "-t", "mac8", "--recipe", str(tmp_path / "missing.yaml")),
@@ -158,3 +163,10 @@ def test_the_lint_policy_is_chosen_on_the_command_line(tmp_path: Path):
     assert forbidden.returncode == 1 and "the lint policy forbids latch" in forbidden.stdout
     unknown = rtlbo("eval", "--rtl", str(rtl), "--forbid", "latches")
     assert unknown.returncode == 2 and "unknown lint finding 'latches'" in unknown.stderr
+
+
+def test_a_slack_just_below_zero_never_shows_as_zero():
+    from optimize.console import _slack
+
+    assert _slack(-0.00032) == "[red]-3.2e-04[/]" and _slack(-0.25) == "[red]-0.250[/]"
+    assert _slack(0.5) == "0.500" and _slack(0.0) == "0.000"
