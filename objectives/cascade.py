@@ -437,7 +437,10 @@ class Cascade:
         verdict = parse_verdict(printed, self.task.verdict, compiled.output)
         details = {"mismatches": verdict.mismatches, "checks": verdict.checks}
         status = Status.PASSED if verdict.passed else Status.FAILED
-        return StageResult(stage, status, time.monotonic() - start, verdict.reason, details)
+        # A simulator that died (a resource limit, a crash) says more than the verdict it left unprinted.
+        reason = run.failure("the simulator", limits.timeout_s) if run.returncode < 0 else verdict.reason
+        return StageResult(stage, status, time.monotonic() - start, reason if status == Status.FAILED else "",
+                           details)
 
     # -- back: depends on the recipe and the technology too ------------------------------------
 

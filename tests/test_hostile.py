@@ -208,6 +208,18 @@ def test_designs_that_differ_after_synthesis_fail_gate_level_simulation(sandbox_
         assert evaluation.stage("gatesim").status == "failed", case
 
 
+def test_a_simulation_killed_by_its_memory_limit_says_so(sandbox_world):
+    """Filling a 2 GiB memory under a 512 MiB limit kills the simulator: the reason is that, not a
+    verdict line the testbench never got to print."""
+    _, task, tech = sandbox_world
+    rtl = RIGHT.format(body="reg [1023:0] m [0:(1<<24)-1]; integer i;\n"
+                            "initial for (i = 0; i < (1<<24); i = i + 1) m[i] = {32{$random}};")
+    evaluation = evaluate(task, rtl=rtl, tech=tech, limits=StageLimits(simulation_s=5, synthesis_s=5, sta_s=10,
+                                                                        memory_mb=512))
+    simulation = evaluation.stage("simulation")
+    assert simulation.status == "failed" and simulation.reason.startswith("the simulator was killed by"), simulation
+
+
 def test_the_sandbox_alone_contains_file_access_and_shell_commands(sandbox_world, monkeypatch):
     """With the screen off, $fopen, $readmemh and $system reach nothing of the host's."""
     root, task, tech = sandbox_world
