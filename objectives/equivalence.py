@@ -59,6 +59,8 @@ _INTERFACE = re.compile(r"ERROR: .*(?:does not have a port named|Assertion faile
 _STEP_REASONS = {
     "gold": "Yosys cannot read the RTL",
     "gate": "Yosys cannot read the netlist with the liberty's cell functions",
+    "xprop": "Yosys cannot track the RTL's unknown values through its flip-flops (one clocked by a signal that is "
+             "not an input?)",
     "interface": "Yosys cannot build the miter of the RTL and the netlist",
     "cells": "the designs hold latches or flip-flops on a falling edge, which the proof does not model",
     "clock": "a flip-flop is clocked by a signal that is not the design's clock",
@@ -493,7 +495,7 @@ def _prepare_script(top: str, liberty: Path, clocks: tuple[str, ...], cut: bool,
     ``liberty``) and ``gold.il`` and writes the miter of ``miter.v`` as ``miter.aig``; with ``cut``,
     also ``cut.il``: both designs with the signals they name alike cut by ``expose -cut``. The RTL
     must have ``inputs`` input and ``outputs`` output ports, as the netlist has."""
-    lines = [*_gate_lines(top, liberty), f"read_rtlil {GOLD_FILE}"]
+    lines = [*_gate_lines(top, liberty), "log -stdout RTLBO_STEP xprop", f"read_rtlil {GOLD_FILE}"]
     if cut:
         # Ports stay as they are: cutting one would also cut the output it drives.
         lines += [f"design -save {GOLD}", f"expose -cut -shared {GOLD}/w:* {GOLD}/x:* %d {GATE}/w:* {GATE}/x:* %d",

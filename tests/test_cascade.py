@@ -283,6 +283,18 @@ def test_a_falling_edge_design_is_timed_over_the_whole_period_like_its_rising_ed
     assert delays["negedge", 4.0] == pytest.approx(delays["posedge", 4.0], rel=0.1)
 
 
+def test_a_register_on_a_divided_clock_is_left_to_simulation_with_the_step_that_stopped_the_proof(tmp_path: Path):
+    """Yosys's x-propagation stops at a flip-flop clocked by another register: the note names that
+    step, not the reading of the netlist, and the random-stimulus check decides."""
+    rtl = ("module divclk(input clk, input rst, input [3:0] d, output reg [3:0] q, output reg half);\n"
+           "  always @(posedge clk) if (rst) half <= 0; else half <= ~half;\n"
+           "  always @(posedge half) q <= d;\nendmodule\n")
+    task = make_suite(tmp_path, {"divclk": (rtl, "", 'clock = "clk"\nreset = "rst"\nperiod_ns = 5.0')}).tasks[0]
+    equivalence = evaluate(task).stage("equivalence")
+    assert equivalence.passed and equivalence.details["outcome"] == "unknown"
+    assert equivalence.details["note"].startswith("Yosys cannot track the RTL's unknown values"), equivalence.details
+
+
 def test_retiming_composes_with_the_recipe_the_delay_target_and_sizing(builtin):
     """With retime on, the ABC recipe, its delay target and gate sizing still act (one ABC run sees
     the flip-flops), so each gives its own netlist."""
