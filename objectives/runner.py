@@ -18,6 +18,7 @@ import contextlib
 import errno
 import os
 import re
+import secrets
 import select
 import shutil
 import signal
@@ -35,7 +36,10 @@ from objectives.scratch import scratch_dir
 
 SANDBOX_ENV = "RTLBO_SANDBOX"
 WORK = Path("/rtlbo/work")  # the work directory as the sandboxed tool sees it
-UNPRIVILEGED = 65534  # nobody: who the tool runs as when rtlbo runs as root
+# Who a tool runs as when rtlbo runs as root: a user of its own per run, from a range no system
+# hands out, so that one run's process cap (RLIMIT_NPROC counts a user's processes system-wide)
+# is not spent by the tools other workers run beside it.
+UNPRIVILEGED_UIDS = range(0x7E000000, 0x7F000000)
 SYSTEM_LINKS = ("/bin", "/sbin", "/lib", "/lib64", "/lib32", "/libx32")
 LOADER_FILES = ("/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/alternatives")
 SANDBOX_FIX = ("install bubblewrap with 'apt-get install -y bubblewrap' (make setup does), or set "
@@ -60,7 +64,9 @@ class Sandbox:
     that runs Yosys); ``read_once`` is a file the tool reads once at start-up, served through a FIFO
     so that code the tool later runs cannot read it again; ``scratch`` gives the tool an empty,
     size-capped work directory that vanishes with it instead of ``cwd``; ``proc`` mounts /proc (of the
-    sandbox's own processes); ``processes`` caps the processes of the tool's user (1: no fork).
+    sandbox's own processes); ``processes`` caps the processes of the tool's user (1: no fork; a cap
+    above 1 only where the tool runs as a user of its own, see :data:`UNPRIVILEGED_UIDS`: an
+    unprivileged rtlbo's user has processes of its own, which the cap would count).
     """
 
     inputs: Mapping[str, Path] = field(default_factory=dict)
@@ -130,7 +136,7 @@ def _sandbox_problem() -> str:
     if shutil.which("bwrap") is None:
         return "bwrap not found"
     with scratch_dir() as tmp:
-        argv = _command(["true"], Path(tmp), Limits(), Sandbox())
+        argv = _command(["true"], Path(tmp), Limits(), Sandbox(), _tool_uid())
         try:
             done = subprocess.run(argv, capture_output=True, text=True, timeout=30, stdin=subprocess.DEVNULL)
         except (OSError, subprocess.TimeoutExpired) as exc:
@@ -156,17 +162,18 @@ def run_tool(argv: list[str], cwd: Path, limits: Limits = Limits(), sandbox: San
     """
     require_sandbox()
     cwd = Path(cwd)
+    uid = _tool_uid()
     if not sandboxed():
         _stage_inputs(cwd, sandbox)
-    elif os.geteuid() == 0 and not sandbox.scratch:
-        os.chown(cwd, UNPRIVILEGED, UNPRIVILEGED)
-    fifo = _fifo(cwd, sandbox)
+    elif uid is not None and not sandbox.scratch:
+        os.chown(cwd, uid, uid)
+    fifo = _fifo(cwd, sandbox, uid)
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(WORK if sandboxed() else cwd),
            "TMPDIR": "/tmp" if sandboxed() else str(cwd), "LANG": "C.UTF-8"}
     start = time.monotonic()
     timed_out = False
     with tempfile.TemporaryFile() as log:
-        command = _command(argv, cwd, limits, sandbox)
+        command = _command(argv, cwd, limits, sandbox, uid)
         try:
             proc = subprocess.Popen(command, cwd=cwd, stdin=subprocess.DEVNULL, stdout=log,
                                     stderr=subprocess.STDOUT, env=env, start_new_session=True)
@@ -199,20 +206,20 @@ def run_tool(argv: list[str], cwd: Path, limits: Limits = Limits(), sandbox: San
     return ToolRun(tuple(argv), returncode, output, time.monotonic() - start, timed_out)
 
 
-def _command(argv: list[str], cwd: Path, limits: Limits, sandbox: Sandbox) -> list[str]:
-    """Return the full command line: bubblewrap (unless off), the user switch, prlimit, the tool."""
+def _command(argv: list[str], cwd: Path, limits: Limits, sandbox: Sandbox, uid: int | None) -> list[str]:
+    """Return the full command line: bubblewrap (unless off), the switch to user ``uid`` (None: stay
+    who rtlbo is), prlimit, the tool."""
     rlimits = ["prlimit", f"--cpu={int(limits.timeout_s) + 5}", f"--as={limits.memory_mb << 20}",
                f"--fsize={limits.file_mb << 20}", "--core=0"]
-    if sandbox.processes is not None:
+    if sandbox.processes == 1 or (sandbox.processes is not None and uid is not None):
         rlimits.append(f"--nproc={sandbox.processes}")
     rlimits.append("--")
     if not sandboxed():
         # bubblewrap's --die-with-parent does this in the sandbox: the tool dies with rtlbo.
         return ["setpriv", "--pdeathsig", "KILL", "--", *rlimits, *argv]
-    root = os.geteuid() == 0
     bwrap = ["bwrap", "--die-with-parent", "--new-session", "--unshare-ipc", "--unshare-pid", "--unshare-net",
              "--unshare-uts", "--unshare-cgroup-try", "--ro-bind", "/usr", "/usr"]
-    if not root:
+    if uid is None:
         bwrap.append("--unshare-user")
     for path in SYSTEM_LINKS:
         if os.path.islink(path):
@@ -231,9 +238,9 @@ def _command(argv: list[str], cwd: Path, limits: Limits, sandbox: Sandbox) -> li
     if sandbox.read_once is not None:
         bwrap += ["--bind", str(_fifo_path(cwd, sandbox)), str(WORK / sandbox.read_once[0])]
     bwrap += ["--chdir", str(WORK)]
-    if root:
+    if uid is not None:
         bwrap += ["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID", "--", "setpriv",
-                  f"--reuid={UNPRIVILEGED}", f"--regid={UNPRIVILEGED}", "--clear-groups", "--inh-caps=-all"]
+                  f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--inh-caps=-all"]
     return [*bwrap, "--", *rlimits, *argv]
 
 
@@ -261,21 +268,28 @@ def _stage_inputs(cwd: Path, sandbox: Sandbox) -> None:
         shutil.copy(path, cwd / name)
 
 
+def _tool_uid() -> int | None:
+    """The user a sandboxed tool run switches to: one of its own when rtlbo is root, else None."""
+    if sandboxed() and os.geteuid() == 0:
+        return UNPRIVILEGED_UIDS[secrets.randbelow(len(UNPRIVILEGED_UIDS))]
+    return None
+
+
 def _fifo_path(cwd: Path, sandbox: Sandbox) -> Path:
     # In the sandbox the FIFO lives beside the work directory, which the tool does not see.
     name = sandbox.read_once[0]
     return cwd.parent / f"{cwd.name}.{name}" if sandboxed() else cwd / name
 
 
-def _fifo(cwd: Path, sandbox: Sandbox) -> Path | None:
-    """Create the FIFO that serves ``sandbox.read_once`` (None when there is none)."""
+def _fifo(cwd: Path, sandbox: Sandbox, uid: int | None) -> Path | None:
+    """Create the FIFO that serves ``sandbox.read_once`` (None when there is none), owned by ``uid``."""
     if sandbox.read_once is None:
         return None
     path = _fifo_path(cwd, sandbox)
     path.unlink(missing_ok=True)
     os.mkfifo(path, 0o644)
-    if sandboxed() and os.geteuid() == 0:
-        os.chown(path, UNPRIVILEGED, UNPRIVILEGED)
+    if uid is not None:
+        os.chown(path, uid, uid)
     return path
 
 
