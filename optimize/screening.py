@@ -12,9 +12,10 @@ of every knob is told apart or the tasks run out.
 
 - A knob none of whose values changes any task's netlist, in any context, is *pinned* at its
   default: the optimizer no longer sees it.
-- A choice value that gives the same netlists as an earlier value in every context *merges* into
-  it (the earlier one stands for both), unless the two turn on different other knobs (``sequence``
-  of ``abc_recipe`` never merges into ``resyn2``, say).
+- A choice value that gives the same netlists as another in every context *merges* into it (the
+  other stands for both), where the other turns on every knob the value does (which it runs at
+  their defaults): the default stands for its class, else the value that turns on the most
+  (``resyn2`` merges into ``sequence``, whose default operations are resyn2's).
 - A conditional knob that changes no netlist in some of its contexts is *idle* there: the setting of
   the switches in that context joins its ``idle_when`` (the delay target beside gate sizing, where
   the recipe's mapper already reaches its best delay; buffering beside a recipe whose mapping leaves
@@ -247,15 +248,20 @@ def _verdict(space: SearchSpace, cases: list[_Case], switches: list[Knob], synth
         own = [case for case in every if not case.crossed]
         if not own:
             continue
-        values = own[0].values
-        same = {(a, b) for a in values for b in values
-                if all(_together(case, a, b) for case in own) and _enables(space, knob, a) == _enables(space, knob, b)}
-        if all((values[0], v) in same for v in values):
+        values = own[0].values  # the default first
+        enables = {v: _enables(space, knob, v) for v in values}
+        together = {(a, b) for a in values for b in values if all(_together(case, a, b) for case in own)}
+        if all((values[0], v) in together and enables[v] == enables[values[0]] for v in values):
             screening.pinned.append(knob.name)
             continue
         offered = values
         if knob.type == "choice":
-            pairs = [(v, next(kept for kept in values if (kept, v) in same)) for v in values]
+            # A value stands for those that give its netlists and turn on no knob it does not (which it
+            # runs at their defaults: `sequence` with resyn2's operations is resyn2): the default
+            # first, then the value that turns on the most.
+            pairs = [(v, min((kept for kept in values if (kept, v) in together and enables[kept] >= enables[v]),
+                             key=lambda kept: (kept != values[0], -len(enables[kept]), values.index(kept))))
+                     for v in values]
             if merged := [(v, kept) for v, kept in pairs if kept != v]:
                 screening.merged[knob.name] = merged
             offered = [v for v, kept in pairs if kept == v]

@@ -43,6 +43,11 @@ def test_screening_pins_what_changes_no_netlist_and_keeps_what_does():
         for value in SPACE.knob(name).choices or [SPACE.knob(name).low, SPACE.knob(name).high]:
             assert synthesized_netlist(adder, Recipe.from_knobs({name: value})) == baseline, (name, value)
     assert synthesized_netlist(adder, Recipe(abc_recipe="area")) != baseline
+    # sequence runs resyn2's operations by default and turns on every knob resyn2 does: it stands for resyn2.
+    assert ("resyn2", "sequence") in screening.merged["abc_recipe"]
+    assert synthesized_netlist(adder, Recipe(abc_recipe="resyn2")) == synthesized_netlist(adder, Recipe(
+        abc_recipe="sequence"))
+    assert "resyn2" not in screening.space(SPACE).knob("abc_recipe").values
 
 
 def test_screening_finds_where_a_conditional_knob_changes_nothing_and_the_search_skips_it_there(tmp_path: Path):
