@@ -87,14 +87,16 @@ class Screening:
             when = {} if always else {
                 name: [v for v in values if v not in gone.get(name, [])]
                 for name, values in knob.active_when.items() if name not in pinned}
-            idle = _settings(self.idle.get(knob.name, []), pinned, gone)
+            idle = _settings([*knob.idle_when, *self.idle.get(knob.name, [])], pinned, gone)
             if knob.name in pinned or (knob.active_when and not always and not when) or {} in idle:
                 knob = knob.model_copy(update={"type": "fixed", "value": knob.baseline(), "default": None,
                                                "active_when": {}})
             else:
-                merges = self.merged_when.get(knob.name, [])
-                merges = [Merge(when=setting, values=merge["values"]) for merge in merges
-                          for setting in _settings([merge["when"]], pinned, gone)]
+                merges = [*(m.model_dump() for m in knob.merged_when), *self.merged_when.get(knob.name, [])]
+                merges = [Merge(when=setting, values=groups) for merge in merges
+                          for setting in _settings([merge["when"]], pinned, gone)
+                          if (groups := [kept for group in merge["values"]
+                                         if len(kept := [v for v in group if v not in gone.get(knob.name, [])]) > 1])]
                 update: dict = {"active_when": when, "idle_when": idle, "merged_when": merges}
                 if knob.name in gone:
                     update["values"] = [v for v in knob.choices if v not in gone[knob.name]]

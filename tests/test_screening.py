@@ -262,3 +262,17 @@ def test_a_space_screening_pins_entirely_runs_no_search(tmp_path: Path):
     done = subprocess.run([RTLBO, "run", str(campaign)], capture_output=True, text=True)
     assert done.returncode == 0 and "screening pinned every knob" in " ".join((done.stdout + done.stderr).split())
     assert [t.kind.value for t in Run.load(tmp_path / "run").trials] == ["baseline"]
+
+
+def test_the_spaces_own_idle_and_merged_settings_stay_in_the_space_the_search_sees():
+    """What the space file declares holds with screening off, and beside what screening finds (a
+    value screening merged away leaves the groups it was in)."""
+    space = build_space([("t", {"knobs": {
+        "adder": {"type": "choice", "values": ["a", "b", "c", "d"],
+                  "merged_when": [{"when": {"retime": True}, "values": [["b", "c", "d"]]}]},
+        "retime": {"type": "bool"}, "buffering": {"type": "bool", "idle_when": [{"retime": True}]}}})])
+    config = {"adder": "c", "retime": True, "buffering": True}
+    assert Screening().space(space).effective(config) == {"adder": "b", "retime": True, "buffering": False}
+    screened = Screening(merged={"adder": [("b", "a")]}, idle={"buffering": [{"retime": False}]}).space(space)
+    assert screened.knob("adder").merged_when[0].values == [["c", "d"]]
+    assert screened.knob("buffering").idle_when == [{"retime": True}, {"retime": False}]
