@@ -13,6 +13,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, SerializeAsAny, ValidationInfo, field_validator, model_validator
 
 from objectives.cache import default_cache_path
+from objectives.errors import RtlboError
 from objectives.files import load_yaml, parse_model, path_problem, write_atomically
 from objectives.generate import GeneratorSettings
 from objectives.lint import DEFAULT_FORBIDDEN, FindingKind, LintPolicy
@@ -26,7 +27,8 @@ class _Strict(BaseModel):
 
 class TaskSelection(_Strict):
     suite: str = Field("builtin", description="builtin, tasks:/path, rtllm:/path or verilogeval:/path")
-    select: list[str] | None = Field(None, description="task names; default: every task of the suite")
+    select: list[str] | None = Field(None, min_length=1,
+                                     description="task names; default (no select): every task of the suite")
 
 
 class Constraints(_Strict):
@@ -137,7 +139,7 @@ class Campaign(_Strict):
         return Path(self.cache).expanduser() if self.cache else default_cache_path()
 
     def run_dir(self) -> Path:
-        return Path(self.output or f"runs/{self.name}")
+        return Path(self.output).expanduser() if self.output else Path(f"runs/{self.name}")
 
     def dump(self, path: Path) -> None:
         """Write the campaign as run (all defaults filled in)."""
@@ -147,5 +149,7 @@ class Campaign(_Strict):
 def load_campaign(path: str | Path) -> tuple[Campaign, Path]:
     """Return the campaign in ``path`` and the folder its relative paths start from."""
     path = Path(path)
-    campaign = parse_model(Campaign, load_yaml(path), str(path))
-    return campaign, path.parent
+    data = load_yaml(path)
+    if not data:
+        raise RtlboError(f"{path} holds no campaign (it is empty); write one, starting from examples/quickstart.yaml")
+    return parse_model(Campaign, data, str(path)), path.parent

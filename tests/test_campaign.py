@@ -314,3 +314,9 @@ def test_an_exploration_runs_a_flow_whose_netlists_are_new(tmp_path: Path, monke
     for trial in explored:
         earlier = {t.per_task["adder32"].netlist for t in finished.trials if t.id < trial.id and t.per_task}
         assert trial.per_task["adder32"].netlist not in earlier, (trial.id, trial.config)
+
+
+def test_an_output_under_home_is_written_there_not_in_a_folder_named_tilde():
+    from optimize.campaign import Campaign
+
+    assert Campaign(name="t", output="~/runs/t").run_dir() == Path.home() / "runs" / "t"

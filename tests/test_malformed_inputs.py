@@ -86,6 +86,8 @@ def command(case_id: str, args: list[str], *must: str, prepare: Callable[[Path],
 
 # -- campaign files: encoding, size, syntax, structure -------------------------------------------
 campaign_text("random-bytes", bytes(range(256)) * 8, "not a text file")
+campaign_text("empty", "", "holds no campaign")
+campaign_text("only-comments", "# nothing set here\n", "holds no campaign")
 campaign_text("utf16", "name: fuzz\n".encode("utf-16"), "UTF-16")
 campaign_text("utf16-no-bom", "name: fuzz\n".encode("utf-16-le"), "NUL")
 campaign_text("latin1", "name: caf\xe9\n".encode("latin-1"), "not UTF-8")
@@ -110,7 +112,7 @@ campaign_text("nan-in-list", yaml.safe_dump(BASE) + "extra_list: [1, .nan]\n", "
 # -- campaign values --------------------------------------------------------------------------------
 for key, value, must in [
     ("seed", -1, "'seed'"), ("seed", 2**40, "'seed'"), ("seed", 1.5, "'seed'"), ("seed", "3", "'seed'"),
-    ("seed", True, "'seed'"),
+    ("seed", True, "'seed'"), ("tasks.select", [], "'tasks.select'"),
     ("reference_point", float("inf"), "'reference_point'"), ("reference_point", float("-inf"), "'reference_point'"),
     ("reference_point", float("nan"), "'reference_point'"), ("reference_point", 0, "'reference_point'"),
     ("reference_point", -1.1, "'reference_point'"), ("reference_point", "1.1", "'reference_point'"),
