@@ -526,9 +526,13 @@ def run(target: Path, resume: bool, output: Path | None, console: Console,
     """
     if warm_start and resume:
         raise RtlboError("--warm-start applies to a new campaign; a resumed one already has its imports")
-    for source in warm_start:
+    for source in warm_start:  # read in full before anything is written: a bad one stops nothing half-way
         if not (Path(source) / "trials.sqlite").is_file():
             raise RtlboError(f"--warm-start {source} is not a run directory (no trials.sqlite)")
+        try:
+            Run.load(Path(source))
+        except RtlboError as exc:
+            raise RtlboError(f"--warm-start {source}: {exc}") from None
     if target.is_dir():
         if not resume:
             raise RtlboError(f"{target} is a run directory; add --resume to continue it")

@@ -286,6 +286,9 @@ command("run-output-long", ["run", "c.yaml", "--output", LONG], "--output", "too
 command("run-resume-file", ["run", "c.yaml", "--resume"], "--resume", prepare=_write("c.yaml", b"name: x\n"))
 command("run-warm-start-missing", ["run", "c.yaml", "--warm-start", "nowhere"], "nowhere",
         prepare=_write("c.yaml", yaml.safe_dump(BASE).encode()))
+command("run-warm-start-damaged", ["run", "c.yaml", "--warm-start", "prior"], "--warm-start prior",
+        prepare=lambda ws: (_write("c.yaml", yaml.safe_dump(BASE).encode())(ws), (ws / "prior").mkdir(),
+                            (ws / "prior" / "trials.sqlite").write_text("not a trial table\n")))
 command("run-dev-zero", ["run", "/dev/zero"], "/dev/zero")
 command("run-default-output-under-a-file", ["run", "c.yaml"], "run directory", "is a file",
         prepare=lambda ws: (_write("c.yaml", yaml.safe_dump({**BASE, "output": None}).encode())(ws),
