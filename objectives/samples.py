@@ -28,6 +28,7 @@ from pathlib import Path
 
 from objectives.cache import EvalCache
 from objectives.errors import RtlboError
+from objectives.files import read_text
 from objectives.generate import Candidate, candidate_from
 from objectives.llm import Completion
 from objectives.recipe import Recipe
@@ -35,6 +36,8 @@ from objectives.results import Evaluation
 from objectives.scoring import ScoreMode, pass_at_k, score, stage_counts
 from objectives.tasks import Task
 from objectives.trial import evaluate_candidate
+
+MAX_SAMPLES_BYTES = 256 << 20  # a JSONL file of answers: many models' completions of a whole suite
 
 ANSWER_SUFFIXES = (".v", ".sv", ".txt", ".md")
 # The funnel's stages in order: what stage_counts counts, and its name.
@@ -105,14 +108,14 @@ def _folder_answers(root: Path, tasks: set[str]) -> list[Answer]:
 
 def _jsonl_answers(path: Path, tasks: set[str]) -> list[Answer]:
     answers, seen, count = [], set(), Counter()
-    for number, line in enumerate(path.read_text().splitlines(), 1):
+    for number, line in enumerate(read_text(path, "samples file", MAX_SAMPLES_BYTES).splitlines(), 1):
         if not line.strip():
             continue
         try:
             record = json.loads(line)
             task = record.get("task", record.get("task_id"))
             text = record.get("text", record.get("completion"))
-        except (json.JSONDecodeError, AttributeError):
+        except (json.JSONDecodeError, AttributeError, RecursionError):
             raise RtlboError(f"{path}:{number} is not a JSON object; write one answer per line") from None
         if not isinstance(task, str) or not isinstance(text, str):
             raise RtlboError(f"{path}:{number} needs 'task' (or 'task_id') and 'text' (or 'completion') strings")
@@ -180,20 +183,19 @@ def _mean(values) -> float:
     return sum(values) / len(values)
 
 
-def score_models(tasks: list[Task], models: list[tuple[str, Path]], recipe: Recipe | None = None,
+def score_models(tasks: list[Task], models: list[tuple[str, str, list[Answer]]], recipe: Recipe | None = None,
                  cache: EvalCache | None = None, workers: int = 2, ks: tuple[int, ...] = DEFAULT_KS,
                  progress: Callable[[int], None] | None = None) -> list[ModelScore]:
-    """Evaluate every model's answers (``models``: name and folder or JSONL file) and the tasks'
-    references under ``recipe``; return one ModelScore per model. ``progress(total)`` is called
+    """Evaluate every model's answers (``models``: name, the folder or JSONL file they came from,
+    and its answers, :func:`read_answers`) and the tasks' references under ``recipe``; return one
+    ModelScore per model. ``progress(total)`` is called
     once with the number of evaluations, then with 0 after each one."""
     recipe = recipe or Recipe()
-    if len({name for name, _ in models}) < len(models):
+    if len({name for name, _, _ in models}) < len(models):
         raise RtlboError("two models have the same name; give each its own")
-    names = [t.name for t in tasks]
     by_name = {t.name: t for t in tasks}
-    answer_sets = [(name, str(path), read_answers(path, names)) for name, path in models]
     jobs = [(None, t.name, "", None) for t in tasks] + [
-        (model, a.task, a.sample, a) for model, _, answers in answer_sets for a in answers]
+        (model, a.task, a.sample, a) for model, _, answers in models for a in answers]
     if progress:
         progress(len(jobs))
 
@@ -213,8 +215,8 @@ def score_models(tasks: list[Task], models: list[tuple[str, Path]], recipe: Reci
         results = list(pool.map(one, jobs))
     references = {job[1]: e for job, e in zip(jobs, results, strict=True) if job[0] is None}
     scores = []
-    for model, source, _ in answer_sets:
-        evaluations: dict[str, list[tuple[str, Evaluation]]] = {t: [] for t in names}
+    for model, source, _ in models:
+        evaluations: dict[str, list[tuple[str, Evaluation]]] = {t.name: [] for t in tasks}
         for job, evaluation in zip(jobs, results, strict=True):
             if job[0] == model:
                 evaluation.sample = len(evaluations[job[1]])

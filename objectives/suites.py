@@ -12,6 +12,8 @@ from pathlib import Path
 
 from objectives.design import with_inferred_timing
 from objectives.errors import RtlboError
+from objectives.files import read_text
+from objectives.sources import MAX_DESIGN_BYTES
 from objectives.tasks import BUILTIN_DIR, DEFAULT_PERIOD_NS, Task, load_builtin_task
 from objectives.testbench import (
     Instance,
@@ -98,15 +100,15 @@ def _rtllm_task(suite: str, folder: Path) -> Task:
         raise RtlboError(f"expected one verified_*.v, found {len(verified)}")
     if not testbench.is_file():
         raise RtlboError("no testbench.v")
-    tb_text = testbench.read_text()
+    tb_text = read_text(testbench, "testbench", MAX_DESIGN_BYTES)
     tb_modules = module_names(tb_text)
     if not tb_modules:
         raise RtlboError("testbench.v defines no module")
-    top, reference, instance = _rtllm_top(verified[0].read_text(), tb_text, tb_modules)
+    top, reference, instance = _rtllm_top(read_text(verified[0], "reference", MAX_DESIGN_BYTES), tb_text, tb_modules)
     ignored = {"design_description.txt", "testbench.v", "makefile", "Makefile", verified[0].name}
     support = tuple(p for p in sorted(folder.iterdir()) if p.is_file() and p.name not in ignored)
     return Task(
-        name=folder.name, top=top, spec=(folder / "design_description.txt").read_text(),
+        name=folder.name, top=top, spec=read_text(folder / "design_description.txt", "spec"),
         reference_rtl=reference, harness=(testbench,), harness_top=tb_modules[0], suite=suite,
         verdict="rtllm", support_files=support,
         **_timing(reference, top, tb_text, instance, time_unit_ns(tb_text) or RTLLM_TIME_UNIT_NS),
@@ -154,15 +156,15 @@ def _verilogeval(name: str, root: Path) -> Suite:
         if missing:
             suite.skipped.append((problem, f"missing {', '.join(missing)}"))
             continue
-        if "RefModule" not in module_names(ref.read_text()):
+        if "RefModule" not in module_names(read_text(ref, "reference", MAX_DESIGN_BYTES)):
             suite.skipped.append((problem, f"{ref.name} defines no module RefModule"))
             continue
-        reference = rename_module(ref.read_text(), "RefModule", "TopModule")
-        tb_text = test.read_text()
+        reference = rename_module(read_text(ref, "reference", MAX_DESIGN_BYTES), "RefModule", "TopModule")
+        tb_text = read_text(test, "testbench", MAX_DESIGN_BYTES)
         instance = next(iter(instances_of(tb_text, "TopModule")), None)
         suite.tasks.append(
             Task(
-                name=problem, top="TopModule", spec=prompt.read_text(), reference_rtl=reference,
+                name=problem, top="TopModule", spec=read_text(prompt, "prompt"), reference_rtl=reference,
                 harness=(test, ref), harness_top="tb", suite=name, verdict="verilogeval",
                 **_timing(reference, "TopModule", tb_text, instance, None, VERILOGEVAL_NO_PERIOD),
             )

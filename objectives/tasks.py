@@ -14,7 +14,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, PositiveFloat
 
 from objectives.errors import RtlboError
-from objectives.files import content_hash, file_digest, load_toml, parse_model
+from objectives.files import content_hash, file_digest, load_toml, parse_model, read_text
 from objectives.sources import SourceSettings, read_design, set_parameters
 
 BUILTIN_DIR = Path(__file__).parent / "tasks"
@@ -201,7 +201,7 @@ def load_builtin_task(folder: Path, suite: str = "builtin") -> Task:
     return Task(
         name=folder.name,
         top=meta.top,
-        spec=spec.read_text() if spec.is_file() else "",
+        spec=read_text(spec, "spec") if spec.is_file() else "",
         reference_rtl=set_parameters(read_design([folder / "reference.v"], sources), meta.top, sources.parameters),
         harness=(testbench,) if testbench.is_file() else (),
         clock=clocks[0] if clocks else None,

@@ -264,7 +264,7 @@ def score_command(
     from optimize.console import score_failures, score_table, score_task_table
     from optimize.scoreboard import run_score, write_html
 
-    report = run_score(suite, samples, task, k, recipe, None if no_cache else EvalCache(cache), workers, err)
+    report = run_score(suite, samples, task, k, recipe, lambda: None if no_cache else EvalCache(cache), workers, err)
     if as_json:
         out.print_json(json.dumps(report))
     else:

@@ -4,6 +4,7 @@ or a self-contained HTML page (the console tables are in :mod:`optimize.console`
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from pathlib import Path
 
 from rich.console import Console
@@ -13,7 +14,7 @@ from objectives.cache import EvalCache
 from objectives.cascade import derive_periods
 from objectives.errors import RtlboError
 from objectives.recipe import Recipe
-from objectives.samples import DEFAULT_KS, score_models
+from objectives.samples import DEFAULT_KS, read_answers, score_models
 from objectives.suites import load_suite
 from optimize.console import PPA_NOTE, funnel_stages, ppa_text, rate
 
@@ -25,15 +26,21 @@ def model_names(paths: list[Path]) -> list[str]:
 
 
 def run_score(suite: str, samples: list[Path], tasks: list[str] | None = None, ks: list[int] | None = None,
-              recipe: Path | None = None, cache: EvalCache | None = None, workers: int = 2,
+              recipe: Path | None = None, cache: Callable[[], EvalCache | None] = lambda: None, workers: int = 2,
               console: Console | None = None) -> dict:
-    """Return the JSON report of ``samples`` (one path per model) scored on ``suite``."""
+    """Return the JSON report of ``samples`` (one path per model) scored on ``suite``; ``cache``
+    opens the evaluation cache, once every input has been read (a bad one writes nothing)."""
     if not samples:
         raise RtlboError("give at least one --samples folder or JSONL file")
-    chosen = derive_periods(load_suite(suite).select(tasks), cache=cache)
-    if not chosen:
+    selected = load_suite(suite).select(tasks)
+    if not selected:
         raise RtlboError(f"suite {suite} has no tasks; run 'rtlbo tasks list --suite {suite}'")
+    names = [t.name for t in selected]
+    models = [(name, str(path), read_answers(path, names))
+              for name, path in zip(model_names(samples), samples, strict=True)]
     used = Recipe.load(recipe) if recipe else Recipe()
+    opened = cache()
+    chosen = derive_periods(selected, cache=opened)
     columns = (TextColumn("[bold]scoring"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=console or Console(stderr=True), transient=True) as bar:
         job = bar.add_task("score", total=None)
@@ -44,8 +51,7 @@ def run_score(suite: str, samples: list[Path], tasks: list[str] | None = None, k
             else:
                 bar.advance(job)
 
-        scores = score_models(chosen, list(zip(model_names(samples), samples, strict=True)), used, cache,
-                              workers, tuple(ks or DEFAULT_KS), progress)
+        scores = score_models(chosen, models, used, opened, workers, tuple(ks or DEFAULT_KS), progress)
     return {"suite": suite, "recipe": used.model_dump(), "models": [s.summary() for s in scores]}
 
 

@@ -290,6 +290,10 @@ command("run-warm-start-damaged", ["run", "c.yaml", "--warm-start", "prior"], "-
         prepare=lambda ws: (_write("c.yaml", yaml.safe_dump(BASE).encode())(ws), (ws / "prior").mkdir(),
                             (ws / "prior" / "trials.sqlite").write_text("not a trial table\n")))
 command("run-dev-zero", ["run", "/dev/zero"], "/dev/zero")
+command("score-samples-latin1", ["score", "-t", "adder32", "--samples", "s.jsonl"], "s.jsonl", "not UTF-8",
+        prepare=_write("s.jsonl", '{"task": "adder32", "text": "caf\xe9"}\n'.encode("latin-1")))
+command("score-samples-deep-json", ["score", "-t", "adder32", "--samples", "s.jsonl"], "s.jsonl:1",
+        prepare=_write("s.jsonl", b"[" * 100000 + b"]" * 100000 + b"\n"))
 command("run-default-output-under-a-file", ["run", "c.yaml"], "run directory", "is a file",
         prepare=lambda ws: (_write("c.yaml", yaml.safe_dump({**BASE, "output": None}).encode())(ws),
                             (ws / "runs").write_text("a file\n")))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from objectives.cascade import derive_periods, derived_period, evaluate
@@ -163,3 +165,10 @@ def test_a_period_not_given_is_derived_from_the_baseline_flow(tmp_path):
     assert task.period_ns == derived_period(delay) and delay < task.period_ns <= 1.25 * delay + 0.1
     assert not task.derive_period and task.clock_note.startswith(f"{task.period_ns:g} ns derived: 1.25 x")
     assert evaluate(task).metrics.slack_ns > 0
+
+
+def test_a_task_whose_spec_is_not_utf8_is_skipped_with_the_reason(tmp_path: Path):
+    suite = make_suite(tmp_path, {"add": ("module add(input a, output y); assign y = a; endmodule\n", "", "")})
+    (tmp_path / "add" / "spec.md").write_bytes("caf\xe9\n".encode("latin-1"))
+    reloaded = load_suite(suite.name)
+    assert not reloaded.tasks and "not UTF-8" in reloaded.skipped[0][1], reloaded.skipped
