@@ -22,7 +22,7 @@ from objectives.lint import lint_script
 from objectives.runner import Limits
 from objectives.scratch import scratch_dir
 from objectives.sources import MAX_DESIGN_BYTES, SourceSettings, read_design, set_parameters
-from objectives.tasks import DEFAULT_PERIOD_NS, Task
+from objectives.tasks import DEFAULT_PERIOD_NS, Task, check_period
 from objectives.testbench import instances_of, looks_like_reset, reset_level_by_name
 from objectives.toolchain import YOSYS
 from objectives.verilog import input_names, module_blocks, module_names, tokens
@@ -42,6 +42,7 @@ def design_task(files: list[Path], top: str | None = None, clocks: list[str] | N
     period not given is derived later (``derive_period``). With ``testbench``, its verdict line is
     parsed whatever its format ("auto"). Raises RtlboError naming the option to give where the RTL
     is ambiguous."""
+    check_period(period_ns, "--period")
     sources = sources or SourceSettings()
     text = read_design(files, sources)
     modules = module_names(text)

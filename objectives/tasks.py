@@ -6,12 +6,13 @@ A built-in task is a folder ``objectives/tasks/<name>/`` with ``task.toml``, ``s
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, PositiveFloat
+from pydantic import BaseModel, ConfigDict, Field
 
 from objectives.errors import RtlboError
 from objectives.files import content_hash, file_digest, load_toml, parse_model, read_text
@@ -20,6 +21,14 @@ from objectives.sources import SourceSettings, read_design, set_parameters
 BUILTIN_DIR = Path(__file__).parent / "tasks"
 VerdictRule = Literal["result-line", "rtllm", "verilogeval", "auto"]  # see parse_verdict
 DEFAULT_PERIOD_NS = 10.0  # where a task gives no period and none is derived yet
+MAX_PERIOD_NS = 1e6  # a millisecond: beyond it a period is a typo, and OpenSTA's arithmetic overflows
+
+
+def check_period(period_ns: float | None, option: str) -> None:
+    """Raise RtlboError unless ``period_ns`` (given as ``option``) is None or a clock period rtlbo can time."""
+    if period_ns is not None and not (math.isfinite(period_ns) and 0 < period_ns <= MAX_PERIOD_NS):
+        raise RtlboError(f"{option} {period_ns}: give the clock period in ns, a finite number above 0 and at "
+                         f"most {MAX_PERIOD_NS:g}")
 
 
 @dataclass(frozen=True)
@@ -170,7 +179,7 @@ class TaskFile(BaseModel):
     model_config = ConfigDict(extra="forbid")
     top: str
     clock: str | list[str] | None = None
-    period_ns: PositiveFloat | None = None
+    period_ns: float | None = Field(None, gt=0, le=MAX_PERIOD_NS, allow_inf_nan=False)
     reset: str | None = None
     reset_active: Literal["high", "low"] = "high"
     goal: Literal["area", "delay", "power", "throughput"] = "area"

@@ -3,7 +3,6 @@ testbench) and run it in parallel."""
 
 from __future__ import annotations
 
-import math
 import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -22,7 +21,7 @@ from objectives.recipe import Recipe
 from objectives.results import Evaluation
 from objectives.sources import SourceSettings, read_design, set_parameters
 from objectives.suites import load_suite
-from objectives.tasks import Task
+from objectives.tasks import Task, check_period
 from objectives.trial import recipe_of
 from optimize.package import RTL, check_technology, exported_knobs, load_export
 
@@ -56,8 +55,7 @@ class EvalRequest:
 def check(request: EvalRequest) -> None:
     """Raise RtlboError for a request that names a bad clock period, top module or clock port, or
     a cache or artifacts path rtlbo cannot write (nothing is read or written first)."""
-    if request.period is not None and not (math.isfinite(request.period) and 0 < request.period <= 1e6):
-        raise RtlboError(f"--period {request.period}: give the clock period in ns, a finite number above 0")
+    check_period(request.period, "--period")
     names = [("--top", request.top), ("--reset", request.reset), *(("--clock", c) for c in request.clocks or [])]
     for option, name in names:
         if name is not None and not IDENTIFIER.fullmatch(name):

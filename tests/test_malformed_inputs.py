@@ -255,6 +255,15 @@ for period in ("nan", "inf", "-inf", "-1", "0", "1e309"):
     command(f"period-{period}", ["eval", "--rtl", "d.v", "--testbench", "d.v", "--period", period], "--period",
             prepare=_write("d.v", b"module d; endmodule\n"))
 command("period-text", ["eval", "--period", "abc"], "--period")
+for period in ("inf", "1e300"):
+    command(f"tasks-init-period-{period}", ["tasks", "init", "mine", "--rtl", "d.v", "--period", period], "--period",
+            prepare=_write("d.v", b"module d(input a, output y); assign y = a; endmodule\n"))
+    command(f"task-toml-period-{period}", ["eval", "--suite", "tasks:mine"], "rtlbo tasks list",
+            prepare=lambda ws, period=period: ((ws / "mine" / "t").mkdir(parents=True),
+                                               (ws / "mine" / "t" / "task.toml").write_text(
+                                                   f'top = "d"\nperiod_ns = {period}\n'),
+                                               (ws / "mine" / "t" / "reference.v").write_text(
+                                                   "module d(input a, output y); assign y = a; endmodule\n")))
 command("workers-zero", ["eval", "-t", "mul8", "--workers", "0"], "--workers")
 command("workers-huge", ["eval", "-t", "mul8", "--workers", "1000000"], "--workers")
 command("top-injection", ["eval", "--rtl", "d.v", "--testbench", "d.v", "--top", "d; shell rm -rf x"], "--top",

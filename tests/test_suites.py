@@ -172,3 +172,10 @@ def test_a_task_whose_spec_is_not_utf8_is_skipped_with_the_reason(tmp_path: Path
     (tmp_path / "add" / "spec.md").write_bytes("caf\xe9\n".encode("latin-1"))
     reloaded = load_suite(suite.name)
     assert not reloaded.tasks and "not UTF-8" in reloaded.skipped[0][1], reloaded.skipped
+
+
+@pytest.mark.parametrize("period", ["inf", "1e300", "0.0"])
+def test_a_period_rtlbo_cannot_time_skips_the_task_naming_the_key(period: str, tmp_path: Path):
+    rtl = "module add(input a, output y); assign y = a; endmodule\n"
+    suite = make_suite(tmp_path, {"add": (rtl, "", f"period_ns = {period}")})
+    assert not suite.tasks and "period_ns" in suite.skipped[0][1], suite.skipped
