@@ -65,7 +65,8 @@ class Campaign(_Strict):
     configuration: Literal["shared", "per_task"] = Field(
         "shared", description="one configuration for every task (a flow for a family of designs), or one per task "
         "(a campaign of its own per task, in RUN/tasks/<task>)")
-    space: list[str] = Field(default_factory=lambda: ["synthesis"])
+    space: list[str] = Field(default_factory=lambda: ["synthesis"], min_length=1,
+                             description="packaged spaces (synthesis, generation) and space files")
     screening: bool = Field(
         True, description="before the search, synthesize each synthesis knob's values one at a time and pin the "
         "knobs that change no task's netlist (see optimize/screening.py)")

@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 
 from objectives.errors import RtlboError
+from objectives.files import path_problem
 from objectives.runner import SANDBOX_ENV, sandboxed
 from objectives.sources import SourceSettings, name_values
 
@@ -264,6 +265,8 @@ def score_command(
     from optimize.console import score_failures, score_table, score_task_table
     from optimize.scoreboard import run_score, write_html
 
+    if html is not None and (problem := path_problem(html, "file")):
+        raise RtlboError(f"--html {html} {problem}")
     report = run_score(suite, samples, task, k, recipe, lambda: None if no_cache else EvalCache(cache), workers, err)
     if as_json:
         out.print_json(json.dumps(report))

@@ -112,7 +112,7 @@ campaign_text("nan-in-list", yaml.safe_dump(BASE) + "extra_list: [1, .nan]\n", "
 # -- campaign values --------------------------------------------------------------------------------
 for key, value, must in [
     ("seed", -1, "'seed'"), ("seed", 2**40, "'seed'"), ("seed", 1.5, "'seed'"), ("seed", "3", "'seed'"),
-    ("seed", True, "'seed'"), ("tasks.select", [], "'tasks.select'"),
+    ("seed", True, "'seed'"), ("tasks.select", [], "'tasks.select'"), ("space", [], "'space'"),
     ("reference_point", float("inf"), "'reference_point'"), ("reference_point", float("-inf"), "'reference_point'"),
     ("reference_point", float("nan"), "'reference_point'"), ("reference_point", 0, "'reference_point'"),
     ("reference_point", -1.1, "'reference_point'"), ("reference_point", "1.1", "'reference_point'"),
@@ -299,6 +299,8 @@ command("run-warm-start-damaged", ["run", "c.yaml", "--warm-start", "prior"], "-
         prepare=lambda ws: (_write("c.yaml", yaml.safe_dump(BASE).encode())(ws), (ws / "prior").mkdir(),
                             (ws / "prior" / "trials.sqlite").write_text("not a trial table\n")))
 command("run-dev-zero", ["run", "/dev/zero"], "/dev/zero")
+command("score-html-a-folder", ["score", "-t", "adder32", "--samples", "s.jsonl", "--html", "."], "--html",
+        prepare=_write("s.jsonl", b'{"task": "adder32", "text": "module adder32; endmodule"}\n'))
 command("score-samples-latin1", ["score", "-t", "adder32", "--samples", "s.jsonl"], "s.jsonl", "not UTF-8",
         prepare=_write("s.jsonl", '{"task": "adder32", "text": "caf\xe9"}\n'.encode("latin-1")))
 command("score-samples-deep-json", ["score", "-t", "adder32", "--samples", "s.jsonl"], "s.jsonl:1",
