@@ -12,7 +12,7 @@ from optimize.campaign import Campaign, load_campaign
 from optimize.pama import PamaScore, knee, prefer, rank
 from optimize.pareto import hypervolume, hypervolume_history, pareto_front
 from optimize.spaces import space_files, space_of
-from optimize.store import Store, Trial, TrialKind
+from optimize.store import DB, Store, Trial, TrialKind
 from search_spaces.space import SearchSpace
 
 
@@ -31,7 +31,13 @@ class Run:
         trial table is damaged."""
         campaign, space = read_campaign(root)
         with Store(root, readonly=True) as store:
-            return cls(root, campaign, space, store.trials())
+            trials = store.trials()
+        wrong = next((t for t in trials if t.objectives is not None and set(t.objectives) != set(campaign.objectives)),
+                     None)
+        if wrong is not None or (trials and trials[0].kind != TrialKind.BASELINE):
+            what = f"trial {wrong.id} holds other objectives than the campaign's" if wrong else "trial 0 is no baseline"
+            raise RtlboError(f"{root / DB}: {what}, which no campaign writes; restore the run from a copy")
+        return cls(root, campaign, space, trials)
 
     @property
     def objectives(self) -> list[str]:

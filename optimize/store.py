@@ -359,6 +359,8 @@ def _trial(row: dict[str, Any]) -> Trial:
     numbers = list((objectives or {}).values()) + list((_json(row, "constraints", dict) or {}).values())
     if not all(isinstance(v, int | float) and math.isfinite(v) for v in numbers):
         raise Damaged(f"trial {row['id']}: an objective or constraint value is not a finite number")
+    if not all(v > 0 for v in (objectives or {}).values()):
+        raise Damaged(f"trial {row['id']}: an objective (a ratio to the baseline flow's) is not above 0")
     try:
         per_task = {task: TaskSummary.from_dict(data) for task, data in (_json(row, "per_task", dict) or {}).items()}
     except (TypeError, KeyError, ValueError):

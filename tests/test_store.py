@@ -79,6 +79,9 @@ DAMAGE: dict[str, tuple[Callable[[Path], None], str]] = {
     "missing-column": (_sql("ALTER TABLE trials DROP COLUMN per_task"), "lacks column(s) per_task"),
     "bad-summary": (_sql("UPDATE trials SET per_task='{\"adder32\": {\"pad\": 1}}' WHERE id=2"),
                     "trial 2: 'per_task' holds something other than task summaries"),
+    "objective-not-positive": (_sql("UPDATE trials SET objectives='{\"power\": -1.0, \"delay\": 1.0, \"area\": 1.0}' "
+                                    "WHERE id=2"), "trial 2: an objective (a ratio to the baseline flow's) is not "
+                                                   "above 0"),
     "emptied": (lambda db: db.write_bytes(b""), "holds no trial table"),
     "other-table": (_replace_with_other_table, "holds no trial table"),
 }
@@ -223,3 +226,17 @@ def test_repair_reads_the_rows_on_either_side_of_a_damaged_page(tmp_path: Path):
     for trial in trials:  # each artifact folder moved with its trial
         assert json.loads((run_dir / "trials" / f"{trial.id:06d}" / "knob.json").read_text()) == trial.config["knob"]
     assert len(list((run_dir / "trials.lost").iterdir())) == repaired.lost
+
+
+@pytest.mark.parametrize(("statement", "message"), [
+    ("UPDATE trials SET objectives='{\"power\": 1.0, \"area\": 1.0}' WHERE id=2", "trial 2 holds other objectives"),
+    ("UPDATE trials SET kind='proposed' WHERE id=0", "trial 0 is no baseline")])
+def test_rows_that_read_but_no_campaign_writes_are_one_line(statement: str, message: str, finished_run: Path,
+                                                            tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                            capsys: pytest.CaptureFixture):
+    run_dir = tmp_path / "run"
+    shutil.copytree(finished_run, run_dir)
+    _sql(statement)(run_dir / DB)
+    for command in (["status", str(run_dir)], ["pareto", str(run_dir)]):
+        code, _, err = run_cli(command, monkeypatch, capsys)
+        assert code == 2 and message in err and err.count("\n") == 1, err
