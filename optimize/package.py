@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from objectives.errors import RtlboError
-from objectives.files import load_yaml
+from objectives.files import load_yaml, read_text
 from objectives.results import Evaluation
 from objectives.technology import Technology
 
@@ -79,11 +79,16 @@ def compare(evaluation: Evaluation, folder: Path) -> list[str]:
     exported_file = folder / evaluation.task / "metrics.json"
     if not exported_file.is_file():
         return [f"{evaluation.task}: no exported metrics to compare with"]
-    exported = json.loads(exported_file.read_text())["metrics"]
+    try:
+        exported = json.loads(read_text(exported_file, "exported metrics"))["metrics"]
+        if not isinstance(exported, dict):
+            raise TypeError
+    except (RtlboError, ValueError, TypeError, KeyError, RecursionError):
+        return [f"{evaluation.task}: {exported_file} is not the metrics rtlbo export wrote; export again"]
     measured = evaluation.to_dict()["metrics"]
     if exported == measured:
         return []
     if measured is None:
         return [f"{evaluation.task}: exported metrics could not be measured ({evaluation.failure})"]
-    return [f"{evaluation.task}: {k} exported {exported[k]} but measured {measured[k]}"
+    return [f"{evaluation.task}: {k} exported {exported[k]} but measured {measured.get(k)}"
             for k in exported if exported[k] != measured.get(k)]

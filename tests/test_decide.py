@@ -94,6 +94,10 @@ def test_export_reproduces_every_metric_exactly(campaign: Path, tmp_path: Path):
     metrics.write_text(json.dumps(data))
     tampered = rtlbo("eval", "--config", str(out), "--task", "mul8", "--no-cache")
     assert tampered.returncode == 1 and "not reproduced: mul8: area_um2 exported" in tampered.stderr
+    for damaged in ('{"metrics": [1, 2]}', '{"other": 1}', "{", "[" * 100000):
+        metrics.write_text(damaged)
+        broken = rtlbo("eval", "--config", str(out), "--task", "mul8")
+        assert broken.returncode == 1 and "is not the metrics rtlbo export wrote" in broken.stderr, broken.stderr
 
     config["technology"]["lef_sha256"] = "0" * 64
     (out / "config.yaml").write_text(yaml.safe_dump(config))
