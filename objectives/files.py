@@ -11,7 +11,8 @@ import os
 import stat
 import tomllib
 from pathlib import Path
-from typing import Any, TypeVar
+from types import UnionType
+from typing import Any, TypeVar, Union, get_args, get_origin
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -243,8 +244,17 @@ def _fields(kind: Any) -> dict[str, Any]:
 
 
 def _known_keys(model: type[BaseModel], loc: tuple) -> list[str]:
-    """Return the field names of the (nested) model at ``loc``."""
+    """Return the field names of the (nested) model at ``loc`` (through lists, mappings, optionals)."""
     current: Any = model
     for part in loc:
-        current = _fields(current).get(str(part))
-    return sorted(_fields(current))
+        current = _element(current)
+        if not isinstance(part, int):
+            current = _fields(current).get(str(part))
+    return sorted(_fields(_element(current)))
+
+
+def _element(kind: Any) -> Any:
+    """Return the model a list, a mapping's values or an optional holds (``kind`` itself otherwise)."""
+    while get_origin(kind) in (list, dict, Union, UnionType):
+        kind = [arg for arg in get_args(kind) if arg is not type(None)][-1]
+    return kind

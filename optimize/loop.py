@@ -534,6 +534,9 @@ def run(target: Path, resume: bool, output: Path | None, console: Console,
         except RtlboError as exc:
             raise RtlboError(f"--warm-start {source}: {exc}") from None
     if target.is_dir():
+        if not (target / DB).is_file() and not (target / "campaign.yaml").is_file():
+            raise RtlboError(f"{target} is a folder but not a run directory; give a campaign file, or a run "
+                             "directory to continue with --resume")
         if not resume:
             raise RtlboError(f"{target} is a run directory; add --resume to continue it")
         run_dir = target

@@ -299,6 +299,12 @@ command("run-warm-start-damaged", ["run", "c.yaml", "--warm-start", "prior"], "-
         prepare=lambda ws: (_write("c.yaml", yaml.safe_dump(BASE).encode())(ws), (ws / "prior").mkdir(),
                             (ws / "prior" / "trials.sqlite").write_text("not a trial table\n")))
 command("run-dev-zero", ["run", "/dev/zero"], "/dev/zero")
+command("run-empty-folder", ["run", "nothing"], "nothing", "not a run directory",
+        prepare=lambda ws: (ws / "nothing").mkdir())
+command("space-merged-when-typo", ["run", "c.yaml"], "'merged_when.0.valuez'", "did you mean 'values'",
+        prepare=lambda ws: ((ws / "s.yaml").write_text(
+            "knobs:\n  a: {type: choice, values: [x, y, z], merged_when: [{when: {b: true}, valuez: [[x, y]]}]}\n"
+            "  b: {type: bool}\n"), (ws / "c.yaml").write_text(yaml.safe_dump({**BASE, "space": ["s.yaml"]}))))
 command("score-html-a-folder", ["score", "-t", "adder32", "--samples", "s.jsonl", "--html", "."], "--html",
         prepare=_write("s.jsonl", b'{"task": "adder32", "text": "module adder32; endmodule"}\n'))
 command("score-samples-latin1", ["score", "-t", "adder32", "--samples", "s.jsonl"], "s.jsonl", "not UTF-8",
