@@ -92,12 +92,8 @@ class Screening:
                 knob = knob.model_copy(update={"type": "fixed", "value": knob.baseline(), "default": None,
                                                "active_when": {}})
             else:
-                merges = [*(m.model_dump() for m in knob.merged_when), *self.merged_when.get(knob.name, [])]
-                merges = [Merge(when=setting, values=groups) for merge in merges
-                          for setting in _settings([merge["when"]], pinned, gone)
-                          if (groups := [kept for group in merge["values"]
-                                         if len(kept := [v for v in group if v not in gone.get(knob.name, [])]) > 1])]
-                update: dict = {"active_when": when, "idle_when": idle, "merged_when": merges}
+                update: dict = {"active_when": when, "idle_when": idle,
+                                "merged_when": self._merged_when(knob, pinned, gone)}
                 if knob.name in gone:
                     update["values"] = [v for v in knob.choices if v not in gone[knob.name]]
                 if knob.name in self.levels:
@@ -129,6 +125,17 @@ class Screening:
                 if merge.holds(canonical):
                     canonical[name] = merge.stand_in(canonical[name])
         return canonical
+
+    def _merged_when(self, knob: Knob, pinned: dict[str, Value], gone: dict[str, list[Value]]) -> list[Merge]:
+        """The knob's ``merged_when`` in the screened space: the space's own and screening's, each
+        setting as :func:`_settings` keeps it, values merged away left out of their groups."""
+        merges = []
+        for merge in [*(m.model_dump() for m in knob.merged_when), *self.merged_when.get(knob.name, [])]:
+            groups = [[v for v in group if v not in gone.get(knob.name, [])] for group in merge["values"]]
+            groups = [group for group in groups if len(group) > 1]
+            merges += [Merge(when=setting, values=groups) for setting in _settings([merge["when"]], pinned, gone)
+                       if groups]
+        return merges
 
     def _levels(self, knob: Knob) -> list[float]:
         """The values a number with levels takes: per run, the default where it holds it, else its first point."""
