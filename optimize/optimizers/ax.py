@@ -172,7 +172,7 @@ def ax_inactive_inputs(space: SearchSpace) -> list[dict[str, Any]]:
 
     def indicator(knob: Knob, value: Scalar) -> tuple[str, float]:
         if knob.type == "bool" or len(knob.choices) == 2:  # one 0/1 input
-            if _numeric(knob):
+            if _number_values(knob):
                 unordered(knob)  # an ordered pair of numbers is fed as the numbers
             return (knob.name, float(_ax_order(knob.choices).index(value)))
         return (one_hot(knob)[knob.choices.index(value)], 1.0)
@@ -241,11 +241,11 @@ def _ax_order(values: list[Scalar]) -> list[Scalar]:
 
 def _ordinal(knob: Knob, value: Scalar) -> float:
     """Return the input Ax feeds for ``value`` of an ordered choice: the number, or its place."""
-    return float(value) if _numeric(knob) else float(_ax_order(knob.choices).index(value))
+    return float(value) if _number_values(knob) else float(_ax_order(knob.choices).index(value))
 
 
-def _numeric(knob: Knob) -> bool:
-    """Whether Ax keeps a choice knob's values as numbers (not encoded as places or one-hot)."""
+def _number_values(knob: Knob) -> bool:
+    """Whether a choice knob's values are numbers (Ax feeds an ordered one as the numbers themselves)."""
     return knob.type == "choice" and _value_type(knob.choices) in ("int", "float")
 
 
