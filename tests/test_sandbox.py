@@ -46,11 +46,11 @@ def test_a_fork_bomb_is_contained(tmp_path: Path):
 def test_one_runs_process_cap_is_not_spent_by_the_runs_beside_it(tmp_path: Path):
     """Each run is a user of its own: a tool that holds 40 processes leaves a run beside it all of
     its 64 (RLIMIT_NPROC counts a user's processes system-wide)."""
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
     holder = subprocess.Popen([sys.executable, "-c", "from objectives.runner import *; import pathlib; "
                                f"run_tool(['/bin/sh', '-c', 'for i in $(seq 40); do sleep 20 & done; wait'], "
                                f"pathlib.Path('{tmp_path / 'a'}'), Limits(timeout_s=15), Sandbox(processes=64))"])
-    (tmp_path / "a").mkdir()
-    (tmp_path / "b").mkdir()
     try:
         time.sleep(3)
         beside = run_tool(["/bin/sh", "-c", "for i in $(seq 40); do sleep 0.1 & done; wait; id -u"], tmp_path / "b",
