@@ -52,7 +52,10 @@ def test_one_runs_process_cap_is_not_spent_by_the_runs_beside_it(tmp_path: Path)
                                f"run_tool(['/bin/sh', '-c', 'for i in $(seq 40); do sleep 20 & done; wait'], "
                                f"pathlib.Path('{tmp_path / 'a'}'), Limits(timeout_s=15), Sandbox(processes=64))"])
     try:
-        time.sleep(3)
+        deadline = time.monotonic() + 30
+        while len(_sandboxed_processes("sleep")) < 40 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert len(_sandboxed_processes("sleep")) >= 40, "the first run never held its processes"
         beside = run_tool(["/bin/sh", "-c", "for i in $(seq 40); do sleep 0.1 & done; wait; id -u"], tmp_path / "b",
                           Limits(timeout_s=10), Sandbox(processes=64))
     finally:
