@@ -32,10 +32,10 @@ class Run:
         campaign, space = read_campaign(root)
         with Store(root, readonly=True) as store:
             trials = store.trials()
-        wrong = next((t for t in trials if t.objectives is not None and set(t.objectives) != set(campaign.objectives)),
-                     None)
+        measured = set(campaign.objectives)
+        wrong = next((t for t in trials if t.objectives is not None and not measured <= set(t.objectives)), None)
         if wrong is not None or (trials and trials[0].kind != TrialKind.BASELINE):
-            what = f"trial {wrong.id} holds other objectives than the campaign's" if wrong else "trial 0 is no baseline"
+            what = f"trial {wrong.id} lacks an objective the campaign has" if wrong else "trial 0 is no baseline"
             raise RtlboError(f"{root / DB}: {what}, which no campaign writes; restore the run from a copy")
         return cls(root, campaign, space, trials)
 

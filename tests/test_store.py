@@ -229,7 +229,8 @@ def test_repair_reads_the_rows_on_either_side_of_a_damaged_page(tmp_path: Path):
 
 
 @pytest.mark.parametrize(("statement", "message"), [
-    ("UPDATE trials SET objectives='{\"power\": 1.0, \"area\": 1.0}' WHERE id=2", "trial 2 holds other objectives"),
+    ("UPDATE trials SET objectives='{\"power\": 1.0, \"area\": 1.0}' WHERE id=2",
+     "trial 2 lacks an objective the campaign has"),
     ("UPDATE trials SET kind='proposed' WHERE id=0", "trial 0 is no baseline")])
 def test_rows_that_read_but_no_campaign_writes_are_one_line(statement: str, message: str, finished_run: Path,
                                                             tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
