@@ -52,11 +52,12 @@ from objectives.screen import SIMULATION_TASKS, Screen, seal, sealed_output
 from objectives.tasks import WARNING_FLAGS, Task, parse_verdict
 from objectives.technology import Technology, cell_names
 from objectives.toolchain import IVERILOG, OPENSTA, YOSYS, tool_versions
-from objectives.verilog import blank_calls, module_names, scope_names, strip_comments, uses_defines
+from objectives.verilog import blank_calls, keyword_hint, module_names, scope_names, strip_comments, uses_defines
 
 # Bump when the cascade's measurement changes, so that old cache entries are not reused.
 EVALUATOR_VERSION = 6
 CANDIDATE = "rtlbo_candidate.v"
+_SYNTAX_ERROR = re.compile(rf"^{re.escape(CANDIDATE)}:(\d+): syntax error", re.M)
 # The defines each tool adds by itself: Yosys's read_verilog defines SYNTHESIS and YOSYS.
 VIEWS = {"simulation": {}, "synthesis": {"SYNTHESIS": "1", "YOSYS": "1"}}
 LOG_TAIL = 32_000
@@ -391,7 +392,9 @@ class Cascade:
                                    self.task.top, limits)
             self._log("syntax", run.output)
             if not run.ok:
-                return failed(run.failure("iverilog", limits.timeout_s))
+                error = _SYNTAX_ERROR.search(run.output)
+                hint = keyword_hint(self.views["simulation"], int(error.group(1))) if error else ""
+                return failed(run.failure("iverilog", limits.timeout_s) + hint)
             run = linted.result()
         self._log("syntax", run.output)
         found = findings(run.output)

@@ -57,6 +57,8 @@ def lint_policy(forbid: list[str], allow: list[str]) -> LintPolicy:
     for kind in (*forbid, *allow):
         if kind not in FINDING_KINDS:
             raise RtlboError(f"unknown lint finding '{kind}'; the kinds are {', '.join(FINDING_KINDS)}")
+    if both := sorted(set(forbid) & set(allow)):
+        raise RtlboError(f"lint finding '{both[0]}' is both forbidden and allowed; give it to one of the two")
     return LintPolicy(tuple(k for k in FINDING_KINDS if (k in DEFAULT_FORBIDDEN or k in forbid) and k not in allow))
 
 

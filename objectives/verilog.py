@@ -42,6 +42,19 @@ KEYWORDS = words(
     "initial inout input integer localparam logic module negedge or output parameter posedge reg repeat signed "
     "static task unsigned while wire xor"
 )
+# Words SystemVerilog reserves that Verilog-2005 does not: a Verilog design may name a signal so.
+SYSTEMVERILOG_ONLY = words(
+    "accept_on alias always_comb always_ff always_latch assert assume before bind bins binsof bit break byte "
+    "chandle checker class clocking const constraint context continue cover covergroup coverpoint cross dist do "
+    "endchecker endclass endclocking endgroup endinterface endpackage endprogram endproperty endsequence enum "
+    "eventually expect export extends extern final first_match foreach forkjoin global iff ignore_bins "
+    "illegal_bins implies import inside int interface intersect join_any join_none let local logic longint "
+    "matches modport nettype new nexttime null package packed priority program property protected pure rand "
+    "randc randcase randsequence ref reject_on restrict return s_always s_eventually s_nexttime s_until "
+    "s_until_with sequence shortint shortreal solve static string strong struct super sync_accept_on "
+    "sync_reject_on tagged this throughout timeprecision timeunit type typedef union unique unique0 until "
+    "until_with untyped var virtual void wait_order weak wildcard with within"
+)
 DESIGN_UNITS = ("module", "macromodule", "primitive", "interface", "program", "package")
 
 
@@ -87,6 +100,16 @@ def uses_defines(text: str, names: set[str]) -> bool:
     it has conditional compilation, uses one of them, or pastes tokens (which could build either)."""
     conditional = {"`ifdef", "`ifndef", "`elsif", "``", *(f"`{name}" for name in names)}
     return any(t.kind == "directive" and t.text in conditional for t in tokens(text))
+
+
+def keyword_hint(text: str, line: int) -> str:
+    """Return a hint for a syntax error on ``line`` of ``text`` that uses a word SystemVerilog
+    reserves (rtlbo's tools read Verilog as SystemVerilog), or an empty string."""
+    used = sorted({t.text for t in tokens(text) if t.line == line and t.text in SYSTEMVERILOG_ONLY})
+    if not used:
+        return ""
+    return (f" (line {line} uses {', '.join(map(repr, used))}, reserved in SystemVerilog, which the tools read; "
+            "rename a signal or port so named)")
 
 
 def writes_z(text: str) -> bool:

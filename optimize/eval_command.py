@@ -53,9 +53,18 @@ class EvalRequest:
 
 
 def check(request: EvalRequest) -> None:
-    """Raise RtlboError for a request that names a bad clock period, top module or clock port, or
-    a cache or artifacts path rtlbo cannot write (nothing is read or written first)."""
+    """Raise RtlboError for a request that names a bad clock period, top module or clock port, a
+    cache or artifacts path rtlbo cannot write, or a design or flow beside --config (nothing is
+    read or written first)."""
     check_period(request.period, "--period")
+    if request.config is not None:
+        given = [option for option, value in (
+            ("--rtl", request.rtl), ("--testbench", request.testbench), ("--top", request.top),
+            ("--clock", request.clocks), ("--reset", request.reset), ("--period", request.period),
+            ("--recipe", request.recipe), ("--include-dir, --define or --param", request.sources != SourceSettings()),
+        ) if value]
+        if given:
+            raise RtlboError(f"--config reproduces the export's own RTL under its own flow; drop {given[0]}")
     names = [("--top", request.top), ("--reset", request.reset), *(("--clock", c) for c in request.clocks or [])]
     for option, name in names:
         if name is not None and not IDENTIFIER.fullmatch(name):
@@ -102,8 +111,6 @@ def run_eval(request: EvalRequest, console: Console) -> list[Evaluation]:
     """Evaluate what ``request`` names with ``request.workers`` threads; return the records in order."""
     check(request)
     jobs = resolve(request)
-    if request.config is not None and request.recipe is not None:
-        raise RtlboError("--config already fixes the recipe; drop --recipe")
     recipe = Recipe.load(request.recipe) if request.recipe else Recipe()
     recipes = {task.name: recipe for task, _, _ in jobs}
     if request.config is not None:

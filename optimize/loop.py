@@ -539,6 +539,8 @@ def run(target: Path, resume: bool, output: Path | None, console: Console,
                              "directory to continue with --resume")
         if not resume:
             raise RtlboError(f"{target} is a run directory; add --resume to continue it")
+        if output is not None:
+            raise RtlboError(f"a resumed run stays in {target}; drop --output (it names a new run's directory)")
         run_dir = target
     else:
         if resume:

@@ -20,8 +20,10 @@ from typing import Any
 
 from objectives.errors import RtlboError
 from objectives.files import load_yaml, read_text
+from objectives.generate import GENERATION_KNOBS
 from objectives.results import Evaluation
 from objectives.technology import Technology
+from objectives.trial import SYNTHESIS_KNOBS
 
 RTL = "rtl.v"
 
@@ -40,6 +42,8 @@ def technology_record(tech: Technology) -> dict[str, Any]:
 def check_technology(config: dict[str, Any]) -> None:
     """Raise RtlboError when this machine's technology differs from the export's."""
     here, there = technology_record(Technology.from_env()), config.get("technology", {})
+    if not isinstance(there, dict):
+        raise RtlboError("the export's 'technology' is not the record rtlbo export writes; export again")
     for key in ("liberty_sha256", "cell_models_sha256", "lef_sha256", "driving_cell", "output_load_pf",
                 "input_activity"):
         if key in there and there[key] != here.get(key):
@@ -67,11 +71,17 @@ def exported_knobs(config: dict[str, Any], task: str) -> dict[str, Any]:
     """Return the knobs an export gives ``task``: its own in a per-task export, else the shared ones.
     Raises RtlboError when a per-task export has none for it."""
     if "per_task" not in config:
-        return config["knobs"]
-    entry = config["per_task"].get(task)
-    if not isinstance(entry, dict) or not isinstance(entry.get("knobs"), dict):
-        raise RtlboError(f"the export has no configuration for task {task}; give a folder made by rtlbo export")
-    return entry["knobs"]
+        knobs = config["knobs"]
+    else:
+        entry = config["per_task"].get(task)
+        if not isinstance(entry, dict) or not isinstance(entry.get("knobs"), dict):
+            raise RtlboError(f"the export has no configuration for task {task}; give a folder made by rtlbo export")
+        knobs = entry["knobs"]
+    unknown = sorted(set(knobs) - SYNTHESIS_KNOBS - GENERATION_KNOBS, key=str)
+    if unknown:
+        raise RtlboError(f"the export sets knob(s) {', '.join(map(str, unknown))} the evaluator does not know; "
+                         f"the knobs are {', '.join(sorted(SYNTHESIS_KNOBS | GENERATION_KNOBS))}")
+    return knobs
 
 
 def compare(evaluation: Evaluation, folder: Path) -> list[str]:

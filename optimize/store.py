@@ -262,7 +262,11 @@ class Store:
 
 def _lock(root: Path) -> Any:
     """Return the run's lock file, locked (flock: the kernel drops it when its holder dies)."""
-    handle = open(root / ".lock", "a+")  # noqa: SIM115 - held until Store.close()
+    try:
+        handle = open(root / ".lock", "a+")  # noqa: SIM115 - held until Store.close()
+    except OSError as exc:
+        raise RtlboError(f"cannot open the run's lock file {root / '.lock'} ({exc.strerror}); remove or fix "
+                         "it and try again") from None
     try:
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:

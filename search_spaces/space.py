@@ -70,6 +70,11 @@ class Merge(BaseModel):
         return next((group[0] for group in self.values if value in group), value)
 
 
+# The fields that belong to some knob types only, and those types.
+_FIELD_TYPES = {"low": ("float", "int"), "high": ("float", "int"), "log": ("float", "int"),
+                "values": ("choice", "sequence"), "ordered": ("choice",), "length": ("sequence",), "value": ("fixed",)}
+
+
 class Knob(BaseModel):
     """One tunable dimension."""
 
@@ -93,6 +98,11 @@ class Knob(BaseModel):
 
     @model_validator(mode="after")
     def _check(self) -> Knob:
+        stray = [f for f, types in _FIELD_TYPES.items()
+                 if getattr(self, f) is not None and getattr(self, f) is not False and self.type not in types]
+        if stray:
+            raise ValueError(f"'{stray[0]}' is not a field of {self.type} knobs (only of "
+                             f"{' and '.join(_FIELD_TYPES[stray[0]])}); drop it")
         if self.type in ("float", "int"):
             if self.low is None or self.high is None:
                 raise ValueError(f"a {self.type} knob needs 'low' and 'high'")
@@ -112,8 +122,6 @@ class Knob(BaseModel):
                 raise ValueError("a sequence knob needs 'length', a whole number >= 1")
             if not all(isinstance(v, str) for v in self.values):
                 raise ValueError("a sequence knob's 'values' must be strings")
-        elif self.length is not None:
-            raise ValueError("'length' is for sequence knobs only; drop it")
         elif self.type == "fixed" and self.value is None:
             raise ValueError("a fixed knob needs 'value'")
         for merge in self.merged_when:

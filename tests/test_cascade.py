@@ -63,6 +63,19 @@ def test_syntax_error_names_the_line(builtin):
     assert "iverilog failed" in reason and "syntax error" in reason
 
 
+def test_a_verilog_name_systemverilog_reserves_is_named_in_the_syntax_error(tmp_path: Path):
+    """Verilog-2005 lets a port be called ``logic``; the tools read SystemVerilog, where it is a
+    keyword: the reason names the word on the failing line, and nothing on the others."""
+    rtl = "// a\n`define W 4\nmodule m(input [`W-1:0] a,\n  input [`W-1:0] logic,\n  output [`W-1:0] y);\n" \
+          "  assign y = a & logic;\nendmodule\n"
+    task = make_suite(tmp_path, {"m": (rtl, "", "")}).tasks[0]
+    reason = _failed(evaluate(task, rtl=rtl), "syntax")
+    assert reason.endswith("(line 4 uses 'logic', reserved in SystemVerilog, which the tools read; rename a "
+                           "signal or port so named)"), reason
+    plain = _failed(evaluate(task, rtl=rtl.replace("logic", "b").replace("a,", "a")), "syntax")
+    assert "syntax error" in plain and "reserved" not in plain
+
+
 def test_missing_top_module(builtin):
     rtl = builtin["mac8"].reference_rtl.replace("module mac8", "module mac")
     reason = _failed(evaluate(builtin["mac8"], rtl=rtl), "syntax")

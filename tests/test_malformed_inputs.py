@@ -285,6 +285,30 @@ command("config-missing", ["eval", "--config", "nope"], "nope")
 command("config-not-export", ["eval", "--config", "c.yaml"], "not an rtlbo export", prepare=_write("c.yaml", b"a: 1\n"))
 command("config-tasks-string", ["eval", "--config", "c.yaml"], "not an rtlbo export",
         prepare=_write("c.yaml", b"knobs: {}\ntasks: adder32\n"))
+EXPORT = b"knobs: {}\ntasks: {suite: builtin, select: [adder32]}\n"
+for option, value in (("--rtl", "c.yaml"), ("--period", "5"), ("--top", "adder32"), ("--recipe", "c.yaml"),
+                      ("--define", "W=2")):
+    command(f"config-with{option}", ["eval", "--config", "c.yaml", option, value], "drop", option,
+            prepare=_write("c.yaml", EXPORT))
+
+
+def _export(config: bytes) -> Callable[[Path], None]:
+    """An export folder ``x`` holding this config.yaml and adder32's RTL."""
+    def make(ws: Path) -> None:
+        (ws / "x" / "adder32").mkdir(parents=True)
+        (ws / "x" / "config.yaml").write_bytes(config)
+        (ws / "x" / "adder32" / "rtl.v").write_text("module adder32; endmodule\n")
+    return make
+
+
+command("config-unknown-knob", ["eval", "--config", "x"], "abc_recpie", "the knobs are",
+        prepare=_export(b"knobs: {abc_recpie: speed}\ntasks: {suite: builtin, select: [adder32]}\n"))
+command("config-technology-string", ["eval", "--config", "x"], "'technology'", "export again",
+        prepare=_export(b"knobs: {}\ntechnology: osu\ntasks: {suite: builtin, select: [adder32]}\n"))
+command("lint-forbid-and-allow", ["eval", "-t", "adder32", "--forbid", "latch", "--allow", "latch"],
+        "'latch' is both forbidden and allowed")
+command("run-resume-output", ["run", "r", "--resume", "--output", "elsewhere"], "drop --output",
+        prepare=lambda ws: ((ws / "r").mkdir(), (ws / "r" / "campaign.yaml").write_text(yaml.safe_dump(BASE))))
 command("run-missing-file", ["run", "nope.yaml"], "nope.yaml")
 command("run-output-proc", ["run", "c.yaml", "--output", "/proc/rtlbo"], "--output", "system folder",
         prepare=_write("c.yaml", yaml.safe_dump(BASE).encode()))

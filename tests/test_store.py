@@ -241,3 +241,13 @@ def test_rows_that_read_but_no_campaign_writes_are_one_line(statement: str, mess
     for command in (["status", str(run_dir)], ["pareto", str(run_dir)]):
         code, _, err = run_cli(command, monkeypatch, capsys)
         assert code == 2 and message in err and err.count("\n") == 1, err
+
+
+def test_a_lock_file_that_cannot_be_opened_is_one_line(finished_run: Path, tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture):
+    run_dir = tmp_path / "run"
+    shutil.copytree(finished_run, run_dir)
+    (run_dir / ".lock").unlink(missing_ok=True)
+    (run_dir / ".lock").mkdir()
+    code, _, err = run_cli(["run", str(run_dir), "--resume"], monkeypatch, capsys)
+    assert code == 2 and "lock file" in err and err.count("\n") == 1, err
