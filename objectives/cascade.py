@@ -55,7 +55,7 @@ from objectives.toolchain import IVERILOG, OPENSTA, YOSYS, tool_versions
 from objectives.verilog import blank_calls, keyword_hint, module_names, scope_names, strip_comments, uses_defines
 
 # Bump when the cascade's measurement changes, so that old cache entries are not reused.
-EVALUATOR_VERSION = 6
+EVALUATOR_VERSION = 7
 CANDIDATE = "rtlbo_candidate.v"
 _SYNTAX_ERROR = re.compile(rf"^{re.escape(CANDIDATE)}:(\d+): syntax error", re.M)
 # The defines each tool adds by itself: Yosys's read_verilog defines SYNTHESIS and YOSYS.

@@ -114,9 +114,29 @@ def keyword_hint(text: str, line: int) -> str:
 
 def writes_z(text: str) -> bool:
     """Whether ``text`` writes 'z' in a number (``4'bz``, ``'z``): tri-state logic, which leaves a
-    net floating on purpose (an output no one drives floats too, without meaning it). A ``casez``
-    label written with z rather than ? counts too."""
-    return any(t.kind == "number" and t.text.startswith("'") and "z" in t.text.lower() for t in tokens(text))
+    net floating on purpose (an output no one drives floats too, without meaning it). A case label
+    (``4'b1zzz:`` in a casez) matches 'z' rather than writing it, and does not count."""
+    toks = list(tokens(text))
+    depth = 0
+    for i, token in enumerate(toks):
+        if token.kind == "punct" and token.text in "([{":
+            depth += 1
+        elif token.kind == "punct" and token.text in ")]}":
+            depth -= 1
+        elif (token.kind == "number" and token.text.startswith("'") and "z" in token.text.lower()
+              and not (depth == 0 and _case_label(toks, i))):
+            return True
+    return False
+
+
+def _case_label(toks: list[Token], i: int) -> bool:
+    """Whether the number ``toks[i]`` stands alone as a case label: after a statement, the case
+    selector or another label, and before the label's ':' or the next label."""
+    start = i - 1 if i > 0 and toks[i - 1].kind == "number" else i  # a size: 4'b1zzz is two tokens
+    before = toks[start - 1] if start > 0 else None
+    after = toks[i + 1] if i + 1 < len(toks) else None
+    return (before is not None and after is not None and before.text in (";", ")", ",", "end")
+            and after.text in (":", ","))
 
 
 def strip_comments(text: str) -> str:

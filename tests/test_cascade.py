@@ -276,6 +276,20 @@ def test_a_tri_state_output_is_not_passed_as_the_driven_netlist_synthesis_makes(
     assert undriven.stage("equivalence").details["outcome"] == "proved" and undriven.feasible, undriven.failure
 
 
+def test_z_in_a_case_label_matches_rather_than_writes_and_the_design_is_proved(tmp_path: Path):
+    """``4'b1zzz:`` in a casez is a don't-care label, not tri-state logic: the proof runs. The same
+    encoder writing 'z' in an item's statement is tri-state, and the proof declines it."""
+    rtl = ("module pe(input [3:0] r, output reg [1:0] g);\n  always @* casez (r)\n"
+           "    4'b1zzz: g = 2'd3;\n    4'b01zz, 4'b011z: g = 2'd2;\n    4'b001z: g = {fill};\n"
+           "    default: g = 2'd0;\n  endcase\nendmodule\n")
+    for folder in ("labels", "writes"):
+        (tmp_path / folder).mkdir()
+    labels = make_suite(tmp_path / "labels", {"pe": (rtl.format(fill="2'd1"), "", "")}).tasks[0]
+    assert evaluate(labels).stage("equivalence").details["outcome"] == "proved"
+    writes = make_suite(tmp_path / "writes", {"pe": (rtl.format(fill="2'bz"), "", "")}).tasks[0]
+    assert "tri-state" in evaluate(writes).stage("equivalence").details.get("note", "")
+
+
 def test_a_falling_edge_design_is_timed_over_the_whole_period_like_its_rising_edge_twin(tmp_path: Path):
     """Inputs and outputs are constrained against the edge the registers capture on: a design of
     falling-edge flip-flops is not given half a period from its inputs, so its delay does not move
