@@ -656,18 +656,79 @@ def _sta_netlist(netlist: str, top: str) -> tuple[str, list[str]]:
     return text, ties
 
 
+# Registers clocked by another register's output (a divided or ripple clock) have no clock of
+# their own, so OpenSTA would time none of their paths. Each gets a clock generated from that
+# register's, at the same rate: the division is not known from the netlist, and a divided clock
+# is never faster than its source, so this never flatters their paths (or their clock power).
+# The register is found through combinational cells too.
+_DIVIDED_CLOCKS = r"""
+proc rtlbo_register_drivers {pin} {
+  global rtlbo_is_output
+  set found {}
+  set queue [list $pin]
+  array set seen {}
+  while {[llength $queue]} {
+    set queue [lassign $queue at]
+    foreach driver [get_pins -quiet -of_objects [get_nets -quiet -of_objects $at]] {
+      set name [get_full_name $driver]
+      if {[info exists seen($name)] || [get_property $driver direction] ne "output"} { continue }
+      set seen($name) 1
+      if {[info exists rtlbo_is_output($name)]} { lappend found $driver; continue }
+      foreach input [get_pins -of_objects [get_cells -of_objects $driver]] {
+        if {[get_property $input direction] eq "input"} { lappend queue $input }
+      }
+    }
+  }
+  return $found
+}
+proc rtlbo_divided_clocks {} {
+  global rtlbo_is_output
+  foreach pin [all_registers -output_pins] { set rtlbo_is_output([get_full_name $pin]) 1 }
+  array set given {}
+  set made 0
+  while 1 {
+    array unset clocked
+    foreach pin [all_registers -clock_pins -clock [all_clocks]] { set clocked([get_full_name $pin]) 1 }
+    set sinks [dict create]
+    foreach pin [all_registers -clock_pins] {
+      set name [get_full_name $pin]
+      if {[info exists clocked($name)] || [info exists given($name)]} { continue }
+      foreach q [rtlbo_register_drivers $pin] {
+        foreach source [get_pins -of_objects [get_cells -of_objects $q]] {
+          set source [get_full_name $source]
+          if {[info exists clocked($source)] || [info exists given($source)]} {
+            dict lappend sinks $source $name
+            break
+          }
+        }
+      }
+    }
+    if {![dict size $sinks]} { return }
+    dict for {source pins} $sinks {
+      set pins [lsort -unique $pins]
+      create_generated_clock -name rtlbo_divided[incr made] -source [get_pins $source] -divide_by 1 [get_pins $pins]
+      foreach pin $pins { set given($pin) 1 }
+    }
+  }
+}
+rtlbo_divided_clocks
+"""
+
+
 def _sta_script(task: Task, tech: Technology, ties: list[str]) -> str:
     """Return the OpenSTA script: one clock constraint per clock of the task (a virtual clock for a
-    combinational one), the clocks asynchronous to each other (no path between their domains is
-    timed: a design that crosses them synchronizes), inputs and outputs constrained against the
-    first (its falling edge where every register it clocks captures there: a design of falling-edge
-    flip-flops gets the whole period from its inputs, as a rising-edge one does), then slack and power."""
+    combinational one) and one per register-divided clock, the task's clocks asynchronous to each
+    other (no path between their domains is timed: a design that crosses them synchronizes), inputs
+    and outputs constrained against the first (its falling edge where every register it clocks
+    captures there: a design of falling-edge flip-flops gets the whole period from its inputs, as a
+    rising-edge one does), then slack and power."""
     period = task.period_ns
     if task.clocks:
         ports = " ".join(port for port, _ in task.clocks)
         clocks = [f"create_clock -name {port} -period {p} [get_ports {{{port}}}]" for port, p in task.clocks]
         if len(task.clocks) > 1:
             clocks.append("set_clock_groups -asynchronous " + " ".join(f"-group {p}" for p, _ in task.clocks))
+        clocks.append(_DIVIDED_CLOCKS.strip())
         reference = task.clocks[0][0]
         inputs = f"[delete_from_list [all_inputs] [get_ports {{{ports}}}]]"
         clocks.append(f"set edge [expr {{[llength [all_registers -rise_clock {reference}]] == 0 && "
