@@ -7,8 +7,9 @@ set), the knob takes each of its values (every choice; a number at evenly spaced
 default) and every task's reference RTL is synthesized with the real tools (synthesis only: nothing is
 measured, and the digests are cached). A conditional knob is also screened with each of its
 conditions beside each other value of the space's *switches* (the knobs some ``active_when`` names:
-the ABC recipe, gate sizing): its effect depends on them. Tasks are taken in turn until every value
-of every knob is told apart or the tasks run out.
+the ABC recipe, gate sizing) and of its *modes* (a conditional choice or bool, with its condition:
+the mapping of an ABC sequence, buffering beside sizing): its effect depends on them. Tasks are
+taken in turn until every value of every knob is told apart or the tasks run out.
 
 - A knob none of whose values changes any task's netlist, in any context, is *pinned* at its
   default: the optimizer no longer sees it.
@@ -31,7 +32,7 @@ of every knob is told apart or the tasks run out.
   there.
 
 Sequence knobs are not screened. An interaction that one factor at a time cannot see (a knob that
-acts only beside a non-default value of a knob that is not a switch) is missed;
+acts only beside a non-default value of a knob that is neither a switch nor a mode) is missed;
 ``screening: false`` in the campaign turns screening off. The result is kept in the run directory
 (``screening.json``), so a resumed campaign searches the same space.
 """
@@ -218,9 +219,11 @@ def screen(space: SearchSpace, tasks: list[Task], cache: EvalCache | None, worke
     syntheses at a time."""
     switches = {name for knob in space.tunable for name in knob.active_when}
     switches = [knob for knob in space.tunable if knob.name in switches]
+    modes = [knob for knob in space.tunable if knob.active_when and knob.type in ("bool", "choice")
+             and knob.name in SYNTHESIS_KNOBS and knob not in switches]
     cases = [_Case(knob, context, values, [values], crossed) for knob in space.tunable
              if knob.name in SYNTHESIS_KNOBS and knob.type != "sequence"
-             for context, crossed in _contexts(knob, switches) for values in [_values(knob)]]
+             for context, crossed in _contexts(knob, switches, modes) for values in [_values(knob)]]
     digests: dict[tuple[str, Recipe], str] = {}
     with ThreadPoolExecutor(max(1, workers)) as pool:
         for task in tasks:
@@ -236,7 +239,7 @@ def screen(space: SearchSpace, tasks: list[Task], cache: EvalCache | None, worke
                 digest = {v: digests[task.name, recipe_of(case.config(space, v))] for v in case.values}
                 digest = {v: f"{d} ({v!r})" if d.startswith("failed") else d for v, d in digest.items()}
                 case.classes = [part for group in case.classes for part in _split(group, digest)]
-    return _verdict(space, cases, switches, len(digests))
+    return _verdict(space, cases, switches, modes, len(digests))
 
 
 def _split(group: list[Value], digest: dict[Value, str]) -> list[list[Value]]:
@@ -247,7 +250,8 @@ def _split(group: list[Value], digest: dict[Value, str]) -> list[list[Value]]:
     return list(parts.values())
 
 
-def _verdict(space: SearchSpace, cases: list[_Case], switches: list[Knob], syntheses: int) -> Screening:
+def _verdict(space: SearchSpace, cases: list[_Case], switches: list[Knob], modes: list[Knob],
+             syntheses: int) -> Screening:
     """Pin knobs whose values coincide in every context; merge the values that coincide and turn
     on the same other knobs; record, for a conditional knob, the switches' settings where its values
     all coincide, and for a choice or a number with levels, the settings where some of them do."""
@@ -288,6 +292,7 @@ def _verdict(space: SearchSpace, cases: list[_Case], switches: list[Knob], synth
         baseline, idle, merges = space.baseline(), [], []
         for case in every:
             setting = {s.name: case.context.get(s.name, baseline[s.name]) for s in switches if s is not knob}
+            setting |= {m.name: case.context[m.name] for m in modes if m.name in case.context}
             groups = [part for group in case.groups(offered, knob.baseline())
                       for part in _by_enables(space, knob, group) if len(part) > 1]
             if knob.active_when and (len(case.classes) == 1 or [len(g) for g in groups] == [len(offered)]):
@@ -331,13 +336,23 @@ def _enables(space: SearchSpace, knob: Knob, value: Value) -> set[str]:
     return {k.name for k in space.knobs if (knob.name, value) in k.conditions()}
 
 
-def _contexts(knob: Knob, switches: list[Knob]) -> list[tuple[dict[str, Value], bool]]:
+def _contexts(knob: Knob, switches: list[Knob], modes: list[Knob]) -> list[tuple[dict[str, Value], bool]]:
     """Each way ``knob``'s active_when can be met (the baseline alone when it has none), and for a
-    conditional knob each of those beside each other value of each other switch (crossed: True)."""
+    conditional knob each of those beside each other value of each other switch, or of each mode
+    (a conditional choice or bool, with its own condition: the mapping beside an ABC sequence)
+    where the context leaves room for it (crossed: True)."""
     contexts = [{name: value} for name, value in knob.conditions()]
-    crossed = {tuple(sorted({**context, switch.name: value}.items(), key=str)): {**context, switch.name: value}
-               for context in contexts for switch in switches if switch.name not in context
-               for value in switch.choices if value != switch.baseline()}
+    crossed = {}
+    for context in contexts:
+        for other in (*switches, *modes):
+            if other.name in context or other.name == knob.name:
+                continue
+            met = [{}] if not other.active_when else [
+                {name: value} for name, value in other.conditions() if context.get(name, value) == value]
+            for value in other.choices:
+                if value != other.baseline() and met:
+                    setting = {**context, **met[0], other.name: value}
+                    crossed[tuple(sorted(setting.items(), key=str))] = setting
     return [(context, False) for context in contexts] + [(context, True) for context in crossed.values()] \
         or [({}, False)]
 

@@ -80,6 +80,25 @@ def test_screening_finds_where_a_conditional_knob_changes_nothing_and_the_search
     assert Screening.load(tmp_path).idle == screening.idle
 
 
+def test_screening_crosses_a_conditional_knob_with_the_modes_of_a_switch():
+    """The mapping of an ABC sequence is a mode of the recipe: on adder32 the delay target changes
+    nothing under a sequence mapped by dch-nf (its &nf mapper takes no delay target), though it acts
+    under the same sequence mapped by map. Screening crosses the delay target's contexts with the
+    mapping (setting the recipe it needs), and the search skips the knob there only."""
+    adder = _task("adder32")
+    screening = screen(SPACE, [adder], None, 2)
+    nf = {"abc_recipe": "sequence", "gate_sizing": False, "abc_mapping": "dch-nf"}
+    assert nf in screening.idle["abc_delay_target"]
+    assert {"abc_recipe": "sequence", "gate_sizing": False} not in screening.idle["abc_delay_target"]
+    for mapping, netlists in (("dch-nf", 1), ("map", 3)):  # checked on the digests themselves
+        assert len({synthesized_netlist(adder, Recipe.from_knobs({**nf, "abc_mapping": mapping, "abc_delay_target": v}))
+                    for v in (0.0, 0.75, 1.5)}) == netlists
+    space = screening.space(SPACE)
+    config = {**space.baseline(), **nf, "abc_delay_target": space.knob("abc_delay_target").choices[-1]}
+    assert space.effective(config)["abc_delay_target"] == 0.0
+    assert space.effective({**config, "abc_mapping": "map"})["abc_delay_target"] > 0
+
+
 def test_screening_merges_values_that_give_the_same_netlists():
     seqdet = _task("seqdet")  # one FSM of few states: auto encodes it one-hot
     screening = screen(SPACE, [seqdet], None, 2)
