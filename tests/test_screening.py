@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from functools import cache
 from pathlib import Path
 
 import yaml
@@ -32,9 +33,15 @@ def _task(name: str):
     return task
 
 
+@cache
+def _screened(name: str) -> Screening:
+    """The packaged space screened on one built-in task: several tests read the same screening."""
+    return screen(SPACE, [_task(name)], None, 2)
+
+
 def test_screening_pins_what_changes_no_netlist_and_keeps_what_does():
     adder = _task("adder32")  # combinational, no FSM
-    screening = screen(SPACE, [adder], None, 2)
+    screening = _screened("adder32")
     assert {"retime", "fsm_encoding"} <= set(screening.pinned)
     assert not {"abc_recipe", "abc_delay_target", "gate_sizing", "adder"} & set(screening.pinned)
     # Checked independently of the screening's own bookkeeping: the digests tell the same.
@@ -55,7 +62,7 @@ def test_screening_finds_where_a_conditional_knob_changes_nothing_and_the_search
     script (its &nf mapper already reaches its best delay), though it acts under resyn2's map;
     buffering changes nothing beside resyn2's mapping, though it acts under the Yosys default's."""
     adder = _task("adder32")
-    screening = screen(SPACE, [adder], None, 2)
+    screening = _screened("adder32")
     sizing = {"abc_recipe": "yosys-default", "gate_sizing": True}
     assert sizing in screening.idle["abc_delay_target"]
     assert {"abc_recipe": "resyn2", "gate_sizing": True} in screening.idle["buffering"]
@@ -86,7 +93,7 @@ def test_screening_crosses_a_conditional_knob_with_the_modes_of_a_switch():
     under the same sequence mapped by map. Screening crosses the delay target's contexts with the
     mapping (setting the recipe it needs), and the search skips the knob there only."""
     adder = _task("adder32")
-    screening = screen(SPACE, [adder], None, 2)
+    screening = _screened("adder32")
     nf = {"abc_recipe": "sequence", "gate_sizing": False, "abc_mapping": "dch-nf"}
     assert nf in screening.idle["abc_delay_target"]
     assert {"abc_recipe": "sequence", "gate_sizing": False} not in screening.idle["abc_delay_target"]
@@ -100,8 +107,7 @@ def test_screening_crosses_a_conditional_knob_with_the_modes_of_a_switch():
 
 
 def test_screening_merges_values_that_give_the_same_netlists():
-    seqdet = _task("seqdet")  # one FSM of few states: auto encodes it one-hot
-    screening = screen(SPACE, [seqdet], None, 2)
+    screening = _screened("seqdet")  # one FSM of few states: auto encodes it one-hot
     assert ("one-hot", "auto") in screening.merged["fsm_encoding"]
     assert "binary" not in dict(screening.merged["fsm_encoding"]), "binary encoding changes the netlist"
     space = screening.space(SPACE)
