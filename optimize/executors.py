@@ -17,6 +17,7 @@ Both executors have the same verbs: ``submit(trial_id, job)``, ``wait(timeout) -
 
 from __future__ import annotations
 
+import importlib.util
 import multiprocessing
 import os
 import select
@@ -205,13 +206,11 @@ class RayExecutor(_Bounded):
     """Trials as Ray tasks, at most ``workers`` in flight, each with ``resources`` (e.g. num_cpus)."""
 
     def __init__(self, workers: int, address: str | None, resources: dict[str, float], retries: int = 1):
-        try:
-            import ray
-        except ImportError:
-            raise RtlboError("the ray executor needs Ray; install it with: pip install 'rtlbo[ray]'") from None
+        check_executor("ray", address)
+        import ray
+
         super().__init__(workers)
         self._ray = ray
-        _check_reachable(address)
         try:
             # Started here (no address), Ray stays on loopback.
             local = {} if address else {"_node_ip_address": "127.0.0.1"}
@@ -258,9 +257,14 @@ class RayExecutor(_Bounded):
         self._active.clear()
 
 
-def _check_reachable(address: str | None) -> None:
-    """Raise RtlboError quickly when a host:port Ray address does not answer (ray.init would retry
-    for minutes)."""
+def check_executor(kind: str, address: str | None) -> None:
+    """Raise RtlboError when the executor cannot start: Ray is not installed, or a host:port Ray
+    address does not answer (ray.init would retry for minutes). Quick: a campaign checks it before
+    it spends time screening."""
+    if kind != "ray":
+        return
+    if importlib.util.find_spec("ray") is None:
+        raise RtlboError("the ray executor needs Ray; install it with: pip install 'rtlbo[ray]'")
     if not address or address == "auto":
         return
     host, _, port = address.removeprefix("ray://").rpartition(":")

@@ -32,7 +32,7 @@ from objectives.suites import load_suite
 from objectives.tasks import Task
 from objectives.trial import TrialJob, TrialResult, check_knobs, recipe_of
 from optimize.campaign import Campaign, TaskSelection, load_campaign
-from optimize.executors import Executor, make_executor
+from optimize.executors import Executor, check_executor, make_executor
 from optimize.optimizers import Optimizer, Outcome, OutcomeConstraint, Problem, make_optimizer
 from optimize.pama import rank
 from optimize.pareto import hypervolume, pareto_front
@@ -556,6 +556,7 @@ def _run_one(run_dir: Path, console: Console, warm_start: list[Path], resume: st
     """Run or resume the campaign of one run directory (``resume``: the command that continues it)."""
     setup = Setup.open(run_dir)
     console.print(f"run directory: [bold]{run_dir}[/]   (resume with: {resume})")
+    check_executor(setup.campaign.executor.kind, setup.campaign.executor.address)
     sweep()
     try:
         trials = CampaignLoop(setup, console, warm_start).run()
