@@ -9,7 +9,10 @@ measured, and the digests are cached). A conditional knob is also screened with 
 conditions beside each other value of the space's *switches* (the knobs some ``active_when`` names:
 the ABC recipe, gate sizing) and of its *modes* (a conditional choice or bool, with its condition:
 the mapping of an ABC sequence, buffering beside sizing): its effect depends on them. Tasks are
-taken in turn until every value of every knob is told apart or the tasks run out.
+taken in turn until every value of every knob is told apart or the tasks run out. The knobs' own
+contexts come first and decide what the search offers (below); a crossed context then screens only
+the values offered (one point per level of a number), so it stops at the first task that tells them
+all apart.
 
 - A knob none of whose values changes any task's netlist, in any context, is *pinned* at its
   default: the optimizer no longer sees it.
@@ -138,6 +141,15 @@ class Screening:
                        if groups]
         return merges
 
+    def offered(self, knob: Knob, own_values: list[Value]) -> list[Value]:
+        """The values of ``knob`` the search offers, of those screened in its own contexts
+        (``own_values``, the default first): merged values left out, a number's levels for its points."""
+        if knob.name in self.levels:
+            levels = self._levels(knob)
+            return [knob.baseline(), *(v for v in levels if v != knob.baseline())]
+        gone = {value for value, _ in self.merged.get(knob.name, [])}
+        return [v for v in own_values if v not in gone]
+
     def _levels(self, knob: Knob) -> list[float]:
         """The values a number with levels takes: per run, the default where it holds it, else its first point."""
         default = knob.baseline()
@@ -216,7 +228,9 @@ class _Case:
 
 def screen(space: SearchSpace, tasks: list[Task], cache: EvalCache | None, workers: int) -> Screening:
     """Screen the synthesis knobs of ``space`` on ``tasks`` (module docstring), ``workers``
-    syntheses at a time."""
+    syntheses at a time. The knobs' own contexts are screened first: they decide what the search
+    offers (pinned knobs, merged values, levels), and the crossed contexts then screen only the values
+    offered, so a crossed case whose values all differ closes, and the tasks after it cost nothing."""
     switches = {name for knob in space.tunable for name in knob.active_when}
     switches = [knob for knob in space.tunable if knob.name in switches]
     modes = [knob for knob in space.tunable if knob.active_when and knob.type in ("bool", "choice")
@@ -224,22 +238,37 @@ def screen(space: SearchSpace, tasks: list[Task], cache: EvalCache | None, worke
     cases = [_Case(knob, context, values, [values], crossed) for knob in space.tunable
              if knob.name in SYNTHESIS_KNOBS and knob.type != "sequence"
              for context, crossed in _contexts(knob, switches, modes) for values in [_values(knob)]]
+    own = [case for case in cases if not case.crossed]
     digests: dict[tuple[str, Recipe], str] = {}
     with ThreadPoolExecutor(max(1, workers)) as pool:
-        for task in tasks:
-            open_cases = [case for case in cases if case.open]
-            if not open_cases:
-                break
-            recipes = {recipe_of(case.config(space, v)) for case in open_cases for v in case.values}
-            futures = {recipe: pool.submit(synthesized_netlist, task, recipe, cache=cache) for recipe in recipes
-                       if (task.name, recipe) not in digests}
-            digests.update({(task.name, recipe): future.result() for recipe, future in futures.items()})
-            for case in open_cases:
-                # A failed synthesis tells nothing about the value: it stays apart from every other.
-                digest = {v: digests[task.name, recipe_of(case.config(space, v))] for v in case.values}
-                digest = {v: f"{d} ({v!r})" if d.startswith("failed") else d for v, d in digest.items()}
-                case.classes = [part for group in case.classes for part in _split(group, digest)]
-    return _verdict(space, cases, switches, modes, len(digests))
+        _tell_apart(space, own, tasks, digests, pool, cache)
+        screening = _offered(space, own)
+        crossed = [_Case(case.knob, case.context, values, [values], True) for case in cases
+                   if case.crossed and case.knob.name not in screening.pinned
+                   for values in [screening.offered(case.knob, own_values=case.values)]]
+        _tell_apart(space, crossed, tasks, digests, pool, cache)
+    _where(space, own + crossed, switches, modes, screening)
+    screening.syntheses = len(digests)
+    return screening
+
+
+def _tell_apart(space: SearchSpace, cases: list[_Case], tasks: list[Task], digests: dict[tuple[str, Recipe], str],
+                pool: ThreadPoolExecutor, cache: EvalCache | None) -> None:
+    """Synthesize the values of the open ``cases`` task by task (``digests`` keeps every netlist's),
+    splitting their classes, until every case's values are told apart or the tasks run out."""
+    for task in tasks:
+        open_cases = [case for case in cases if case.open]
+        if not open_cases:
+            return
+        recipes = {recipe_of(case.config(space, v)) for case in open_cases for v in case.values}
+        futures = {recipe: pool.submit(synthesized_netlist, task, recipe, cache=cache) for recipe in recipes
+                   if (task.name, recipe) not in digests}
+        digests.update({(task.name, recipe): future.result() for recipe, future in futures.items()})
+        for case in open_cases:
+            # A failed synthesis tells nothing about the value: it stays apart from every other.
+            digest = {v: digests[task.name, recipe_of(case.config(space, v))] for v in case.values}
+            digest = {v: f"{d} ({v!r})" if d.startswith("failed") else d for v, d in digest.items()}
+            case.classes = [part for group in case.classes for part in _split(group, digest)]
 
 
 def _split(group: list[Value], digest: dict[Value, str]) -> list[list[Value]]:
@@ -250,25 +279,20 @@ def _split(group: list[Value], digest: dict[Value, str]) -> list[list[Value]]:
     return list(parts.values())
 
 
-def _verdict(space: SearchSpace, cases: list[_Case], switches: list[Knob], modes: list[Knob],
-             syntheses: int) -> Screening:
-    """Pin knobs whose values coincide in every context; merge the values that coincide and turn
-    on the same other knobs; record, for a conditional knob, the switches' settings where its values
-    all coincide, and for a choice or a number with levels, the settings where some of them do."""
-    screening = Screening(syntheses=syntheses)
+def _offered(space: SearchSpace, own: list[_Case]) -> Screening:
+    """What the knobs' own contexts decide: pin knobs whose values coincide in every context; merge
+    the values that coincide and turn on the same other knobs; find a number's levels."""
+    screening = Screening()
     for knob in space.tunable:
-        every = [case for case in cases if case.knob.name == knob.name]
-        own = [case for case in every if not case.crossed]
-        if not own:
+        cases = [case for case in own if case.knob.name == knob.name]
+        if not cases:
             continue
-        values = own[0].values  # the default first
+        values = cases[0].values  # the default first
         enables = {v: _enables(space, knob, v) for v in values}
-        together = {(a, b) for a in values for b in values if all(_together(case, a, b) for case in own)}
+        together = {(a, b) for a in values for b in values if all(_together(case, a, b) for case in cases)}
         if all((values[0], v) in together and enables[v] == enables[values[0]] for v in values):
             screening.pinned.append(knob.name)
-            continue
-        offered = values
-        if knob.type == "choice":
+        elif knob.type == "choice":
             # A value stands for those that give its netlists and turn on no knob it does not (which it
             # runs at their defaults: `sequence` with resyn2's operations is resyn2): the default
             # first, then the value that turns on the most.
@@ -277,19 +301,30 @@ def _verdict(space: SearchSpace, cases: list[_Case], switches: list[Knob], modes
                      for v in values]
             if merged := [(v, kept) for v, kept in pairs if kept != v]:
                 screening.merged[knob.name] = merged
-            offered = [v for v, kept in pairs if kept == v]
         elif knob.type in ("float", "int"):
             points = sorted(values)
             runs = [[points[0]]]
             for low, high in zip(points, points[1:], strict=False):
-                if all(_together(case, low, high) for case in own):
+                if all(_together(case, low, high) for case in cases):
                     runs[-1].append(high)
                 else:
                     runs.append([high])
             if len(runs) < len(points):
                 screening.levels[knob.name] = runs
-                offered = screening._levels(knob)
-        baseline, idle, merges = space.baseline(), [], []
+    return screening
+
+
+def _where(space: SearchSpace, cases: list[_Case], switches: list[Knob], modes: list[Knob],
+           screening: Screening) -> None:
+    """Record, for a conditional knob, the switches' settings where the values offered all coincide
+    (idle), and for a choice or a number with levels, the settings where some of them do."""
+    baseline = space.baseline()
+    for knob in space.tunable:
+        every = [case for case in cases if case.knob.name == knob.name]
+        if not every or knob.name in screening.pinned:
+            continue
+        offered = screening.offered(knob, own_values=every[0].values)
+        idle, merges = [], []
         for case in every:
             setting = {s.name: case.context.get(s.name, baseline[s.name]) for s in switches if s is not knob}
             setting |= {m.name: case.context[m.name] for m in modes if m.name in case.context}
@@ -303,7 +338,6 @@ def _verdict(space: SearchSpace, cases: list[_Case], switches: list[Knob], modes
             screening.idle[knob.name] = idle
         if merges:
             screening.merged_when[knob.name] = merges
-    return screening
 
 
 def _settings(settings: list[dict[str, Value]], pinned: dict[str, Value],

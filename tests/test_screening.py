@@ -6,16 +6,20 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import tempfile
 from functools import cache
 from pathlib import Path
 
 import yaml
 from rich.console import Console
 
-from objectives.cascade import derive_periods, synthesized_netlist
+from objectives.cache import EvalCache
+from objectives.cascade import derive_periods, evaluation_key, synthesized_netlist
 from objectives.recipe import Recipe
 from objectives.suites import load_suite
 from objectives.tasks import builtin_tasks
+from objectives.technology import Technology
+from objectives.trial import recipe_of
 from optimize.loop import run
 from optimize.report import build_report
 from optimize.runs import Run
@@ -33,10 +37,21 @@ def _task(name: str):
     return task
 
 
+SCREENED = tempfile.TemporaryDirectory(prefix="rtlbo-screened-")  # removed when the tests end
+
+
 @cache
 def _screened(name: str) -> Screening:
-    """The packaged space screened on one built-in task: several tests read the same screening."""
-    return screen(SPACE, [_task(name)], None, 2)
+    """The packaged space screened on one built-in task: several tests read the same screening (and
+    its cache, :func:`_synthesized`)."""
+    return screen(SPACE, [_task(name)], EvalCache(Path(SCREENED.name) / "cache.sqlite"), 2)
+
+
+def _synthesized(name: str, knobs: dict) -> bool:
+    """Whether :func:`_screened` synthesized the task ``name`` under ``knobs`` (the rest at baseline)."""
+    task, recipe = _task(name), recipe_of({**SPACE.baseline(), **knobs})
+    key = evaluation_key(task, recipe, task.reference_rtl, Technology.from_env())[1]
+    return EvalCache(Path(SCREENED.name) / "cache.sqlite").get_record("synthesized", key) is not None
 
 
 def test_screening_pins_what_changes_no_netlist_and_keeps_what_does():
@@ -104,6 +119,20 @@ def test_screening_crosses_a_conditional_knob_with_the_modes_of_a_switch():
     config = {**space.baseline(), **nf, "abc_delay_target": space.knob("abc_delay_target").choices[-1]}
     assert space.effective(config)["abc_delay_target"] == 0.0
     assert space.effective({**config, "abc_mapping": "map"})["abc_delay_target"] > 0
+
+
+def test_a_crossed_context_screens_only_the_values_the_search_offers():
+    """The own contexts decide a number's levels; a crossed one then screens one point per level:
+    the others could only tell where points the search never offers coincide."""
+    screening = _screened("seqdet")
+    runs = screening.levels["abc_delay_target"]
+    offered = screening.space(SPACE).knob("abc_delay_target").choices
+    others = [p for run in runs for p in run if p not in offered]
+    assert others and len(offered) == len(runs)
+    own, crossed = {"abc_recipe": "sequence"}, {"abc_recipe": "sequence", "abc_mapping": "dch-nf"}
+    assert all(_synthesized("seqdet", {**own, "abc_delay_target": p}) for run in runs for p in run)
+    assert all(_synthesized("seqdet", {**crossed, "abc_delay_target": p}) for p in offered)
+    assert not any(_synthesized("seqdet", {**crossed, "abc_delay_target": p}) for p in others)
 
 
 def test_screening_merges_values_that_give_the_same_netlists():
