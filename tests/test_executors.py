@@ -90,9 +90,11 @@ def test_workers_do_not_rerun_the_main_script(tmp_path: Path):
     assert log.read_text() == "imported\n"
 
 
-def campaign(tmp_path: Path, name: str, executor: dict, budget: int = 6) -> Path:
+def campaign(tmp_path: Path, name: str, executor: dict, budget: int = 6, screening: bool = False) -> Path:
+    """A campaign file for ``executor``; unscreened unless asked (screening synthesizes in the
+    campaign's own process, on no executor, and the executor is the subject here)."""
     data = {"name": name, "tasks": {"suite": "builtin", "select": ["mul8", "seqdet"]}, "budget": {"trials": budget},
-            "batch_size": 2, "optimizer": "sobol", "seed": 3, "executor": executor,
+            "batch_size": 2, "optimizer": "sobol", "seed": 3, "executor": executor, "screening": screening,
             "output": str(tmp_path / name), "cache": str(tmp_path / f"{name}-cache.sqlite")}
     path = tmp_path / f"{name}.yaml"
     path.write_text(yaml.safe_dump(data))
@@ -138,11 +140,13 @@ def test_local_and_ray_give_identical_trials(tmp_path: Path, ray_cluster):
     assert len(EvalCache(tmp_path / "ray-cache.sqlite")) >= len(EvalCache(tmp_path / "local-cache.sqlite")) - 2
 
 
-def test_unreachable_ray_address_is_a_clear_error(tmp_path: Path):
-    path = campaign(tmp_path, "nowhere", {"kind": "ray", "address": f"127.0.0.1:{free_port()}"})
+def test_unreachable_ray_address_is_a_clear_error_before_any_synthesis(tmp_path: Path):
+    path = campaign(tmp_path, "nowhere", {"kind": "ray", "address": f"127.0.0.1:{free_port()}"}, screening=True)
     done = subprocess.run([RTLBO, "run", str(path)], capture_output=True, text=True, timeout=120)
     assert done.returncode == 2
     assert "cannot reach the Ray cluster at '127.0.0.1:" in done.stderr and "ray start --head" in done.stderr
+    # Told before the campaign screens its knobs: nothing was synthesized for a campaign that cannot run.
+    assert "screening" not in done.stderr
 
 
 def test_ctrl_c_stops_cleanly_and_resume_finishes(tmp_path: Path):

@@ -15,6 +15,6 @@ def test_quickstart_notebook_executes():
     NotebookClient(notebook, timeout=600, kernel_name="python3").execute()
     outputs = "".join(o.get("text", "") for cell in notebook.cells if cell.cell_type == "code"
                       for o in cell.get("outputs", []))
-    assert "built-in tasks" in outputs and "PAMA pick:" in outputs and "mac8 reproduced" in outputs
+    assert "built-in tasks" in outputs and "PAMA pick:" in outputs and "seqdet reproduced" in outputs
     assert any(o.get("output_type") == "display_data" and "image/png" in o.get("data", {})
                for cell in notebook.cells for o in cell.get("outputs", []))
