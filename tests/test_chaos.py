@@ -199,7 +199,7 @@ def test_ax_campaign_survives_kills_including_the_first_acquisition(tmp_path: Pa
 
 
 def test_ctrl_c_in_a_terminal_prints_one_line(tmp_path: Path):
-    campaign = Campaign(tmp_path, budget={"trials": 12}, batch_size=2)
+    campaign = Campaign(tmp_path, budget={"trials": 12}, batch_size=2, screening=False)  # the trials are interrupted
     # A terminal sends SIGINT to the whole foreground process group; default SIGINT in the child
     # (a test run in the background inherits it ignored).
     process = subprocess.Popen([RTLBO, "run", str(campaign.file)], env=campaign.env, stdout=subprocess.DEVNULL,
