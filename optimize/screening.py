@@ -141,14 +141,14 @@ class Screening:
                        if groups]
         return merges
 
-    def offered(self, knob: Knob, own_values: list[Value]) -> list[Value]:
-        """The values of ``knob`` the search offers, of those screened in its own contexts
-        (``own_values``, the default first): merged values left out, a number's levels for its points."""
+    def offered(self, knob: Knob) -> list[Value]:
+        """The values of ``knob`` the search offers, of those screened (the default first): merged
+        values left out, a number's levels for its points."""
         if knob.name in self.levels:
             levels = self._levels(knob)
             return [knob.baseline(), *(v for v in levels if v != knob.baseline())]
         gone = {value for value, _ in self.merged.get(knob.name, [])}
-        return [v for v in own_values if v not in gone]
+        return [v for v in _values(knob) if v not in gone]
 
     def _levels(self, knob: Knob) -> list[float]:
         """The values a number with levels takes: per run, the default where it holds it, else its first point."""
@@ -203,13 +203,12 @@ class Screening:
 class _Case:
     """One knob in one context: its values, and the classes of values with equal netlists so far.
     A *crossed* context (a condition beside another switch value) tells where the knob is idle or
-    some of its values merge, not which values the search offers."""
+    some of its values merge, not which values the search offers: it screens those offered only."""
 
     knob: Knob
     context: dict[str, Value]
     values: list[Value]
     classes: list[list[Value]]
-    crossed: bool = False
 
     def config(self, space: SearchSpace, value: Value) -> Config:
         return {**space.baseline(), **self.context, self.knob.name: value}
@@ -235,17 +234,17 @@ def screen(space: SearchSpace, tasks: list[Task], cache: EvalCache | None, worke
     switches = [knob for knob in space.tunable if knob.name in switches]
     modes = [knob for knob in space.tunable if knob.active_when and knob.type in ("bool", "choice")
              and knob.name in SYNTHESIS_KNOBS and knob not in switches]
-    cases = [_Case(knob, context, values, [values], crossed) for knob in space.tunable
-             if knob.name in SYNTHESIS_KNOBS and knob.type != "sequence"
-             for context, crossed in _contexts(knob, switches, modes) for values in [_values(knob)]]
-    own = [case for case in cases if not case.crossed]
+    contexts = [(knob, context, beside) for knob in space.tunable
+                if knob.name in SYNTHESIS_KNOBS and knob.type != "sequence"
+                for context, beside in _contexts(knob, switches, modes)]
+    own = [_Case(knob, context, values, [values]) for knob, context, beside in contexts if not beside
+           for values in [_values(knob)]]
     digests: dict[tuple[str, Recipe], str] = {}
     with ThreadPoolExecutor(max(1, workers)) as pool:
         _tell_apart(space, own, tasks, digests, pool, cache)
         screening = _offered(space, own)
-        crossed = [_Case(case.knob, case.context, values, [values], True) for case in cases
-                   if case.crossed and case.knob.name not in screening.pinned
-                   for values in [screening.offered(case.knob, own_values=case.values)]]
+        crossed = [_Case(knob, context, values, [values]) for knob, context, beside in contexts
+                   if beside and knob.name not in screening.pinned for values in [screening.offered(knob)]]
         _tell_apart(space, crossed, tasks, digests, pool, cache)
     _where(space, own + crossed, switches, modes, screening)
     screening.syntheses = len(digests)
@@ -323,7 +322,7 @@ def _where(space: SearchSpace, cases: list[_Case], switches: list[Knob], modes: 
         every = [case for case in cases if case.knob.name == knob.name]
         if not every or knob.name in screening.pinned:
             continue
-        offered = screening.offered(knob, own_values=every[0].values)
+        offered = screening.offered(knob)
         idle, merges = [], []
         for case in every:
             setting = {s.name: case.context.get(s.name, baseline[s.name]) for s in switches if s is not knob}
