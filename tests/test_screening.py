@@ -38,20 +38,21 @@ def _task(name: str):
 
 
 SCREENED = tempfile.TemporaryDirectory(prefix="rtlbo-screened-")  # removed when the tests end
+SCREENED_CACHE = Path(SCREENED.name) / "cache.sqlite"
 
 
 @cache
 def _screened(name: str) -> Screening:
     """The packaged space screened on one built-in task: several tests read the same screening (and
     its cache, :func:`_synthesized`)."""
-    return screen(SPACE, [_task(name)], EvalCache(Path(SCREENED.name) / "cache.sqlite"), 2)
+    return screen(SPACE, [_task(name)], EvalCache(SCREENED_CACHE), 2)
 
 
 def _synthesized(name: str, knobs: dict) -> bool:
     """Whether :func:`_screened` synthesized the task ``name`` under ``knobs`` (the rest at baseline)."""
     task, recipe = _task(name), recipe_of({**SPACE.baseline(), **knobs})
     key = evaluation_key(task, recipe, task.reference_rtl, Technology.from_env())[1]
-    return EvalCache(Path(SCREENED.name) / "cache.sqlite").get_record("synthesized", key) is not None
+    return EvalCache(SCREENED_CACHE).get_record("synthesized", key) is not None
 
 
 def test_screening_pins_what_changes_no_netlist_and_keeps_what_does():
