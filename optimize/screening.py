@@ -8,7 +8,10 @@ default) and every task's reference RTL is synthesized with the real tools (synt
 measured, and the digests are cached). A conditional knob is also screened with each of its
 conditions beside each other value of the space's *switches* (the knobs some ``active_when`` names:
 the ABC recipe, gate sizing) and of its *modes* (a conditional choice or bool, with its condition:
-the mapping of an ABC sequence, buffering beside sizing): its effect depends on them. Tasks are
+the mapping of an ABC sequence, buffering beside sizing): its effect depends on them. Every knob is
+also screened beside each *toggle* (an unconditional bool, such as ``flatten``) at its other value,
+where its own contexts left the toggle unpinned: a hierarchical design kept unflattened maps some
+recipes alike that differ once flattened. Tasks are
 taken in turn until every value of every knob is told apart or the tasks run out. The knobs' own
 contexts come first and decide what the search offers (below); a crossed context then screens only
 the values offered (one point per level of a number), so it stops at the first task that tells them
@@ -35,7 +38,8 @@ all apart.
   there.
 
 Sequence knobs are not screened. An interaction that one factor at a time cannot see (a knob that
-acts only beside a non-default value of a knob that is neither a switch nor a mode) is missed;
+acts only beside a non-default value of a choice that is neither a switch nor a mode, or beside two
+settings at once) is missed;
 ``screening: false`` in the campaign turns screening off. The result is kept in the run directory
 (``screening.json``), so a resumed campaign searches the same space.
 """
@@ -232,21 +236,22 @@ def screen(space: SearchSpace, tasks: list[Task], cache: EvalCache | None, worke
     offered, so a crossed case whose values all differ closes, and the tasks after it cost nothing."""
     switches = {name for knob in space.tunable for name in knob.active_when}
     switches = [knob for knob in space.tunable if knob.name in switches]
-    modes = [knob for knob in space.tunable if knob.active_when and knob.type in ("bool", "choice")
-             and knob.name in SYNTHESIS_KNOBS and knob not in switches]
-    contexts = [(knob, context, beside) for knob in space.tunable
-                if knob.name in SYNTHESIS_KNOBS and knob.type != "sequence"
-                for context, beside in _contexts(knob, switches, modes)]
-    own = [_Case(knob, context, values, [values]) for knob, context, beside in contexts if not beside
+    synthesis = [knob for knob in space.tunable if knob.name in SYNTHESIS_KNOBS and knob.type != "sequence"]
+    modes = [knob for knob in synthesis
+             if knob.active_when and knob.type in ("bool", "choice") and knob not in switches]
+    toggles = [knob for knob in synthesis if knob.type == "bool" and not knob.active_when]
+    own = [_Case(knob, context, values, [values]) for knob in synthesis for context in _own_contexts(knob)
            for values in [_values(knob)]]
     digests: dict[tuple[str, Recipe], str] = {}
     with ThreadPoolExecutor(max(1, workers)) as pool:
         _tell_apart(space, own, tasks, digests, pool, cache)
         screening = _offered(space, own)
-        crossed = [_Case(knob, context, values, [values]) for knob, context, beside in contexts
-                   if beside and knob.name not in screening.pinned for values in [screening.offered(knob)]]
+        toggles = [knob for knob in toggles if knob.name not in screening.pinned]
+        crossed = [_Case(knob, context, values, [values]) for knob in synthesis if knob.name not in screening.pinned
+                   for context in _crossed_contexts(knob, switches, modes, toggles)
+                   for values in [screening.offered(knob)]]
         _tell_apart(space, crossed, tasks, digests, pool, cache)
-    _where(space, own + crossed, switches, modes, screening)
+    _where(space, own + crossed, switches, screening)
     screening.syntheses = len(digests)
     return screening
 
@@ -313,10 +318,11 @@ def _offered(space: SearchSpace, own: list[_Case]) -> Screening:
     return screening
 
 
-def _where(space: SearchSpace, cases: list[_Case], switches: list[Knob], modes: list[Knob],
-           screening: Screening) -> None:
-    """Record, for a conditional knob, the switches' settings where the values offered all coincide
-    (idle), and for a choice or a number with levels, the settings where some of them do."""
+def _where(space: SearchSpace, cases: list[_Case], switches: list[Knob], screening: Screening) -> None:
+    """Record the settings (the switches' values, and the context's) where the values offered of a
+    knob all coincide (idle: a conditional knob, or any knob beside a toggle), and for a choice or a
+    number with levels, the settings where some of them do. Values that turn on different knobs
+    never coincide."""
     baseline = space.baseline()
     for knob in space.tunable:
         every = [case for case in cases if case.knob.name == knob.name]
@@ -325,11 +331,10 @@ def _where(space: SearchSpace, cases: list[_Case], switches: list[Knob], modes: 
         offered = screening.offered(knob)
         idle, merges = [], []
         for case in every:
-            setting = {s.name: case.context.get(s.name, baseline[s.name]) for s in switches if s is not knob}
-            setting |= {m.name: case.context[m.name] for m in modes if m.name in case.context}
+            setting = {s.name: baseline[s.name] for s in switches if s is not knob} | case.context
             groups = [part for group in case.groups(offered, knob.baseline())
                       for part in _by_enables(space, knob, group) if len(part) > 1]
-            if knob.active_when and (len(case.classes) == 1 or [len(g) for g in groups] == [len(offered)]):
+            if (knob.active_when or case.context) and [len(g) for g in groups] == [len(offered)]:
                 idle.append(setting)
             elif groups and (knob.type == "choice" or knob.name in screening.levels):
                 merges.append({"when": setting, "values": groups})
@@ -369,15 +374,21 @@ def _enables(space: SearchSpace, knob: Knob, value: Value) -> set[str]:
     return {k.name for k in space.knobs if (knob.name, value) in k.conditions()}
 
 
-def _contexts(knob: Knob, switches: list[Knob], modes: list[Knob]) -> list[tuple[dict[str, Value], bool]]:
-    """Each way ``knob``'s active_when can be met (the baseline alone when it has none), and for a
-    conditional knob each of those beside each other value of each other switch, or of each mode
-    (a conditional choice or bool, with its own condition: the mapping beside an ABC sequence)
-    where the context leaves room for it (crossed: True)."""
-    contexts = [{name: value} for name, value in knob.conditions()]
+def _own_contexts(knob: Knob) -> list[dict[str, Value]]:
+    """Each way ``knob``'s active_when can be met (the baseline alone when it has none)."""
+    return [{name: value} for name, value in knob.conditions()] or [{}]
+
+
+def _crossed_contexts(knob: Knob, switches: list[Knob], modes: list[Knob],
+                      toggles: list[Knob]) -> list[dict[str, Value]]:
+    """Each own context of ``knob`` beside a value that may change what it does: for a conditional
+    knob, each other value of each other switch, or of each mode (a conditional choice or bool,
+    with its own condition: the mapping beside an ABC sequence) where the context leaves room for it;
+    for every knob, each toggle (an unconditional bool: flatten, gate sizing) at its other value."""
     crossed = {}
-    for context in contexts:
-        for other in (*switches, *modes):
+    for context in _own_contexts(knob):
+        others = [*switches, *modes] if knob.active_when else []
+        for other in [*others, *toggles]:
             if other.name in context or other.name == knob.name:
                 continue
             met = [{}] if not other.active_when else [
@@ -386,8 +397,7 @@ def _contexts(knob: Knob, switches: list[Knob], modes: list[Knob]) -> list[tuple
                 if value != other.baseline() and met:
                     setting = {**context, **met[0], other.name: value}
                     crossed[tuple(sorted(setting.items(), key=str))] = setting
-    return [(context, False) for context in contexts] + [(context, True) for context in crossed.values()] \
-        or [({}, False)]
+    return list(crossed.values())
 
 
 def _values(knob: Knob) -> list[Value]:

@@ -11,6 +11,8 @@ from functools import cache
 from pathlib import Path
 
 import yaml
+from ariths_gen.multi_bit_circuits.adders import UnsignedCarrySelectAdder
+from ariths_gen.wire_components import Bus
 from rich.console import Console
 
 from objectives.cache import EvalCache
@@ -143,6 +145,33 @@ def test_screening_merges_values_that_give_the_same_netlists():
     space = screening.space(SPACE)
     assert "one-hot" not in space.knob("fsm_encoding").choices
     assert screening.canonical(SPACE, {**SPACE.baseline(), "fsm_encoding": "one-hot"})["fsm_encoding"] == "auto"
+
+
+def test_screening_crosses_every_knob_with_the_other_value_of_a_toggle(tmp_path: Path):
+    """A carry-select adder that ariths-gen writes as small modules: kept hierarchical
+    (``flatten: false``), the Yosys default script and the speed script map it alike, and so do
+    compress2rs and dch-map, though flattened each pair differs. Screening crosses the recipe (an
+    unconditional knob) with flatten at its other value and merges them there only."""
+    circuit = UnsignedCarrySelectAdder(Bus(N=8, prefix="a"), Bus(N=8, prefix="b"), name="csa8")
+    (tmp_path / "csa8").mkdir()
+    (tmp_path / "csa8" / "task.toml").write_text('top = "csa8"\n')
+    with open(tmp_path / "csa8" / "reference.v", "w") as rtl:
+        circuit.get_v_code_hier(rtl)
+    (task,) = derive_periods(load_suite(f"tasks:{tmp_path}").tasks)
+    space = build_space([("t", {"knobs": {"flatten": {"type": "bool", "default": True}, "abc_recipe": {
+        "type": "choice", "values": ["yosys-default", "speed", "compress2rs", "dch-map", "area"]}}})])
+    screening = screen(space, [task], EvalCache(tmp_path / "cache.sqlite"), 2)
+    assert not screening.pinned and not screening.merged
+    groups = [["yosys-default", "speed"], ["compress2rs", "dch-map"]]
+    assert screening.merged_when["abc_recipe"] == [{"when": {"flatten": False}, "values": groups}]
+    # Checked independently of the screening's own bookkeeping: the digests tell the same.
+    for flatten in (True, False):
+        for a, b in groups:
+            same = synthesized_netlist(task, Recipe(flatten=flatten, abc_recipe=a)) == synthesized_netlist(
+                task, Recipe(flatten=flatten, abc_recipe=b))
+            assert same is not flatten, (flatten, a, b)
+    assert screening.canonical(space, {"flatten": False, "abc_recipe": "speed"})["abc_recipe"] == "yosys-default"
+    assert screening.canonical(space, {"flatten": True, "abc_recipe": "speed"})["abc_recipe"] == "speed"
 
 
 def test_the_screened_space_drops_pinned_knobs_and_merged_values_from_conditions():
