@@ -16,7 +16,7 @@ from objectives.results import STAGES, Evaluation, Status
 from objectives.scoring import OBJECTIVES
 from objectives.suites import Suite
 from optimize.screening import Screening
-from optimize.store import EXPLORATION, Trial, TrialKind, TrialStatus
+from optimize.store import EXPLORATION, INITIAL_DRAW, Trial, TrialKind, TrialStatus
 
 if TYPE_CHECKING:  # the campaign reader loads the Pareto and PAMA code, which the eval table does not need
     from optimize.runs import Run
@@ -151,13 +151,15 @@ def print_summary(run: Run, console: Console) -> None:
     proposed = [t for t in run.trials if t.kind == TrialKind.PROPOSED]
     repeats = sum(t.repeats for t in proposed)
     explored = sum(t.source == EXPLORATION for t in proposed)
+    drawn = sum(t.source == INITIAL_DRAW for t in proposed)
     completed = [t for t in proposed if t.status == TrialStatus.COMPLETED]
     feasible = [t for t in completed if t.feasible]
     failed = [t for t in proposed if t.status == TrialStatus.FAILED]
     pending = [t for t in proposed if t.status == TrialStatus.PENDING]
     console.print(
         f"[bold]{campaign.name}[/]: {len(proposed) - repeats}/{campaign.budget.trials} trials proposed by "
-        f"{campaign.optimizer} ({explored} drawn at random where it proposed a flow already measured), besides "
+        f"{campaign.optimizer} ({drawn} drawn at random as its initialization, {explored} where it proposed a "
+        f"flow already measured), besides "
         f"{repeats} that repeated a flow already measured (not counted); "
         f"{len(completed)} completed ({len(feasible)} feasible), {len(failed)} failed, {len(pending)} pending. "
         f"Hypervolume vs. the baseline flow: {run.hypervolume():.4f}. "

@@ -39,7 +39,7 @@ from optimize.pareto import hypervolume, pareto_front
 from optimize.runs import TASK_RUNS, Run, read_campaign, task_runs
 from optimize.screening import Screening, screen
 from optimize.spaces import space_files, space_of
-from optimize.store import DB, EXPLORATION, Store, Trial, TrialKind, TrialStatus
+from optimize.store import DB, DRAWN, EXPLORATION, INITIAL_DRAW, Store, Trial, TrialKind, TrialStatus
 from search_spaces.space import SearchSpace
 
 
@@ -235,7 +235,7 @@ class CampaignLoop:
         return the trials still pending."""
         pending = []
         for trial in self.store.trials():
-            proposed = trial.kind == TrialKind.PROPOSED and trial.source != EXPLORATION
+            proposed = trial.kind == TrialKind.PROPOSED and trial.source not in DRAWN
             trial_id = self._attach(trial.proposal or trial.config, proposed)
             if trial_id != trial.id:
                 raise RtlboError(f"{self.setup.run_dir}: trial table out of step with the optimizer "
@@ -414,7 +414,8 @@ class CampaignLoop:
             stopped = False
             while True:
                 counted, repeats = self._spent()
-                if executor.outstanding < workers and counted < budget and repeats < budget and not stopped:
+                asking = executor.outstanding < workers and counted < budget and repeats < budget and not stopped
+                if asking and not (self._initializing() and self._explore(executor, baseline, INITIAL_DRAW)):
                     proposals = self.optimizer.ask(min(self.campaign.batch_size, budget - counted))
                     stopped = not proposals
                     for trial_id, proposal in proposals:
@@ -429,7 +430,7 @@ class CampaignLoop:
                     counted, repeats = self._spent()
                     for trial in finished:
                         known = "netlists_of" in trial.extra and "repeat_of" not in trial.extra
-                        if known and trial.source != EXPLORATION and counted < budget:
+                        if known and trial.source not in DRAWN and counted < budget:
                             self._explore(executor, baseline)  # its netlists were measured: a new flow beside it
                             counted, repeats = self._spent()
                     progress.update(bar, completed=counted - executor.outstanding, status=self._status())
@@ -443,11 +444,17 @@ class CampaignLoop:
         """Whether a trial has measured ``config``'s flow, or is measuring ``config``."""
         return self._flow_of(config) is not None or _key(config) in self._running
 
-    def _explore(self, executor: Executor, baseline: dict[str, Metrics]) -> None:
-        """Evaluate a random configuration no trial has measured, besides a proposal of a flow already
-        measured (known before it runs, or from the netlists it synthesized to): the budget goes to
-        a new flow, and the optimizer learns from it as from an import. Draws are synthesized
-        first; where every probe gives known netlists, none runs."""
+    def _initializing(self) -> bool:
+        """Whether the optimizer's initial draws (:attr:`Optimizer.initial_draws`) are not all made:
+        every trial but the baseline counts (imports, proposals, explorations)."""
+        return len(self.store.trials()) - 1 < self.optimizer.initial_draws
+
+    def _explore(self, executor: Executor, baseline: dict[str, Metrics], source: str = EXPLORATION) -> bool:
+        """Evaluate a random configuration no trial has measured, as one of the optimizer's initial
+        draws, or beside a proposal of a flow already measured (known before it runs, or from the
+        netlists it synthesized to): the budget goes to a new flow, and the optimizer learns from it
+        as from an import. Draws are synthesized first; where every probe gives known netlists, none
+        runs. Return whether one runs."""
         space = self.space
         rng = np.random.default_rng([self.campaign.seed, len(self.store.trials())])
         probes, config = 0, None
@@ -461,10 +468,12 @@ class CampaignLoop:
             probes += 1
             if probes == EXPLORATION_PROBES:
                 break
-        if config is not None:
-            trial_id = self._attach(config, proposed=False)
-            self.store.add_pending(trial_id, TrialKind.PROPOSED, config, EXPLORATION)
-            self._start(executor, self.store.get(trial_id), baseline)
+        if config is None:
+            return False
+        trial_id = self._attach(config, proposed=False)
+        self.store.add_pending(trial_id, TrialKind.PROPOSED, config, source)
+        self._start(executor, self.store.get(trial_id), baseline)
+        return True
 
     def _synthesizes_to_known(self, config: dict) -> bool:
         """Whether ``config`` synthesizes every task's reference RTL to netlists a trial produced

@@ -52,9 +52,11 @@ class TrialStatus(StrEnum):
     FAILED = "failed"
 
 
-# The source of a proposed trial the campaign drew at random beside a proposal of a configuration
-# already measured (see optimize.loop).
+# The sources of proposed trials the campaign drew at random (see optimize.loop): beside a proposal
+# of a configuration already measured, and as the optimizer's initialization.
 EXPLORATION = "explored: the optimizer proposed a flow already measured"
+INITIAL_DRAW = "drawn: the optimizer's initialization"
+DRAWN = (EXPLORATION, INITIAL_DRAW)
 
 
 class TrialKind(StrEnum):

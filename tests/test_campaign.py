@@ -24,7 +24,7 @@ from optimize.loop import run
 from optimize.optimizers import Optimizer, Problem, make_optimizer
 from optimize.optimizers.ax import AxOptions
 from optimize.spaces import packaged_space
-from optimize.store import EXPLORATION, Store, TrialKind, TrialStatus
+from optimize.store import EXPLORATION, INITIAL_DRAW, Store, TrialKind, TrialStatus
 from search_spaces import build_space
 
 RTLBO = str(Path(sys.executable).parent / "rtlbo")
@@ -282,6 +282,27 @@ def test_a_proposal_that_synthesizes_to_known_netlists_gets_a_new_flow_beside_it
             beside = finished.trials[trial.id + 1]  # one worker, one proposal at a time
             assert beside.source == EXPLORATION, f"trial {trial.id} repeated trial {trial.extra['netlists_of']}"
     assert sum(not t.repeats for t in proposed) == 2, "both recipes that change seqdet's netlist measured"
+
+
+def test_the_default_optimizers_initial_draws_each_measure_a_new_flow(tmp_path: Path):
+    """The default optimizer's initialization is drawn by the campaign, each draw probed by
+    synthesis: booth and share do nothing on seqdet, so of this space's flows only the recipes give
+    new netlists (the Yosys default's is the baseline's), and the draws measure those two and no
+    repeat; once no draw gives a new netlist, the optimizer proposes."""
+    space = tmp_path / "mixed.yaml"
+    space.write_text(yaml.safe_dump({"knobs": {
+        "booth": {"type": "bool"}, "share": {"type": "bool"},
+        "abc_recipe": {"type": "choice", "values": ["yosys-default", "resyn2", "area"]}}}))
+    path = campaign_file(tmp_path, space=[str(space)], optimizer="ax", budget={"trials": 3}, screening=False,
+                         batch_size=1, executor={"workers": 1}, tasks={"suite": "builtin", "select": ["seqdet"]})
+    (finished,) = run(path, resume=False, output=None, console=QUIET)
+    proposed = [t for t in finished.trials if t.kind == TrialKind.PROPOSED]
+    drawn = [t for t in proposed if t.source == INITIAL_DRAW]
+    assert [t.id for t in drawn] == [1, 2], [(t.id, t.source) for t in proposed]
+    assert not [t for t in drawn if t.repeats]
+    assert sorted(t.config["abc_recipe"] for t in drawn) == ["area", "resyn2"]
+    assert [t.source for t in proposed[2:]] and {t.source for t in proposed[2:]} == {"ax"}
+    assert all(t.repeats for t in proposed[2:]), "every flow of this space was measured"
 
 
 def test_no_exploration_runs_where_every_probe_repeats_a_netlist(tmp_path: Path):

@@ -87,6 +87,7 @@ class AxOptimizer(Optimizer):
         from optimize.optimizers.ax_strategy import fast_generation_strategy, initialization_trials
 
         init = initialization_trials(len(self.space.coordinates), problem.budget)
+        self.initial_draws = init - 1  # the baseline is the first of the initialization's trials
         idle = ax_inactive_inputs(self.space)
         sequences = ax_sequence_inputs(self.space) if self.options.sequence_kernel == "ssk" else []
         strategy = fast_generation_strategy(problem.seed, self.options.torch_device, init, inactive_inputs=idle,

@@ -81,6 +81,9 @@ class Optimizer(ABC):
     name: ClassVar[str] = ""
     Options: ClassVar[type[OptimizerOptions]] = OptimizerOptions
     registry: ClassVar[dict[str, type[Optimizer]]] = {}
+    # Random configurations the campaign measures before the first ``ask`` (the optimizer's
+    # initialization, drawn by the campaign so that each measures a flow no trial has).
+    initial_draws: int = 0
 
     def __init_subclass__(cls, **kwargs: object) -> None:
         super().__init_subclass__(**kwargs)
