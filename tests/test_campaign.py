@@ -23,6 +23,7 @@ from optimize.campaign import load_campaign
 from optimize.loop import run
 from optimize.optimizers import Optimizer, Problem, make_optimizer
 from optimize.optimizers.ax import AxOptions
+from optimize.runs import Run
 from optimize.spaces import packaged_space
 from optimize.store import EXPLORATION, INITIAL_DRAW, Store, TrialKind, TrialStatus
 from search_spaces import build_space
@@ -264,16 +265,24 @@ def test_a_proposal_already_measured_gets_a_new_flow_beside_it(tmp_path: Path):
     assert explored, "the random optimizer repeats itself on three flows; exploration must have stepped in"
 
 
-def test_a_proposal_that_synthesizes_to_known_netlists_gets_a_new_flow_beside_it(tmp_path: Path):
-    """booth and share do nothing on seqdet: without screening, proposals that differ in them only
-    synthesize to known netlists, and each (while the budget lasts) gets a random new flow beside it."""
+def _seqdet_over_idle_knobs(tmp_path: Path, optimizer: str, budget: int) -> Run:
+    """An unscreened campaign on seqdet, one trial at a time, over booth and share (which do nothing
+    on it) and three recipes (two give new netlists)."""
     space = tmp_path / "mixed.yaml"
     space.write_text(yaml.safe_dump({"knobs": {
         "booth": {"type": "bool"}, "share": {"type": "bool"},
         "abc_recipe": {"type": "choice", "values": ["yosys-default", "resyn2", "area"]}}}))
-    path = campaign_file(tmp_path, space=[str(space)], optimizer="random", budget={"trials": 2}, screening=False,
-                         batch_size=1, executor={"workers": 1}, tasks={"suite": "builtin", "select": ["seqdet"]})
+    path = campaign_file(tmp_path, space=[str(space)], optimizer=optimizer, budget={"trials": budget},
+                         screening=False, batch_size=1, executor={"workers": 1},
+                         tasks={"suite": "builtin", "select": ["seqdet"]})
     (finished,) = run(path, resume=False, output=None, console=QUIET)
+    return finished
+
+
+def test_a_proposal_that_synthesizes_to_known_netlists_gets_a_new_flow_beside_it(tmp_path: Path):
+    """booth and share do nothing on seqdet: without screening, proposals that differ in them only
+    synthesize to known netlists, and each (while the budget lasts) gets a random new flow beside it."""
+    finished = _seqdet_over_idle_knobs(tmp_path, "random", 2)
     proposed = [t for t in finished.trials if t.kind == TrialKind.PROPOSED]
     known = [t for t in proposed if "netlists_of" in t.extra and "repeat_of" not in t.extra]
     assert any(t.source != EXPLORATION for t in known), "the random search proposes a known netlist"
@@ -289,13 +298,7 @@ def test_the_default_optimizers_initial_draws_each_measure_a_new_flow(tmp_path: 
     synthesis: booth and share do nothing on seqdet, so of this space's flows only the recipes give
     new netlists (the Yosys default's is the baseline's), and the draws measure those two and no
     repeat; once no draw gives a new netlist, the optimizer proposes."""
-    space = tmp_path / "mixed.yaml"
-    space.write_text(yaml.safe_dump({"knobs": {
-        "booth": {"type": "bool"}, "share": {"type": "bool"},
-        "abc_recipe": {"type": "choice", "values": ["yosys-default", "resyn2", "area"]}}}))
-    path = campaign_file(tmp_path, space=[str(space)], optimizer="ax", budget={"trials": 3}, screening=False,
-                         batch_size=1, executor={"workers": 1}, tasks={"suite": "builtin", "select": ["seqdet"]})
-    (finished,) = run(path, resume=False, output=None, console=QUIET)
+    finished = _seqdet_over_idle_knobs(tmp_path, "ax", 3)
     proposed = [t for t in finished.trials if t.kind == TrialKind.PROPOSED]
     drawn = [t for t in proposed if t.source == INITIAL_DRAW]
     assert [t.id for t in drawn] == [1, 2], [(t.id, t.source) for t in proposed]
