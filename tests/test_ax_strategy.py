@@ -275,12 +275,14 @@ def test_ax_never_proposes_a_configuration_already_measured_or_pending():
     assert len(set(proposed)) == len(proposed), proposed
 
 
-def test_ax_never_proposes_a_value_merged_into_one_already_measured():
+@pytest.mark.parametrize("ordered", [True, False])
+def test_ax_never_proposes_a_value_merged_into_one_already_measured(ordered):
     """Where ``a`` is z, the levels 0.5, 1.0 and 1.5 of ``e`` run one flow (``merged_when``): the
-    ten flows of this space are proposed in ten trials, none twice."""
+    ten flows of this space are proposed in ten trials, none twice (the model snaps an ordered
+    choice's input, and moves an unordered one's one-hot inputs)."""
     merge = {"when": {"a": "z"}, "values": [[0.5, 1.0, 1.5]]}
     space = SearchSpace(knobs=[Knob(name="a", type="choice", values=["x", "y", "z"]),
-                               Knob(name="e", type="choice", values=[0.0, 0.5, 1.0, 1.5], ordered=True,
+                               Knob(name="e", type="choice", values=[0.0, 0.5, 1.0, 1.5], ordered=ordered,
                                     merged_when=[merge])])
     optimizer = make_optimizer("ax", Problem(space, ("power", "delay", "area"), (), seed=3, reference_point=1.1,
                                              budget=10))

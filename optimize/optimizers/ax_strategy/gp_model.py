@@ -255,7 +255,7 @@ class WarmStartSingleTaskGP(SingleTaskGP):
             merges = [(pairs(merge["where"]),
                        [(column[name], [column[o] for o in others]) for name, others in merge.get("move", [])],
                        [(column[name], [x for x, _ in points], [y for _, y in points])
-                        for name, points in [merge["snap"]] if "snap" in merge])
+                        for name, points in ([merge["snap"]] if "snap" in merge else [])])
                       for rule in inactive_inputs for merge in rule.get("merge", [])]
             inputs["inactive_inputs"] = InactiveInputs(rules, merges)
         return inputs
