@@ -37,7 +37,9 @@ all apart.
   script beside gate sizing maps alike), so the search no longer varies the knob within a group
   there.
 
-Sequence knobs are not screened. An interaction that one factor at a time cannot see (a knob that
+A sequence knob is screened at its default and a few random sequences (the same each time): it can be
+pinned, or idle where none of them changes a netlist (a hierarchical design kept unflattened), but
+its values are too many to merge or tell apart. An interaction that one factor at a time cannot see (a knob that
 acts only beside a non-default value of a choice that is neither a switch nor a mode, or beside two
 settings at once) is missed;
 ``screening: false`` in the campaign turns screening off. The result is kept in the run directory
@@ -48,6 +50,7 @@ from __future__ import annotations
 
 import json
 import math
+import random
 from bisect import bisect_left
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -64,6 +67,7 @@ from search_spaces.space import Config, Knob, Merge, SearchSpace, Value, any_set
 
 SCREENING = "screening.json"
 NUMBER_POINTS = 9  # a number is screened at this many evenly spaced points (geometric on a log scale)
+SEQUENCE_SAMPLES = 4  # a sequence is screened at its default and this many random sequences
 
 
 @dataclass
@@ -236,7 +240,7 @@ def screen(space: SearchSpace, tasks: list[Task], cache: EvalCache | None, worke
     offered, so a crossed case whose values all differ closes, and the tasks after it cost nothing."""
     switches = {name for knob in space.tunable for name in knob.active_when}
     switches = [knob for knob in space.tunable if knob.name in switches]
-    synthesis = [knob for knob in space.tunable if knob.name in SYNTHESIS_KNOBS and knob.type != "sequence"]
+    synthesis = [knob for knob in space.tunable if knob.name in SYNTHESIS_KNOBS]
     modes = [knob for knob in synthesis
              if knob.active_when and knob.type in ("bool", "choice") and knob not in switches]
     toggles = [knob for knob in synthesis if knob.type == "bool" and not knob.active_when]
@@ -403,7 +407,12 @@ def _crossed_contexts(knob: Knob, switches: list[Knob], modes: list[Knob],
 def _values(knob: Knob) -> list[Value]:
     """The values a knob is screened at, its default first: every choice; a number at
     :data:`NUMBER_POINTS` evenly spaced points from bound to bound (geometric on a log scale,
-    rounded for an int)."""
+    rounded for an int); a sequence at :data:`SEQUENCE_SAMPLES` random ones (the same each time,
+    as tuples: screening keys its values)."""
+    if knob.type == "sequence":
+        rng = random.Random(knob.name)
+        return [tuple(knob.baseline()), *(tuple(rng.choices(knob.choices, k=knob.length))
+                                          for _ in range(SEQUENCE_SAMPLES))]
     if knob.type in ("bool", "choice"):
         others = knob.choices
     else:

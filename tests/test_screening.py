@@ -25,7 +25,7 @@ from objectives.trial import recipe_of
 from optimize.loop import run
 from optimize.report import build_report
 from optimize.runs import Run
-from optimize.screening import NUMBER_POINTS, SCREENING, Screening, screen
+from optimize.screening import NUMBER_POINTS, SCREENING, SEQUENCE_SAMPLES, Screening, screen
 from optimize.spaces import space_files, space_of
 from search_spaces.space import Knob, SearchSpace, build_space
 
@@ -147,17 +147,23 @@ def test_screening_merges_values_that_give_the_same_netlists():
     assert screening.canonical(SPACE, {**SPACE.baseline(), "fsm_encoding": "one-hot"})["fsm_encoding"] == "auto"
 
 
+def _carry_select_adder(folder: Path):
+    """An 8-bit carry-select adder as ariths-gen writes it (small modules), a task in ``folder``."""
+    circuit = UnsignedCarrySelectAdder(Bus(N=8, prefix="a"), Bus(N=8, prefix="b"), name="csa8")
+    (folder / "csa8").mkdir()
+    (folder / "csa8" / "task.toml").write_text('top = "csa8"\n')
+    with open(folder / "csa8" / "reference.v", "w") as rtl:
+        circuit.get_v_code_hier(rtl)
+    (task,) = derive_periods(load_suite(f"tasks:{folder}").tasks)
+    return task
+
+
 def test_screening_crosses_every_knob_with_the_other_value_of_a_toggle(tmp_path: Path):
     """A carry-select adder that ariths-gen writes as small modules: kept hierarchical
     (``flatten: false``), the Yosys default script and the speed script map it alike, and so do
     compress2rs and dch-map, though flattened each pair differs. Screening crosses the recipe (an
     unconditional knob) with flatten at its other value and merges them there only."""
-    circuit = UnsignedCarrySelectAdder(Bus(N=8, prefix="a"), Bus(N=8, prefix="b"), name="csa8")
-    (tmp_path / "csa8").mkdir()
-    (tmp_path / "csa8" / "task.toml").write_text('top = "csa8"\n')
-    with open(tmp_path / "csa8" / "reference.v", "w") as rtl:
-        circuit.get_v_code_hier(rtl)
-    (task,) = derive_periods(load_suite(f"tasks:{tmp_path}").tasks)
+    task = _carry_select_adder(tmp_path)
     space = build_space([("t", {"knobs": {"flatten": {"type": "bool", "default": True}, "abc_recipe": {
         "type": "choice", "values": ["yosys-default", "speed", "compress2rs", "dch-map", "area"]}}})])
     screening = screen(space, [task], EvalCache(tmp_path / "cache.sqlite"), 2)
@@ -172,6 +178,31 @@ def test_screening_crosses_every_knob_with_the_other_value_of_a_toggle(tmp_path:
             assert same is not flatten, (flatten, a, b)
     assert screening.canonical(space, {"flatten": False, "abc_recipe": "speed"})["abc_recipe"] == "yosys-default"
     assert screening.canonical(space, {"flatten": True, "abc_recipe": "speed"})["abc_recipe"] == "speed"
+
+
+def test_a_sequence_is_screened_at_random_sequences_and_idle_where_none_changes_a_netlist(tmp_path: Path):
+    """The ABC sequence is screened at its default and a few random sequences, the same each time:
+    on the carry-select adder kept hierarchical none of them changes the netlist (its small modules
+    map alike), flattened they do; so the sequence is idle where flatten is off."""
+    task = _carry_select_adder(tmp_path)
+    space = build_space([("t", {"knobs": {
+        "flatten": {"type": "bool", "default": True},
+        "abc_recipe": {"type": "choice", "values": ["yosys-default", "sequence"]},
+        "abc_sequence": {"type": "sequence", "values": ["balance", "rewrite", "refactor -z", "if -g", "&syn2"],
+                         "length": 4, "default": ["balance", "rewrite", "refactor -z", "balance"],
+                         "active_when": {"abc_recipe": ["sequence"]}}}})])
+    screening = screen(space, [task], EvalCache(tmp_path / "cache.sqlite"), 2)
+    assert screening == screen(space, [task], EvalCache(tmp_path / "cache.sqlite"), 2), "the same samples each time"
+    assert "abc_sequence" not in screening.pinned
+    assert screening.idle["abc_sequence"] == [{"abc_recipe": "sequence", "flatten": False}]
+    samples = screening.offered(space.knob("abc_sequence"))
+    assert len(samples) == SEQUENCE_SAMPLES + 1 and list(samples[0]) == space.knob("abc_sequence").default
+    for flatten, distinct in ((True, len(samples)), (False, 1)):
+        netlists = {synthesized_netlist(task, Recipe(flatten=flatten, abc_recipe="sequence", abc_sequence=sample))
+                    for sample in samples}
+        assert len(netlists) == distinct, (flatten, len(netlists))
+    config = {"flatten": False, "abc_recipe": "sequence", "abc_sequence": list(samples[1])}
+    assert screening.canonical(space, config)["abc_sequence"] == space.knob("abc_sequence").default
 
 
 def test_the_screened_space_drops_pinned_knobs_and_merged_values_from_conditions():
