@@ -10,8 +10,9 @@ conditions beside each other value of the space's *switches* (the knobs some ``a
 the ABC recipe, gate sizing) and of its *modes* (a conditional choice or bool, with its condition:
 the mapping of an ABC sequence, buffering beside sizing): its effect depends on them. Every knob is
 also screened beside each *toggle* (an unconditional bool, such as ``flatten``) at its other value,
-where its own contexts left the toggle unpinned: a hierarchical design kept unflattened maps some
-recipes alike that differ once flattened. Tasks are
+where its own contexts left the toggle unpinned, for idleness only (the case closes at the first two
+values that differ): a hierarchical design kept unflattened maps its small modules alike under every
+delay target. Tasks are
 taken in turn until every value of every knob is told apart or the tasks run out. The knobs' own
 contexts come first and decide what the search offers (below); a crossed context then screens only
 the values offered (one point per level of a number), so it stops at the first task that tells them
@@ -37,11 +38,11 @@ all apart.
   script beside gate sizing maps alike), so the search no longer varies the knob within a group
   there.
 
-A sequence knob is screened at its default and a few random sequences (the same each time): it can be
-pinned, or idle where none of them changes a netlist (a hierarchical design kept unflattened), but
-its values are too many to merge or tell apart. An interaction that one factor at a time cannot see (a knob that
-acts only beside a non-default value of a choice that is neither a switch nor a mode, or beside two
-settings at once) is missed;
+A sequence knob is screened at its default and a few random sequences (the same each time), for
+idleness only: it can be pinned, or idle where none of them changes a netlist (a hierarchical design
+kept unflattened), but its values are too many to merge. An interaction that one factor at a time
+cannot see (a knob that acts only beside a non-default value of a choice that is neither a switch
+nor a mode, or beside two settings at once) is missed;
 ``screening: false`` in the campaign turns screening off. The result is kept in the run directory
 (``screening.json``), so a resumed campaign searches the same space.
 """
@@ -211,19 +212,22 @@ class Screening:
 class _Case:
     """One knob in one context: its values, and the classes of values with equal netlists so far.
     A *crossed* context (a condition beside another switch value) tells where the knob is idle or
-    some of its values merge, not which values the search offers: it screens those offered only."""
+    some of its values merge, not which values the search offers: it screens those offered only.
+    A case that looks for idleness only (a sequence's, or beside a toggle) closes at the first two
+    values that differ."""
 
     knob: Knob
     context: dict[str, Value]
     values: list[Value]
     classes: list[list[Value]]
+    idle_only: bool = False
 
     def config(self, space: SearchSpace, value: Value) -> Config:
         return {**space.baseline(), **self.context, self.knob.name: value}
 
     @property
     def open(self) -> bool:
-        return len(self.classes) < len(self.values)
+        return len(self.classes) == 1 if self.idle_only else len(self.classes) < len(self.values)
 
     def groups(self, offered: list[Value], first: Value) -> list[list[Value]]:
         """The ``offered`` values grouped by class, groups of one left out (``first`` leads its group)."""
@@ -244,15 +248,16 @@ def screen(space: SearchSpace, tasks: list[Task], cache: EvalCache | None, worke
     modes = [knob for knob in synthesis
              if knob.active_when and knob.type in ("bool", "choice") and knob not in switches]
     toggles = [knob for knob in synthesis if knob.type == "bool" and not knob.active_when]
-    own = [_Case(knob, context, values, [values]) for knob in synthesis for context in _own_contexts(knob)
-           for values in [_values(knob)]]
+    own = [_Case(knob, context, values, [values], knob.type == "sequence") for knob in synthesis
+           for context in _own_contexts(knob) for values in [_values(knob)]]
     digests: dict[tuple[str, Recipe], str] = {}
     with ThreadPoolExecutor(max(1, workers)) as pool:
         _tell_apart(space, own, tasks, digests, pool, cache)
         screening = _offered(space, own)
         toggles = [knob for knob in toggles if knob.name not in screening.pinned]
-        crossed = [_Case(knob, context, values, [values]) for knob in synthesis if knob.name not in screening.pinned
-                   for context in _crossed_contexts(knob, switches, modes, toggles)
+        crossed = [_Case(knob, context, values, [values], idle_only or knob.type == "sequence")
+                   for knob in synthesis if knob.name not in screening.pinned
+                   for context, idle_only in _crossed_contexts(knob, switches, modes, toggles)
                    for values in [screening.offered(knob)]]
         _tell_apart(space, crossed, tasks, digests, pool, cache)
     _where(space, own + crossed, switches, screening)
@@ -340,7 +345,7 @@ def _where(space: SearchSpace, cases: list[_Case], switches: list[Knob], screeni
                       for part in _by_enables(space, knob, group) if len(part) > 1]
             if (knob.active_when or case.context) and [len(g) for g in groups] == [len(offered)]:
                 idle.append(setting)
-            elif groups and (knob.type == "choice" or knob.name in screening.levels):
+            elif groups and not case.idle_only and (knob.type == "choice" or knob.name in screening.levels):
                 merges.append({"when": setting, "values": groups})
         if idle:
             screening.idle[knob.name] = idle
@@ -384,12 +389,13 @@ def _own_contexts(knob: Knob) -> list[dict[str, Value]]:
 
 
 def _crossed_contexts(knob: Knob, switches: list[Knob], modes: list[Knob],
-                      toggles: list[Knob]) -> list[dict[str, Value]]:
-    """Each own context of ``knob`` beside a value that may change what it does: for a conditional
-    knob, each other value of each other switch, or of each mode (a conditional choice or bool,
-    with its own condition: the mapping beside an ABC sequence) where the context leaves room for it;
-    for every knob, each toggle (an unconditional bool: flatten, gate sizing) at its other value."""
-    crossed = {}
+                      toggles: list[Knob]) -> list[tuple[dict[str, Value], bool]]:
+    """Each own context of ``knob`` beside a value that may change what it does, with whether the
+    context looks for idleness only: for a conditional knob, each other value of each other switch,
+    or of each mode (a conditional choice or bool, with its own condition: the mapping beside an ABC
+    sequence) where the context leaves room for it; for every knob, each toggle (an unconditional
+    bool: flatten, retime) at its other value, for idleness only."""
+    crossed: dict[tuple, tuple[dict[str, Value], bool]] = {}
     for context in _own_contexts(knob):
         others = [*switches, *modes] if knob.active_when else []
         for other in [*others, *toggles]:
@@ -400,7 +406,9 @@ def _crossed_contexts(knob: Knob, switches: list[Knob], modes: list[Knob],
             for value in other.choices:
                 if value != other.baseline() and met:
                     setting = {**context, **met[0], other.name: value}
-                    crossed[tuple(sorted(setting.items(), key=str))] = setting
+                    key = tuple(sorted(setting.items(), key=str))
+                    idle_only = other not in others and crossed.get(key, (None, True))[1]
+                    crossed[key] = (setting, idle_only)
     return list(crossed.values())
 
 

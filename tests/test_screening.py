@@ -158,26 +158,29 @@ def _carry_select_adder(folder: Path):
     return task
 
 
-def test_screening_crosses_every_knob_with_the_other_value_of_a_toggle(tmp_path: Path):
-    """A carry-select adder that ariths-gen writes as small modules: kept hierarchical
-    (``flatten: false``), the Yosys default script and the speed script map it alike, and so do
-    compress2rs and dch-map, though flattened each pair differs. Screening crosses the recipe (an
-    unconditional knob) with flatten at its other value and merges them there only."""
+def test_screening_finds_a_knob_idle_beside_the_other_value_of_a_toggle(tmp_path: Path):
+    """A carry-select adder that ariths-gen writes as small modules: flattened, resyn2's delay target
+    changes the netlist; kept hierarchical (``flatten: false``, a toggle's other value) it changes
+    nothing, so the delay target is idle there and the search no longer varies it; and a recipe
+    (unconditional) beside the toggle is screened for idleness only: two recipes differ there, so
+    nothing is recorded for it."""
     task = _carry_select_adder(tmp_path)
-    space = build_space([("t", {"knobs": {"flatten": {"type": "bool", "default": True}, "abc_recipe": {
-        "type": "choice", "values": ["yosys-default", "speed", "compress2rs", "dch-map", "area"]}}})])
+    space = build_space([("t", {"knobs": {
+        "flatten": {"type": "bool", "default": True},
+        "abc_recipe": {"type": "choice", "values": ["yosys-default", "resyn2", "speed"]},
+        "abc_delay_target": {"type": "float", "low": 0.0, "high": 1.5, "default": 0.0,
+                             "active_when": {"abc_recipe": ["resyn2"]}}}})])
     screening = screen(space, [task], EvalCache(tmp_path / "cache.sqlite"), 2)
-    assert not screening.pinned and not screening.merged
-    groups = [["yosys-default", "speed"], ["compress2rs", "dch-map"]]
-    assert screening.merged_when["abc_recipe"] == [{"when": {"flatten": False}, "values": groups}]
+    assert not screening.pinned and screening.idle == {"abc_delay_target": [{"abc_recipe": "resyn2", "flatten": False}]}
+    assert "abc_recipe" not in screening.merged_when, "beside a toggle, screening looks for idleness only"
     # Checked independently of the screening's own bookkeeping: the digests tell the same.
-    for flatten in (True, False):
-        for a, b in groups:
-            same = synthesized_netlist(task, Recipe(flatten=flatten, abc_recipe=a)) == synthesized_netlist(
-                task, Recipe(flatten=flatten, abc_recipe=b))
-            assert same is not flatten, (flatten, a, b)
-    assert screening.canonical(space, {"flatten": False, "abc_recipe": "speed"})["abc_recipe"] == "yosys-default"
-    assert screening.canonical(space, {"flatten": True, "abc_recipe": "speed"})["abc_recipe"] == "speed"
+    for flatten, distinct in ((True, range(2, NUMBER_POINTS + 1)), (False, [1])):
+        netlists = {synthesized_netlist(task, Recipe(flatten=flatten, abc_recipe="resyn2", abc_delay_target=level))
+                    for level in screening.offered(space.knob("abc_delay_target"))}
+        assert len(netlists) in distinct, (flatten, len(netlists))
+    config = {"flatten": False, "abc_recipe": "resyn2", "abc_delay_target": 1.5}
+    assert screening.canonical(space, config)["abc_delay_target"] == 0.0
+    assert screening.space(space).knob("abc_delay_target").idle_when == [{"abc_recipe": "resyn2", "flatten": False}]
 
 
 def test_a_sequence_is_screened_at_random_sequences_and_idle_where_none_changes_a_netlist(tmp_path: Path):
