@@ -254,10 +254,10 @@ def screen(space: SearchSpace, tasks: list[Task], cache: EvalCache | None, worke
     with ThreadPoolExecutor(max(1, workers)) as pool:
         _tell_apart(space, own, tasks, digests, pool, cache)
         screening = _offered(space, own)
-        toggles = [knob for knob in toggles if knob.name not in screening.pinned]
+        unpinned = [knob for knob in toggles if knob.name not in screening.pinned]
         crossed = [_Case(knob, context, values, [values], idle_only or knob.type == "sequence")
                    for knob in synthesis if knob.name not in screening.pinned
-                   for context, idle_only in _crossed_contexts(knob, switches, modes, toggles)
+                   for context, idle_only in _crossed_contexts(knob, switches, modes, unpinned)
                    for values in [screening.offered(knob)]]
         _tell_apart(space, crossed, tasks, digests, pool, cache)
     _where(space, own + crossed, switches, screening)
