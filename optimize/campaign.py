@@ -67,9 +67,9 @@ class Campaign(_Strict):
         "(a campaign of its own per task, in RUN/tasks/<task>)")
     space: list[str] = Field(default_factory=lambda: ["synthesis"], min_length=1,
                              description="packaged spaces (synthesis, generation) and space files")
-    screening: bool = Field(
+    screening: bool | int = Field(
         True, description="before the search, synthesize each synthesis knob's values one at a time and pin the "
-        "knobs that change no task's netlist (see optimize/screening.py)")
+        "knobs that change no task's netlist (see optimize/screening.py); a number caps the syntheses")
     objectives: list[Literal["power", "delay", "area"]] = Field(default_factory=lambda: list(OBJECTIVES))
     aggregation: Literal["geomean-ratio"] = "geomean-ratio"
     reference_point: float = Field(
@@ -101,6 +101,19 @@ class Campaign(_Strict):
                    else f"remove it ({name} does not use it)")
             raise ValueError(f"'torch_device' is an option of the ax optimizer now; {fix}")
         return {k: v for k, v in data.items() if k != "torch_device"}
+
+    @property
+    def screening_cap(self) -> int | None:
+        """The most syntheses screening may run (None: as many as it needs)."""
+        return None if isinstance(self.screening, bool) else self.screening
+
+    @field_validator("screening", mode="before")
+    @classmethod
+    def _on_off_or_cap(cls, value: object) -> object:
+        if not isinstance(value, bool) and not (isinstance(value, int) and value >= 1):
+            raise ValueError(f"{value!r} is not true, false or a number of syntheses; write one of those "
+                             "(a number of 1 or more)")
+        return value
 
     @field_validator("optimizer", mode="before")
     @classmethod

@@ -216,9 +216,11 @@ class CampaignLoop:
         if not damaged and any(t.kind != TrialKind.BASELINE for t in self.store.trials()):
             return Screening()  # a run begun unscreened goes on searching the space it began with
         tasks = self.setup.tasks
-        self.console.print(f"screening the synthesis knobs on {len(tasks)} tasks (synthesis only)")
+        cap = self.campaign.screening_cap
+        self.console.print(f"screening the synthesis knobs on {len(tasks)} tasks (synthesis only"
+                           + (f", at most {cap} syntheses)" if cap else ")"))
         screening = screen(self.setup.space, tasks, EvalCache(self.setup.cache_path()),
-                           self.campaign.executor.workers)
+                           self.campaign.executor.workers, cap)
         screening.save(self.setup.run_dir)
         for line in screening.lines():
             self.console.print(line)

@@ -43,8 +43,10 @@ idleness only: it can be pinned, or idle where none of them changes a netlist (a
 kept unflattened), but its values are too many to merge. An interaction that one factor at a time
 cannot see (a knob that acts only beside a non-default value of a choice that is neither a switch
 nor a mode, or beside two settings at once) is missed;
-``screening: false`` in the campaign turns screening off. The result is kept in the run directory
-(``screening.json``), so a resumed campaign searches the same space.
+``screening: false`` in the campaign turns screening off, and a number caps its syntheses (a large
+design's take minutes each): a case the cap leaves short concludes nothing, so what is found holds.
+The result is kept in the run directory (``screening.json``), so a resumed campaign searches the
+same space.
 """
 
 from __future__ import annotations
@@ -86,6 +88,7 @@ class Screening:
     idle: dict[str, list[dict[str, Value]]] = field(default_factory=dict)
     merged_when: dict[str, list[dict]] = field(default_factory=dict)
     syntheses: int = 0
+    unscreened: int = 0  # cases left unscreened at the campaign's cap on syntheses (concluding nothing)
 
     def space(self, space: SearchSpace) -> SearchSpace:
         """Return ``space`` as the optimizer searches it: pinned knobs fixed at their defaults,
@@ -166,7 +169,8 @@ class Screening:
 
     def lines(self) -> list[str]:
         """What screening found, for the console."""
-        lines = [f"screening ({self.syntheses} syntheses): "
+        cap = f", {self.unscreened} knob contexts left unscreened at the cap" if self.unscreened else ""
+        lines = [f"screening ({self.syntheses} syntheses{cap}): "
                  + (f"pinned at their defaults, no netlist changed: {', '.join(self.pinned)}" if self.pinned
                     else "every knob screened changes some netlist")]
         lines += [f"  {name}: {', '.join(f'{v} gives the netlists of {kept}' for v, kept in pairs)}"
@@ -189,7 +193,7 @@ class Screening:
         """Keep the screening in ``run_dir`` (atomically: a run killed meanwhile keeps none)."""
         write_atomically(run_dir / SCREENING, json.dumps(
             {"pinned": self.pinned, "merged": self.merged, "levels": self.levels, "idle": self.idle,
-             "merged_when": self.merged_when, "syntheses": self.syntheses},
+             "merged_when": self.merged_when, "syntheses": self.syntheses, "unscreened": self.unscreened},
             indent=1) + "\n")
 
     @classmethod
@@ -203,7 +207,7 @@ class Screening:
             data = json.loads(path.read_text())
             merged = {name: [tuple(pair) for pair in pairs] for name, pairs in data["merged"].items()}
             return cls(list(data["pinned"]), merged, dict(data.get("levels", {})), dict(data.get("idle", {})),
-                       dict(data.get("merged_when", {})), int(data["syntheses"]))
+                       dict(data.get("merged_when", {})), int(data["syntheses"]), int(data.get("unscreened", 0)))
         except (ValueError, TypeError, KeyError, AttributeError) as exc:
             raise RtlboError(f"{path} is damaged ({type(exc).__name__}: {str(exc)[:80]})") from None
 
@@ -221,6 +225,7 @@ class _Case:
     values: list[Value]
     classes: list[list[Value]]
     idle_only: bool = False
+    unscreened: bool = False
 
     def config(self, space: SearchSpace, value: Value) -> Config:
         return {**space.baseline(), **self.context, self.knob.name: value}
@@ -228,6 +233,11 @@ class _Case:
     @property
     def open(self) -> bool:
         return len(self.classes) == 1 if self.idle_only else len(self.classes) < len(self.values)
+
+    def leave_unscreened(self) -> None:
+        """Conclude nothing: every value apart (a coincidence on the tasks so far may not hold on
+        the rest)."""
+        self.classes, self.unscreened = [[v] for v in self.values], True
 
     def groups(self, offered: list[Value], first: Value) -> list[list[Value]]:
         """The ``offered`` values grouped by class, groups of one left out (``first`` leads its group)."""
@@ -237,11 +247,13 @@ class _Case:
         return [part for part in parts.values() if len(part) > 1]
 
 
-def screen(space: SearchSpace, tasks: list[Task], cache: EvalCache | None, workers: int) -> Screening:
+def screen(space: SearchSpace, tasks: list[Task], cache: EvalCache | None, workers: int,
+           cap: int | None = None) -> Screening:
     """Screen the synthesis knobs of ``space`` on ``tasks`` (module docstring), ``workers``
-    syntheses at a time. The knobs' own contexts are screened first: they decide what the search
-    offers (pinned knobs, merged values, levels), and the crossed contexts then screen only the values
-    offered, so a crossed case whose values all differ closes, and the tasks after it cost nothing."""
+    syntheses at a time, at most ``cap`` of them. The knobs' own contexts are screened first: they
+    decide what the search offers (pinned knobs, merged values, levels), and the crossed contexts
+    then screen only the values offered, so a crossed case whose values all differ closes, and the
+    tasks after it cost nothing. A case the cap leaves short of its syntheses concludes nothing."""
     switches = {name for knob in space.tunable for name in knob.active_when}
     switches = [knob for knob in space.tunable if knob.name in switches]
     synthesis = [knob for knob in space.tunable if knob.name in SYNTHESIS_KNOBS]
@@ -252,30 +264,38 @@ def screen(space: SearchSpace, tasks: list[Task], cache: EvalCache | None, worke
            for context in _own_contexts(knob) for values in [_values(knob)]]
     digests: dict[tuple[str, Recipe], str] = {}
     with ThreadPoolExecutor(max(1, workers)) as pool:
-        _tell_apart(space, own, tasks, digests, pool, cache)
+        _tell_apart(space, own, tasks, digests, pool, cache, cap)
         screening = _offered(space, own)
         unpinned = [knob for knob in toggles if knob.name not in screening.pinned]
         crossed = [_Case(knob, context, values, [values], idle_only or knob.type == "sequence")
                    for knob in synthesis if knob.name not in screening.pinned
                    for context, idle_only in _crossed_contexts(knob, switches, modes, unpinned)
                    for values in [screening.offered(knob)]]
-        _tell_apart(space, crossed, tasks, digests, pool, cache)
+        _tell_apart(space, crossed, tasks, digests, pool, cache, cap)
     _where(space, own + crossed, switches, screening)
     screening.syntheses = len(digests)
+    screening.unscreened = sum(case.unscreened for case in own + crossed)
     return screening
 
 
 def _tell_apart(space: SearchSpace, cases: list[_Case], tasks: list[Task], digests: dict[tuple[str, Recipe], str],
-                pool: ThreadPoolExecutor, cache: EvalCache | None) -> None:
+                pool: ThreadPoolExecutor, cache: EvalCache | None, cap: int | None) -> None:
     """Synthesize the values of the open ``cases`` task by task (``digests`` keeps every netlist's),
-    splitting their classes, until every case's values are told apart or the tasks run out."""
+    splitting their classes, until every case's values are told apart or the tasks run out; a case
+    whose syntheses would pass ``cap`` (counted over ``digests``) is left unscreened."""
     for task in tasks:
+        recipes: dict[Recipe, None] = {}  # to synthesize on this task, in the cases' order
+        for case in [case for case in cases if case.open]:
+            needed = dict.fromkeys(recipe_of(case.config(space, v)) for v in case.values)
+            needed = [r for r in needed if (task.name, r) not in digests and r not in recipes]
+            if cap is not None and len(digests) + len(recipes) + len(needed) > cap:
+                case.leave_unscreened()
+            else:
+                recipes.update(dict.fromkeys(needed))
         open_cases = [case for case in cases if case.open]
         if not open_cases:
             return
-        recipes = {recipe_of(case.config(space, v)) for case in open_cases for v in case.values}
-        futures = {recipe: pool.submit(synthesized_netlist, task, recipe, cache=cache) for recipe in recipes
-                   if (task.name, recipe) not in digests}
+        futures = {recipe: pool.submit(synthesized_netlist, task, recipe, cache=cache) for recipe in recipes}
         digests.update({(task.name, recipe): future.result() for recipe, future in futures.items()})
         for case in open_cases:
             # A failed synthesis tells nothing about the value: it stays apart from every other.

@@ -161,6 +161,7 @@ def test_second_process_on_a_run_directory_is_refused(tmp_path: Path):
         ({"space": ["nope.yaml"]}, r"space file nope.yaml not found"),
         ({"tasks": {"suite": "builtin", "select": ["mul9"]}}, r"unknown task\(s\) mul9"),
         ({"objectives": ["power", "power"]}, r"list each of power, delay, area at most once"),
+        ({"screening": -3}, r"bad value for 'screening': -3 is not true, false or a number of syntheses"),
     ],
 )
 def test_bad_campaign_files(tmp_path: Path, fields: dict, message: str):

@@ -75,6 +75,23 @@ def test_screening_pins_what_changes_no_netlist_and_keeps_what_does():
     assert "resyn2" not in screening.space(SPACE).knob("abc_recipe").values
 
 
+def test_a_cap_on_syntheses_leaves_cases_unscreened_and_what_they_would_have_found_unfound():
+    """A large design's syntheses take minutes: a campaign may cap them. A case the cap leaves short
+    concludes nothing, so whatever a capped screening finds, the full one finds too."""
+    full = _screened("adder32")
+    capped = screen(SPACE, [_task("adder32")], EvalCache(SCREENED_CACHE), 2, cap=10)
+    assert capped.syntheses <= 10 and capped.unscreened > 0 and full.unscreened == 0
+    assert set(capped.pinned) < set(full.pinned)
+    for name, pairs in capped.merged.items():
+        assert set(pairs) <= set(full.merged[name]), name
+    for name, settings in capped.idle.items():
+        assert all(setting in full.idle[name] for setting in settings), name
+    assert all(capped.levels[name] == full.levels[name] for name in capped.levels)
+    assert f"{capped.unscreened} knob contexts left unscreened at the cap" in capped.lines()[0]
+    # A cap that the screening does not reach changes nothing.
+    assert screen(SPACE, [_task("adder32")], EvalCache(SCREENED_CACHE), 2, cap=full.syntheses) == full
+
+
 def test_screening_finds_where_a_conditional_knob_changes_nothing_and_the_search_skips_it_there(tmp_path: Path):
     """On adder32 the delay target changes nothing beside gate sizing under the Yosys default
     script (its &nf mapper already reaches its best delay), though it acts under resyn2's map;
