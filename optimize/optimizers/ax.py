@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import math
 import warnings
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any, Literal
 
@@ -100,7 +101,13 @@ class AxOptimizer(Optimizer):
         # replay, a warm start's imports) it would still draw one Sobol point before BoTorch. Take
         # every transition the trials already allow first.
         self.strategy.current_generator_run_limit()
-        trials = self.client.get_next_trials(max_trials=n)
+        from optimize.optimizers.ax_strategy import passing_over
+
+        known = self.known_flow
+        passing = nullcontext() if known is None else passing_over(
+            lambda params: known(self.space.complete(params)), self.passed_over)
+        with passing:
+            trials = self.client.get_next_trials(max_trials=n)
         proposals = [(index, self.space.complete(params)) for index, params in sorted(trials.items())]
         self.next_id += len(proposals)
         return proposals
