@@ -397,18 +397,21 @@ class CampaignLoop:
                 self.console.print("[yellow]screening pinned every knob: none changes these designs' netlists, so "
                                    "there is nothing to search ('screening: false' searches them anyway)[/]")
                 return self.store.trials()
-            counted = self._loop(executor, pending, baseline, budget)
+            counted, repeats = self._loop(executor, pending, baseline, budget)
         finally:
             executor.cancel()
         self.optimizer.save(str(self.setup.run_dir / "optimizer"))
         if counted < budget:
-            self.console.print(f"[yellow]the optimizer proposed {counted} of {budget} trials and then stopped[/]")
+            self.console.print(f"[yellow]the optimizer proposed {counted} of {budget} trials and then stopped"
+                               + (f", after {repeats} flows already measured (a configuration or its netlists)"
+                                  if repeats >= budget else "") + "[/]")
         return self.store.trials()
 
-    def _loop(self, executor: Executor, pending: list[Trial], baseline: dict[str, Metrics], budget: int) -> int:
+    def _loop(self, executor: Executor, pending: list[Trial], baseline: dict[str, Metrics],
+              budget: int) -> tuple[int, int]:
         """Evaluate the pending trials and ask for more until ``budget`` trials count (a repeat of an
         earlier configuration or netlists does not), the optimizer stops proposing, or it has
-        proposed ``budget`` repeats; return how many trials count."""
+        proposed ``budget`` repeats; return how many trials count, and how many repeated."""
         workers = self.campaign.executor.workers
         columns = (TextColumn("[bold]trials"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                    TextColumn("{task.fields[status]}"))
@@ -417,24 +420,29 @@ class CampaignLoop:
             bar = progress.add_task("campaign", total=budget, completed=counted - len(pending), status=self._status())
             for trial in pending:
                 self._start(executor, trial, baseline)
-            stopped = False
+            stopped = waiting = False  # nothing more to propose; nothing until a running trial finishes
             while True:
                 counted, repeats = self._spent()
-                asking = executor.outstanding < workers and counted < budget and repeats < budget and not stopped
+                asking = (executor.outstanding < workers and counted < budget and repeats < budget
+                          and not stopped and not waiting)
                 if asking and not (self._initializing() and self._explore(executor, baseline, INITIAL_DRAW)):
                     passed = len(self.optimizer.passed_over)
                     proposals = self.optimizer.ask(min(self.campaign.batch_size, budget - counted))
-                    stopped = not proposals
+                    stopped, waiting = not proposals and executor.outstanding == 0, not proposals
                     if proposals and len(self.optimizer.passed_over) > passed:
                         self._passed_over[proposals[0][0]] = len(self.optimizer.passed_over) - passed
+                    # The whole batch is in the table before anything else takes a trial id: a
+                    # kill leaves no gap in the ids the replay attaches.
                     for trial_id, proposal in proposals:
                         config = self.space.effective(proposal)  # idle knobs at their defaults
                         self.store.add_pending(trial_id, TrialKind.PROPOSED, config, self.optimizer.name, proposal)
-                        if self._measured(config):
+                    for trial_id, _ in proposals:
+                        if self._measured(self.store.get(trial_id).config):
                             self._explore(executor, baseline)
                         self._start(executor, self.store.get(trial_id), baseline)
                 finished = [trial for completed in executor.wait(timeout=1.0)
                             for trial in self._finish(completed.trial_id, completed.result, completed.error)]
+                waiting = waiting and not finished
                 if finished:
                     counted, repeats = self._spent()
                     for trial in finished:
@@ -444,10 +452,7 @@ class CampaignLoop:
                             counted, repeats = self._spent()
                     progress.update(bar, completed=counted - executor.outstanding, status=self._status())
                 if executor.outstanding == 0 and (counted >= budget or repeats >= budget or stopped):
-                    if repeats >= budget:
-                        self.console.print(f"[yellow]the optimizer proposed {repeats} flows already measured (a "
-                                           "configuration or its netlists); stopped[/]")
-                    return counted
+                    return counted, repeats
 
     def _known_flow(self, config: dict) -> bool:
         """Whether a trial measured ``config``'s flow, is measuring it, or measured the netlists it

@@ -333,3 +333,21 @@ def test_ax_passes_over_candidates_whose_flow_the_campaign_knows():
                                           "area": area}, {}))
     assert len(set(measured)) == 11, measured
     assert optimizer.passed_over
+
+
+def test_ax_proposes_nothing_once_every_configuration_is_measured():
+    """Six configurations: Ax proposes each once, then nothing (Ax itself raises, after minutes of
+    drawing points already measured; a campaign whose budget outlasts its space must stop cleanly)."""
+    space = SearchSpace(knobs=[Knob(name="f", type="bool", default=True),
+                               Knob(name="c", type="choice", values=["x", "y", "z"])])
+    optimizer = make_optimizer("ax", Problem(space, ("power", "delay", "area"), (), seed=0, reference_point=1.1,
+                                             budget=12))
+    proposed = []
+    while batch := optimizer.ask(1):
+        ((trial_id, config),) = batch
+        proposed.append((config["f"], config["c"]))
+        value = 0.8 + 0.1 * "xyz".index(config["c"]) + 0.05 * config["f"]
+        optimizer.tell(trial_id, Outcome({"power": value, "delay": 2 - value, "area": value}, {}))
+        assert len(proposed) <= 6, proposed
+    assert sorted(proposed) == sorted(itertools.product([False, True], "xyz"))
+    assert optimizer.strategy.current_node_name == "MBM"

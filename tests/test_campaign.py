@@ -243,9 +243,18 @@ def test_a_flow_already_measured_does_not_count_toward_the_budget(tmp_path: Path
             assert first.id < trial.id and first.per_task["seqdet"].netlist == trial.per_task["seqdet"].netlist
 
 
-def test_a_proposal_already_measured_gets_a_new_flow_beside_it(tmp_path: Path):
+def test_a_proposal_already_measured_gets_a_new_flow_beside_it(tmp_path: Path, monkeypatch):
     """Where the optimizer proposes a configuration already measured, the campaign evaluates one no
-    trial has measured instead of spending nothing (or the budget) on the repeat."""
+    trial has measured instead of spending nothing (or the budget) on the repeat. The exploration
+    takes its trial id after the whole batch is in the table: a kill between two inserts would
+    otherwise leave a gap in the ids, which the replay refuses."""
+    inserts, add_pending = [], Store.add_pending
+
+    def recording(store: Store, trial_id: int, *args, **kwargs) -> None:
+        inserts.append((trial_id, sorted(t.id for t in store.trials())))
+        add_pending(store, trial_id, *args, **kwargs)
+
+    monkeypatch.setattr(Store, "add_pending", recording)
     space = tmp_path / "recipes.yaml"
     space.write_text(yaml.safe_dump({"knobs": {
         "abc_recipe": {"type": "choice", "values": ["yosys-default", "resyn2", "area"]}}}))
@@ -264,6 +273,7 @@ def test_a_proposal_already_measured_gets_a_new_flow_beside_it(tmp_path: Path):
                 assert any("repeat_of" in t.extra for t in earlier), "explored only beside a repeated proposal"
                 assert trial.config not in [t.config for t in earlier]
     assert explored, "the random optimizer repeats itself on three flows; exploration must have stepped in"
+    assert all(ids == list(range(trial_id)) for trial_id, ids in inserts), inserts
 
 
 def _seqdet_over_idle_knobs(tmp_path: Path, optimizer: str, budget: int) -> Run:
@@ -346,3 +356,13 @@ def test_an_output_under_home_is_written_there_not_in_a_folder_named_tilde():
     from optimize.campaign import Campaign
 
     assert Campaign(name="t", output="~/runs/t").run_dir() == Path.home() / "runs" / "t"
+
+
+def test_an_optimizer_with_nothing_to_propose_while_trials_run_is_asked_again_once_they_finish(tmp_path: Path):
+    """NSGA-II proposes a generation of 12 and proposes nothing more until all 12 are told: a worker
+    freed while the generation's last member runs must wait for it, not end the campaign."""
+    path = campaign_file(tmp_path, optimizer="pymoo-nsga2", budget={"trials": 14}, screening=False,
+                         tasks={"suite": "builtin", "select": ["counter"]}, cache=str(tmp_path / "cache.sqlite"))
+    run(path, resume=False, output=None, console=QUIET)
+    proposed = [t for t in Run.load(tmp_path / "run").trials if t.kind == TrialKind.PROPOSED]
+    assert len(proposed) - sum(t.repeats for t in proposed) == 14

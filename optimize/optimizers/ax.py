@@ -106,8 +106,14 @@ class AxOptimizer(Optimizer):
         known = self.known_flow
         passing = nullcontext() if known is None else passing_over(
             lambda params: known(self.space.complete(params)), self.passed_over)
-        with passing:
-            trials = self.client.get_next_trials(max_trials=n)
+        from ax.exceptions.core import OptimizationComplete
+        from ax.exceptions.generation_strategy import GenerationStrategyCompleted
+
+        try:
+            with passing:
+                trials = self.client.get_next_trials(max_trials=n)
+        except (OptimizationComplete, GenerationStrategyCompleted):  # every configuration measured or pending
+            return []
         proposals = [(index, self.space.complete(params)) for index, params in sorted(trials.items())]
         self.next_id += len(proposals)
         return proposals

@@ -42,6 +42,7 @@ from ax.adapter.torch import TorchAdapter
 from ax.core.experiment_status import ExperimentStatus
 from ax.core.observation import ObservationFeatures
 from ax.core.trial_status import TrialStatus
+from ax.exceptions.generation_strategy import GenerationStrategyRepeatedPoints
 from ax.generation_strategy.center_generation_node import CenterGenerationNode
 from ax.generation_strategy.dispatch_utils import calculate_num_initialization_trials, get_derelativize_config
 from ax.generation_strategy.generation_strategy import GenerationNode, GenerationStrategy
@@ -83,6 +84,7 @@ NUM_RESTARTS = 4
 RAW_SAMPLES = 64
 MIXED_OPTIONS: dict[str, Any] = {"maxiter_alternating": 3, "maxiter_continuous": 4, "num_spray_points": 8}
 PASSES = 4  # candidates one generation may pass over (``passing_over``)
+SOBOL_DRAWS = 200  # see _sobol_spec
 
 # The candidates passed over, in the model's inputs, while an adapter generates (``passing_over``).
 _passed_over: torch.Tensor | None = None
@@ -272,13 +274,21 @@ register_model(WarmStartSingleTaskGP)
 register_acquisition(FastAcquisition)
 
 
+def _sobol_spec(seed: int | None, **kwargs: Any) -> GeneratorSpec:
+    """Ax's Sobol generator, drawing again a point already measured at most ``SOBOL_DRAWS`` times:
+    Ax's 10 000 draws take minutes to find that a small space has no configuration left (then it
+    raises SearchSpaceExhausted: the optimizer has nothing more to propose)."""
+    return GeneratorSpec(generator_enum=Generators.SOBOL, generator_kwargs={"seed": seed},
+                         generator_gen_kwargs={"model_gen_options": {"max_rs_draws": SOBOL_DRAWS}}, **kwargs)
+
+
 def _sobol_node(seed: int, budget: int) -> GenerationNode:
     """Ax's own Sobol node (``configure_generation_strategy``'s defaults): ``budget`` trials,
     at least half of them observed before BO starts, attached trials counted."""
     not_failed = [TrialStatus.FAILED, TrialStatus.ABANDONED]
     return GenerationNode(
         name="Sobol",
-        generator_specs=[GeneratorSpec(generator_enum=Generators.SOBOL, generator_kwargs={"seed": seed})],
+        generator_specs=[_sobol_spec(seed)],
         transition_criteria=[
             MinTrials(threshold=budget, transition_to="MBM", use_all_trials_in_exp=True, not_in_statuses=not_failed),
             MinTrials(
@@ -354,6 +364,8 @@ def build_generation_strategy(
             )
         ],
         should_deduplicate=True,
+        # Where BoTorch proposes only points already measured, Ax falls back on Sobol.
+        fallback_specs={GenerationStrategyRepeatedPoints: _sobol_spec(None, generator_key_override="Fallback_Sobol")},
         suggested_experiment_status=ExperimentStatus.OPTIMIZATION,
     )
     nodes: list[GenerationNode] = [mbm]
