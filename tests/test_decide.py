@@ -143,3 +143,22 @@ def test_warm_start_with_other_tasks_skips_what_the_cache_lacks(campaign: Path, 
                           text=True, timeout=600)
     assert done.returncode == 0, done.stderr
     assert "imported 0 trials" in done.stderr and "skipped: not in the evaluation cache (task mul8)" in done.stderr
+
+
+def test_warm_start_into_another_space_keeps_no_score_of_a_flow_it_cannot_run(campaign: Path, tmp_path: Path,
+                                                                               monkeypatch):
+    """The same tasks and objectives, but a space of the ABC recipe alone and no cache to re-score
+    from: an earlier trial whose dropped knobs were off their defaults ran another flow than its
+    configuration here would, so its scores stay behind; one that ran the flow it runs here is kept."""
+    monkeypatch.setenv("RTLBO_CACHE", str(tmp_path / "empty-cache.sqlite"))
+    space = tmp_path / "recipe.yaml"
+    recipe = yaml.safe_load((campaign / "space" / "synthesis.yaml").read_text())["knobs"]["abc_recipe"]
+    space.write_text(yaml.safe_dump({"knobs": {"abc_recipe": recipe}}))
+    path = write_campaign(tmp_path, "q3", budget={"trials": 1}, space=[str(space)], screening=False)
+    done = rtlbo("run", str(path), "--warm-start", str(campaign))
+    assert done.returncode == 0, done.stderr
+    assert "its earlier scores are of another flow" in " ".join(done.stderr.split()), done.stderr
+    # One configuration here is one flow, whose scores are one: those of the trial that measured it.
+    scores = {}
+    for trial in Run.load(tmp_path / "q3").trials:
+        assert scores.setdefault(trial.config["abc_recipe"], trial.objectives) == trial.objectives, trial.source
