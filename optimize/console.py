@@ -165,9 +165,8 @@ def print_summary(run: Run, console: Console) -> None:
         f"Hypervolume vs. the baseline flow: {run.hypervolume():.4f}. "
         f"{netlist_repeats(run)}."
     )
-    if (screening := Screening.load(run.root)) is not None:
-        for line in screening.lines():
-            console.print(line, soft_wrap=True)
+    for line in Screening.told(run.root):
+        console.print(line, soft_wrap=True, markup=False)
     front = run.front()
     if not front:
         reasons = sorted({t.reason for t in proposed if t.reason})[:5]

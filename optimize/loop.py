@@ -210,6 +210,8 @@ class CampaignLoop:
         reference RTL)."""
         try:
             kept, damaged = Screening.load(self.setup.run_dir), False
+            if kept is not None:
+                kept.check(self.setup.space)
         except RtlboError as exc:  # screening is deterministic: done again, it finds what it found
             self.console.print(f"[yellow]{exc}; screening again[/]")
             kept, damaged = None, True

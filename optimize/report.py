@@ -274,8 +274,8 @@ FLOWS_NOTE = ("Per task, the PAMA pick of one configuration shared by every task
 
 def _screening_note(run: Run) -> str:
     """What screening pinned and merged before the search (nothing without a screening)."""
-    screening = Screening.load(run.root)
-    return "" if screening is None else "<p>" + "<br>".join(html.escape(line) for line in screening.lines()) + "</p>"
+    lines = Screening.told(run.root)
+    return "<p>" + "<br>".join(html.escape(line) for line in lines) + "</p>" if lines else ""
 
 
 def build_report(run: Run) -> Path:

@@ -59,6 +59,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pydantic import BaseModel, ConfigDict, Field
+
 from objectives.cache import EvalCache
 from objectives.cascade import synthesized_netlist
 from objectives.errors import RtlboError
@@ -66,7 +68,7 @@ from objectives.files import write_atomically
 from objectives.recipe import Recipe
 from objectives.tasks import Task
 from objectives.trial import SYNTHESIS_KNOBS, recipe_of
-from search_spaces.space import Config, Knob, Merge, SearchSpace, Value, any_setting_holds
+from search_spaces.space import Config, Knob, Merge, Scalar, SearchSpace, Value, any_setting_holds
 
 SCREENING = "screening.json"
 NUMBER_POINTS = 9  # a number is screened at this many evenly spaced points (geometric on a log scale)
@@ -189,6 +191,16 @@ class Screening:
                 lines.append(f"  {name}: {groups} give one netlist where {where}")
         return lines
 
+    @classmethod
+    def told(cls, run_dir: Path) -> list[str]:
+        """What the screening kept in ``run_dir`` found (:meth:`lines`), or that its file is damaged;
+        nothing without one."""
+        try:
+            screening = cls.load(run_dir)
+        except RtlboError as exc:
+            return [f"{exc}; 'rtlbo run {run_dir} --resume' screens again"]
+        return [] if screening is None else screening.lines()
+
     def save(self, run_dir: Path) -> None:
         """Keep the screening in ``run_dir`` (atomically: a run killed meanwhile keeps none)."""
         write_atomically(run_dir / SCREENING, json.dumps(
@@ -199,17 +211,68 @@ class Screening:
     @classmethod
     def load(cls, run_dir: Path) -> Screening | None:
         """Return the screening kept in ``run_dir``, or None when there is none. Raises RtlboError
-        when the file is damaged."""
+        when the file is damaged (its shape and types; :meth:`check` its knobs and values)."""
         path = run_dir / SCREENING
         if not path.is_file():
             return None
         try:
-            data = json.loads(path.read_text())
-            merged = {name: [tuple(pair) for pair in pairs] for name, pairs in data["merged"].items()}
-            return cls(list(data["pinned"]), merged, dict(data.get("levels", {})), dict(data.get("idle", {})),
-                       dict(data.get("merged_when", {})), int(data["syntheses"]), int(data.get("unscreened", 0)))
-        except (ValueError, TypeError, KeyError, AttributeError) as exc:
-            raise RtlboError(f"{path} is damaged ({type(exc).__name__}: {str(exc)[:80]})") from None
+            saved = _Saved.model_validate_json(path.read_bytes())
+        except ValueError as exc:  # pydantic's ValidationError too
+            raise RtlboError(f"{path} is damaged ({str(exc).splitlines()[0][:80]})") from None
+        merged_when = {name: [merge.model_dump() for merge in merges] for name, merges in saved.merged_when.items()}
+        return cls(saved.pinned, saved.merged, saved.levels, saved.idle, merged_when, saved.syntheses,
+                   saved.unscreened)
+
+    def check(self, space: SearchSpace) -> None:
+        """Raise RtlboError where this screening names a knob ``space`` lacks, or a value or level
+        the knob cannot take (a damaged file, or one of another space)."""
+        knobs = {knob.name: knob for knob in space.knobs}
+
+        def knob(name: str, types: tuple[str, ...]) -> Knob:
+            if name not in knobs or knobs[name].type not in types:
+                raise RtlboError(f"screening names knob {name!r}, which this space has not (as {'/'.join(types)})")
+            return knobs[name]
+
+        def values(name: str, given: list[Value]) -> None:
+            choices = knob(name, ("bool", "choice")).choices
+            if any(v not in choices for v in given):
+                raise RtlboError(f"screening gives knob {name!r} values it cannot take: {given}")
+
+        def setting(values_of: dict[str, Value]) -> None:
+            for name, value in values_of.items():
+                values(name, [value])
+
+        tunable = ("bool", "choice", "float", "int", "sequence")
+        for name in self.pinned:
+            knob(name, tunable)
+        for name, pairs in self.merged.items():
+            values(name, [v for pair in pairs for v in pair])
+        for name, runs in self.levels.items():
+            number = knob(name, ("float", "int"))
+            if not all(runs) or any(not number.low <= p <= number.high for run in runs for p in run):
+                raise RtlboError(f"screening gives knob {name!r} levels outside its range: {runs}")
+        for name, settings in self.idle.items():
+            knob(name, tunable)
+            for idle in settings:
+                setting(idle)
+        for name, merges in self.merged_when.items():
+            knob(name, ("choice", "float", "int"))
+            for merge in merges:
+                setting(merge["when"])
+
+
+class _Saved(BaseModel):
+    """The shape of ``screening.json``, strictly typed."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
+
+    pinned: list[str]
+    merged: dict[str, list[tuple[Scalar, Scalar]]]
+    levels: dict[str, list[list[float]]] = {}
+    idle: dict[str, list[dict[str, Scalar]]] = {}
+    merged_when: dict[str, list[Merge]] = {}
+    syntheses: int = Field(ge=0)
+    unscreened: int = Field(0, ge=0)
 
 
 @dataclass

@@ -10,6 +10,7 @@ import tempfile
 from functools import cache
 from pathlib import Path
 
+import pytest
 import yaml
 from ariths_gen.multi_bit_circuits.adders import UnsignedCarrySelectAdder
 from ariths_gen.wire_components import Bus
@@ -17,6 +18,7 @@ from rich.console import Console
 
 from objectives.cache import EvalCache
 from objectives.cascade import derive_periods, evaluation_key, synthesized_netlist
+from objectives.errors import RtlboError
 from objectives.recipe import Recipe
 from objectives.suites import load_suite
 from objectives.tasks import builtin_tasks
@@ -267,6 +269,31 @@ def test_a_campaign_screens_once_and_never_proposes_a_pinned_knob(tmp_path: Path
     (again,) = run(tmp_path / "run", resume=True, output=None, console=QUIET)
     assert json.loads((tmp_path / "run" / SCREENING).read_text()) == kept
     assert len(again.trials) > len(resumed.trials)
+
+
+@pytest.mark.parametrize("damage", [
+    {"levels": {"abc_delay_target": 5}}, {"idle": {"buffering": "x"}}, {"merged": {"abc_recipe": [["a", "b", "c"]]}},
+    {"levels": {"nope": [[0.0]]}}, {"merged": {"nope": [["a", "b"]]}}, {"merged_when": {"abc_delay_target": "x"}},
+    {"pinned": "adder"}, {"syntheses": 1e999}, {"merged": {"abc_recipe": [["resyn2", "bogus"]]}},
+    {"levels": {"abc_delay_target": [[0.0], [99.0]]}}, {"idle": {"buffering": [{"abc_recipe": "bogus"}]}},
+])
+def test_a_screening_file_of_the_wrong_shape_or_another_space_is_damaged(tmp_path: Path, damage: dict):
+    """Whatever a disk fault or a hand edit leaves in screening.json, loading it and checking it
+    against the space give one line, never a traceback (the campaign then screens again)."""
+    _screened("adder32").save(tmp_path)
+    kept = json.loads((tmp_path / SCREENING).read_text())
+    Screening.load(tmp_path).check(SPACE)  # undamaged
+    (tmp_path / SCREENING).write_text(json.dumps({**kept, **damage}).replace("Infinity", "1e999"))
+    try:
+        screening = Screening.load(tmp_path)
+    except RtlboError as exc:  # its shape or its types: status and the report say so
+        message = str(exc)
+        assert Screening.told(tmp_path) == [f"{message}; 'rtlbo run {tmp_path} --resume' screens again"]
+    else:  # knobs or values of another space
+        with pytest.raises(RtlboError) as info:
+            screening.check(SPACE)
+        message = str(info.value)
+    assert "\n" not in message and "screening" in message
 
 
 def test_a_number_becomes_levels_where_neighbouring_points_give_the_same_netlists():
