@@ -377,14 +377,24 @@ def _split(group: list[Value], digest: dict[Value, str]) -> list[list[Value]]:
 
 def _offered(space: SearchSpace, own: list[_Case]) -> Screening:
     """What the knobs' own contexts decide: pin knobs whose values coincide in every context; merge
-    the values that coincide and turn on the same other knobs; find a number's levels."""
+    the values that coincide and turn on the same other knobs, pinned ones aside (again until no
+    more knobs are pinned: a recipe whose values turn on only knobs that change nothing is pinned
+    too); find a number's levels."""
+    pinned: set[str] = set()
+    while set((screening := _offered_beside(space, own, pinned)).pinned) != pinned:
+        pinned = set(screening.pinned)
+    return screening
+
+
+def _offered_beside(space: SearchSpace, own: list[_Case], pinned: set[str]) -> Screening:
+    """:func:`_offered` with the knobs in ``pinned`` known to change nothing."""
     screening = Screening()
     for knob in space.tunable:
         cases = [case for case in own if case.knob.name == knob.name]
         if not cases:
             continue
         values = cases[0].values  # the default first
-        enables = {v: _enables(space, knob, v) for v in values}
+        enables = {v: _enables(space, knob, v) - pinned for v in values}
         together = {(a, b) for a in values for b in values if all(_together(case, a, b) for case in cases)}
         if all((values[0], v) in together and enables[v] == enables[values[0]] for v in values):
             screening.pinned.append(knob.name)
@@ -425,7 +435,7 @@ def _where(space: SearchSpace, cases: list[_Case], switches: list[Knob], screeni
         for case in every:
             setting = {s.name: baseline[s.name] for s in switches if s is not knob} | case.context
             groups = [part for group in case.groups(offered, knob.baseline())
-                      for part in _by_enables(space, knob, group) if len(part) > 1]
+                      for part in _by_enables(space, knob, group, set(screening.pinned)) if len(part) > 1]
             if (knob.active_when or case.context) and [len(g) for g in groups] == [len(offered)]:
                 idle.append(setting)
             elif groups and not case.idle_only and (knob.type == "choice" or knob.name in screening.levels):
@@ -453,11 +463,12 @@ def _together(case: _Case, a: Value, b: Value) -> bool:
     return any(a in group and b in group for group in case.classes)
 
 
-def _by_enables(space: SearchSpace, knob: Knob, group: list[Value]) -> list[list[Value]]:
-    """``group`` split by the knobs its values turn on (:func:`_enables`), each part in order."""
+def _by_enables(space: SearchSpace, knob: Knob, group: list[Value], pinned: set[str]) -> list[list[Value]]:
+    """``group`` split by the knobs its values turn on (:func:`_enables`, ``pinned`` aside), each
+    part in order."""
     parts: dict[frozenset[str], list[Value]] = {}
     for value in group:
-        parts.setdefault(frozenset(_enables(space, knob, value)), []).append(value)
+        parts.setdefault(frozenset(_enables(space, knob, value) - pinned), []).append(value)
     return list(parts.values())
 
 

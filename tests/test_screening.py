@@ -94,6 +94,19 @@ def test_a_cap_on_syntheses_leaves_cases_unscreened_and_what_they_would_have_fou
     assert screen(SPACE, [_task("adder32")], EvalCache(SCREENED_CACHE), 2, cap=full.syntheses) == full
 
 
+def test_a_design_no_knob_changes_pins_every_knob_even_a_recipe_that_turns_on_others(tmp_path: Path):
+    """A wire maps to the same netlist under every flow: ``abc_recipe: sequence`` turns on the
+    sequence and its mapping, which change nothing either, so the recipe is pinned too (and gate
+    sizing, which turns on buffering) and nothing is left to search."""
+    (tmp_path / "through").mkdir()
+    (tmp_path / "through" / "task.toml").write_text('top = "through"\n')
+    (tmp_path / "through" / "reference.v").write_text("module through(input a, output y);\n  assign y = a;\nendmodule\n")
+    tasks = derive_periods(load_suite(f"tasks:{tmp_path}").tasks)
+    screening = screen(SPACE, tasks, EvalCache(SCREENED_CACHE), 2)
+    assert set(screening.pinned) == {knob.name for knob in SPACE.tunable}
+    assert not screening.space(SPACE).tunable
+
+
 def test_screening_finds_where_a_conditional_knob_changes_nothing_and_the_search_skips_it_there(tmp_path: Path):
     """On adder32 the delay target changes nothing beside gate sizing under the Yosys default
     script (its &nf mapper already reaches its best delay), though it acts under resyn2's map;
