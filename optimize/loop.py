@@ -132,7 +132,7 @@ def check_space(space: SearchSpace, campaign: Campaign, source: Path) -> None:
     check_knobs({k.name: k.probes() for k in space.knobs}, {k.name: k.source for k in space.knobs},
                 campaign.generator)
     with _about(source, "optimizer"):
-        campaign.optimizer.check()
+        campaign.optimizer.check(space)
 
 
 def outcome_constraints(campaign: Campaign) -> tuple[OutcomeConstraint, ...]:

@@ -170,6 +170,16 @@ def test_bad_campaign_files(tmp_path: Path, fields: dict, message: str):
     assert not (tmp_path / "run").exists(), "a bad campaign file must not leave a run directory behind"
 
 
+def test_an_optimizer_that_cannot_model_the_space_is_refused_before_anything_is_written(tmp_path: Path):
+    space = tmp_path / "pair.yaml"
+    space.write_text(yaml.safe_dump({"knobs": {"abc_recipe": {"type": "fixed", "value": "sequence"},
+                                               "abc_sequence": {"type": "sequence", "values": ["balance", "rewrite"],
+                                                                "length": 3}}}))
+    with pytest.raises(RtlboError, match="bad value for 'optimizer': sequence knob 'abc_sequence' has two values"):
+        run(campaign_file(tmp_path, space=[str(space)], optimizer="ax"), resume=False, output=None, console=QUIET)
+    assert not (tmp_path / "run").exists()
+
+
 def test_optimizer_is_a_name_or_a_mapping_of_its_options_and_round_trips(tmp_path: Path):
     # A run directory of an earlier version: the device was a top-level field, null by default.
     campaign, _ = load_campaign(campaign_file(tmp_path, optimizer="ax", torch_device=None))

@@ -46,7 +46,10 @@ class AxOptions(OptimizerOptions):
         "ssk", description="the GP's covariance over a sequence knob: ssk (sub-sequence string kernel) or "
         "categorical (its positions as independent choices, like any other)")
 
-    def check(self) -> None:
+    def check(self, space: SearchSpace) -> None:
+        ax_inactive_inputs(space)
+        if self.sequence_kernel == "ssk":
+            ax_sequence_inputs(space)
         if self.torch_device is None:
             return
         import torch

@@ -61,9 +61,9 @@ class OptimizerOptions(BaseModel):
 
     name: str
 
-    def check(self) -> None:
-        """Raise RtlboError when these options cannot be used on this machine (checked before a
-        campaign starts)."""
+    def check(self, space: SearchSpace) -> None:
+        """Raise RtlboError when these options cannot be used on this machine, or over ``space``
+        (checked before a campaign writes anything)."""
 
     def __str__(self) -> str:
         return self.name
