@@ -162,9 +162,12 @@ def status(run_dir: Annotated[Path, typer.Argument(help="A run directory.")]) ->
 @app.command()
 def repair(run_dir: Annotated[Path, typer.Argument(help="A run directory whose trials.sqlite is damaged.")]) -> None:
     """Rebuild a damaged trial table from every readable trial (and the last good copy)."""
+    from optimize.runs import read_campaign
     from optimize.store import repair as repair_store
 
-    repaired = repair_store(run_dir)
+    # A trial outside the run's space (an edit by hand) cannot be read either.
+    space = read_campaign(run_dir)[1] if (run_dir / "campaign.yaml").is_file() else None
+    repaired = repair_store(run_dir, space and space.misfits)
     if repaired is None:
         out.print(f"{run_dir}: the trial table is not damaged; nothing to repair")
         return

@@ -240,6 +240,7 @@ class CampaignLoop:
         """Rebuild the optimizer from the trial table (each proposal as the optimizer made it);
         return the trials still pending."""
         pending = []
+        self.store.check_space(self.setup.space.misfits)
         for trial in self.store.trials():
             proposed = trial.kind == TrialKind.PROPOSED and trial.source not in DRAWN
             trial_id = self._attach(trial.proposal or trial.config, proposed)

@@ -31,7 +31,7 @@ import os
 import shutil
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -258,6 +258,13 @@ class Store:
         except (Damaged, sqlite3.Error) as exc:
             raise RtlboError(damage_message(self.root, str(exc))) from None
 
+    def check_space(self, misfits: Misfits) -> None:
+        """Raise RtlboError (the table is damaged: repair it) where a trial's configuration or
+        proposal is outside the run's space (an edit by hand)."""
+        for trial in self.trials():
+            if problem := _misfit(trial, misfits):
+                raise RtlboError(damage_message(self.root, problem))
+
     def count(self, kind: TrialKind) -> int:
         return self.db.execute("SELECT COUNT(*) FROM trials WHERE kind=?", (kind,)).fetchone()[0]
 
@@ -301,9 +308,21 @@ def _columns(db: sqlite3.Connection) -> list[str]:
     return [row[1] for row in db.execute("PRAGMA table_info(trials)")]
 
 
-def _check(db: sqlite3.Connection) -> None:
+Misfits = Callable[[dict[str, Any]], list[str]]  # the knobs a configuration lacks or sets outside the run's space
+
+
+def _misfit(trial: Trial, misfits: Misfits | None) -> str | None:
+    """Why ``trial``'s configuration or proposal is outside the run's space, or None."""
+    for what, config in (("configuration", trial.config), ("proposal", trial.proposal)):
+        if misfits is not None and config is not None and (problems := misfits(config)):
+            return f"trial {trial.id}'s {what}: {problems[0]}"
+    return None
+
+
+def _check(db: sqlite3.Connection, misfits: Misfits | None = None) -> None:
     """Raise Damaged (or sqlite3.Error) unless the file passes SQLite's integrity check and holds
-    the trial table, with every row readable and the ids consecutive from 0."""
+    the trial table, with every row readable (inside the run's space, given its ``misfits``)
+    and the ids consecutive from 0."""
     problems = [row[0] for row in db.execute("PRAGMA quick_check")]
     if problems != ["ok"]:
         raise Damaged(f"integrity check: {problems[0]}")
@@ -317,6 +336,8 @@ def _check(db: sqlite3.Connection) -> None:
         trial = _trial(row)
         if trial.id != index:
             raise Damaged(f"trial ids jump from {index - 1} to {trial.id}")
+        if problem := _misfit(trial, misfits):
+            raise Damaged(problem)
 
 
 def _add_columns(db: sqlite3.Connection) -> None:
@@ -419,9 +440,11 @@ class Repaired:
     damaged: Path
 
 
-def repair(root: Path) -> Repaired | None:
+def repair(root: Path, misfits: Misfits | None = None) -> Repaired | None:
     """Rebuild a damaged trial table from every row that can still be read, in the damaged file
-    or in the last good copy; return None when the table is not damaged.
+    or in the last good copy; return None when the table is not damaged. A row whose
+    configuration is outside the run's space (given its ``misfits``) cannot be read; one whose
+    proposal is keeps its configuration.
 
     A row whose configuration is readable but whose results are not becomes pending (resume
     evaluates it again; the evaluation cache makes that cheap); ids are renumbered without gaps
@@ -437,7 +460,7 @@ def repair(root: Path) -> Repaired | None:
         if (root / DB).is_file():
             try:
                 with contextlib.closing(_connect(root / DB, readonly=True)) as db:
-                    _check(db)
+                    _check(db, misfits)
                 return None
             except (Damaged, sqlite3.Error):
                 pass
@@ -448,7 +471,7 @@ def repair(root: Path) -> Repaired | None:
         chosen: dict[int, tuple[tuple[bool, bool], dict[str, Any]]] = {}
         for from_backup, rows in ((False, found), (True, backup)):
             for trial_id, row in rows.items():
-                usable = _usable(row)
+                usable = _usable(row, misfits)
                 preference = (usable is not row, from_backup)  # whole rows first, then the newer file's
                 if usable is not None and (trial_id not in chosen or preference < chosen[trial_id][0]):
                     chosen[trial_id] = (preference, usable)
@@ -495,25 +518,27 @@ def _salvage(path: Path, ids: range | None = None, skip: dict | None = None) -> 
     return {k: v for k, v in rows.items() if isinstance(k, int)}
 
 
-def _usable(row: dict[str, Any]) -> dict[str, Any] | None:
+def _usable(row: dict[str, Any], misfits: Misfits | None) -> dict[str, Any] | None:
     """Return ``row`` when it reads whole, a pending copy of it when only its configuration reads
-    (to evaluate again), or None."""
+    (to evaluate again), or None; a proposal that does not read, or lies outside the run's space,
+    is dropped."""
     try:
-        _trial(row)
-        return row
-    except (Damaged, KeyError, TypeError):
-        pass
-    try:
-        _json(row, "config", dict, nullable=False)
+        config = _json(row, "config", dict, nullable=False)
     except (Damaged, KeyError):
         return None
-    if row.get("kind") not in tuple(TrialKind):
+    if misfits is not None and misfits(config):
         return None
-    reset = _pending(row)
-    with contextlib.suppress(Damaged):
-        _json(reset, "proposal", dict)
-        return reset
-    return {**reset, "proposal": None}
+    try:
+        _trial(row)
+    except (Damaged, KeyError, TypeError):
+        if row.get("kind") not in tuple(TrialKind):
+            return None
+        row = _pending(row)
+    try:
+        proposal = _json(row, "proposal", dict)
+    except Damaged:
+        return {**row, "proposal": None}
+    return {**row, "proposal": None} if proposal and misfits is not None and misfits(proposal) else row
 
 
 def _pending(row: dict[str, Any]) -> dict[str, Any]:

@@ -344,11 +344,15 @@ class SearchSpace(BaseModel):
         merged value at the value that stands for it: the flow it runs."""
         return {k.name: k.stand_in(config) if k.acts_in(config) else k.baseline() for k in self.knobs}
 
-    def violations(self, config: dict[str, Any]) -> list[str]:
-        """Return why ``config`` is outside the space (empty when it is inside)."""
+    def misfits(self, config: dict[str, Any]) -> list[str]:
+        """Return the knobs ``config`` lacks or sets outside their domains (empty when none)."""
         problems = [f"{k.name}={config.get(k.name)!r} is outside its domain" for k in self.knobs
                     if k.name in config and not k.contains(config[k.name])]
-        problems += [f"missing knob '{name}'" for name in self.names if name not in config]
+        return problems + [f"missing knob '{name}'" for name in self.names if name not in config]
+
+    def violations(self, config: dict[str, Any]) -> list[str]:
+        """Return why ``config`` is outside the space (empty when it is inside)."""
+        problems = self.misfits(config)
         if not problems:
             problems += [f"violates '{c.text}'" for c in self.constraints if not c.satisfied(config)]
         return problems

@@ -100,7 +100,8 @@ def test_a_design_no_knob_changes_pins_every_knob_even_a_recipe_that_turns_on_ot
     sizing, which turns on buffering) and nothing is left to search."""
     (tmp_path / "through").mkdir()
     (tmp_path / "through" / "task.toml").write_text('top = "through"\n')
-    (tmp_path / "through" / "reference.v").write_text("module through(input a, output y);\n  assign y = a;\nendmodule\n")
+    (tmp_path / "through" / "reference.v").write_text("module through(input a, output y);\n"
+                                                      "  assign y = a;\nendmodule\n")
     tasks = derive_periods(load_suite(f"tasks:{tmp_path}").tasks)
     screening = screen(SPACE, tasks, EvalCache(SCREENED_CACHE), 2)
     assert set(screening.pinned) == {knob.name for knob in SPACE.tunable}

@@ -23,6 +23,7 @@ from rich.console import Console
 from objectives.errors import RtlboError
 from objectives.scoring import TaskSummary
 from optimize.loop import run
+from optimize.runs import Run
 from optimize.store import BACKUP, DAMAGED, DB, Store, TrialKind, TrialStatus, repair
 
 from .in_process import run_cli
@@ -251,3 +252,32 @@ def test_a_lock_file_that_cannot_be_opened_is_one_line(finished_run: Path, tmp_p
     (run_dir / ".lock").mkdir()
     code, _, err = run_cli(["run", str(run_dir), "--resume"], monkeypatch, capsys)
     assert code == 2 and "lock file" in err and err.count("\n") == 1, err
+
+
+@pytest.mark.parametrize(("edit", "problem", "lost"), [
+    ("UPDATE trials SET config=json_remove(config, '$.flatten') WHERE id=2",
+     "trial 2's configuration: missing knob 'flatten'", 1),
+    ("UPDATE trials SET config=json_set(config, '$.abc_recipe', 'bogus') WHERE id=2",
+     "trial 2's configuration: abc_recipe='bogus' is outside its domain", 1),
+    ("UPDATE trials SET proposal=json_set(config, '$.abc_delay_target', 'x') WHERE id=3",
+     "trial 3's proposal: abc_delay_target='x' is outside its domain", 0),
+])
+def test_a_trial_edited_outside_the_space_is_damage_that_repair_mends(edit: str, problem: str, lost: int,
+                                                                      finished_run: Path, tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch,
+                                                                      capsys: pytest.CaptureFixture):
+    """A configuration or proposal no longer of the run's space (an edit by hand) is one line from
+    resume naming the trial, not a traceback; repair drops the configuration (or the proposal) and
+    the campaign then resumes to its end."""
+    run_dir = tmp_path / "run"
+    shutil.copytree(finished_run, run_dir)
+    _sql(edit)(run_dir / DB)
+    code, _, err = run_cli(["run", str(run_dir), "--resume"], monkeypatch, capsys)
+    assert code == 2 and f"is damaged ({problem}); recover every readable trial" in " ".join(err.split()), err
+    code, out, _ = run_cli(["repair", str(run_dir)], monkeypatch, capsys)
+    assert code == 0 and f"lost {lost};" in out, out
+    assert len(rows(run_dir)) == len(rows(finished_run)) - lost
+    code, _, err = run_cli(["run", str(run_dir), "--resume"], monkeypatch, capsys)
+    assert code == 0, err
+    proposed = [t for t in Run.load(run_dir).trials if t.kind == TrialKind.PROPOSED]
+    assert len(proposed) - sum(t.repeats for t in proposed) == BUDGET
