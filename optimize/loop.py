@@ -557,13 +557,7 @@ def run(target: Path, resume: bool, output: Path | None, console: Console,
     """
     if warm_start and resume:
         raise RtlboError("--warm-start applies to a new campaign; a resumed one already has its imports")
-    for source in warm_start:  # read in full before anything is written: a bad one stops nothing half-way
-        if not (Path(source) / "trials.sqlite").is_file():
-            raise RtlboError(f"--warm-start {source} is not a run directory (no trials.sqlite)")
-        try:
-            Run.load(Path(source))
-        except RtlboError as exc:
-            raise RtlboError(f"--warm-start {source}: {exc}") from None
+    warm_start = _imported_runs(warm_start)
     if target.is_dir():
         if not (target / DB).is_file() and not (target / "campaign.yaml").is_file():
             raise RtlboError(f"{target} is a folder but not a run directory; give a campaign file, or a run "
@@ -581,6 +575,21 @@ def run(target: Path, resume: bool, output: Path | None, console: Console,
     folders = task_runs(run_dir)
     runs = [_run_one(folder, console, warm_start, resume_with) for folder in folders.values()]
     return runs or [_run_one(run_dir, console, warm_start, resume_with)]
+
+
+def _imported_runs(sources: list[Path]) -> list[Path]:
+    """Return the run directories of ``--warm-start``: each source, or each task's of a per-task
+    campaign. Each is read in full before anything is written: a bad one stops nothing half-way."""
+    runs = []
+    for source in map(Path, sources):
+        try:
+            folders = list(task_runs(source).values()) or [source]
+            for folder in folders:
+                Run.load(folder)
+        except RtlboError as exc:
+            raise RtlboError(f"--warm-start {source}: {exc}") from None
+        runs += folders
+    return runs
 
 
 def _run_one(run_dir: Path, console: Console, warm_start: list[Path], resume: str) -> Run:

@@ -103,3 +103,16 @@ def test_the_report_compares_own_and_shared_configurations(runs: dict[str, Path]
     assert "One configuration per task" in (runs["shared"] / "report" / "index.html").read_text()
     wrong = rtlbo("report", str(runs["shared"]), "--against", str(runs["own"]))
     assert wrong.returncode != 0 and "--against" in wrong.stderr
+
+
+def test_a_per_task_run_warm_starts_a_campaign_with_each_tasks_trials(runs: dict[str, Path]):
+    """Each task's campaign of the per-task run is imported; every trial is re-scored from the
+    cache on this campaign's task, where its flow was measured."""
+    path = campaign(runs["folder"], "again", "per_task")
+    done = rtlbo("run", str(path), "--warm-start", str(runs["own"]))
+    assert done.returncode == 0, done.stderr
+    for task, folder in task_runs(runs["folder"] / "again").items():
+        imported = [t for t in load_runs(folder)[0].trials if t.kind == TrialKind.IMPORTED]
+        own = f"{runs['own'] / 'tasks' / task}#"
+        assert any(t.source.startswith(own) for t in imported), (task, [t.source for t in imported])
+        assert all(t.objectives for t in imported)
