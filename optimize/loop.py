@@ -193,8 +193,6 @@ class CampaignLoop:
         self.screening = self._screening()
         self.space = self.screening.space(setup.space)  # as the optimizer searches it
         self.optimizer: Optimizer = make_optimizer(self.campaign.optimizer, setup.problem(self.space))
-        self.optimizer.known_flow = lambda proposal: self._known_flow(self.space.effective(proposal))
-        self._passed_over: dict[int, int] = {}  # trial -> the candidates passed over before its proposal
         self.constraints = outcome_constraints(self.campaign)
         self._evaluated: dict[str, int] = {}  # configuration -> the completed trial that measured it
         self._running: dict[str, int] = {}  # configuration -> the trial evaluating it now
@@ -367,8 +365,6 @@ class CampaignLoop:
             c.satisfied(s.constraints[c.metric]) for c in self.constraints if c.metric in s.constraints)
         reason = s.failure or ("" if feasible else _infeasible_reason(s.per_task, s.constraints, self.constraints))
         extra = dict(s.extra)
-        if passed := self._passed_over.pop(trial_id, 0):
-            extra["candidates_passed_over"] = passed  # the optimizer's, known flows, before it proposed this
         if (first := self._netlists.get(_netlists(s.per_task))) is not None:
             extra["netlists_of"] = first  # the same flow on these designs: not counted toward the budget
         self.store.finish(trial_id, objectives=s.objectives, constraints=s.constraints, feasible=feasible,
@@ -429,11 +425,8 @@ class CampaignLoop:
                 asking = (executor.outstanding < workers and counted < budget and repeats < budget
                           and not stopped and not waiting)
                 if asking and not (self._initializing() and self._explore(executor, baseline, INITIAL_DRAW)):
-                    passed = len(self.optimizer.passed_over)
                     proposals = self.optimizer.ask(min(self.campaign.batch_size, budget - counted))
                     stopped, waiting = not proposals and executor.outstanding == 0, not proposals
-                    if proposals and len(self.optimizer.passed_over) > passed:
-                        self._passed_over[proposals[0][0]] = len(self.optimizer.passed_over) - passed
                     # The whole batch is in the table before anything else takes a trial id: a
                     # kill leaves no gap in the ids the replay attaches.
                     for trial_id, proposal in proposals:
@@ -456,11 +449,6 @@ class CampaignLoop:
                     progress.update(bar, completed=counted - executor.outstanding, status=self._status())
                 if executor.outstanding == 0 and (counted >= budget or repeats >= budget or stopped):
                     return counted, repeats
-
-    def _known_flow(self, config: dict) -> bool:
-        """Whether a trial measured ``config``'s flow, is measuring it, or measured the netlists it
-        synthesizes to (:attr:`Optimizer.known_flow`)."""
-        return self._measured(config) or self._synthesizes_to_known(config)
 
     def _measured(self, config: dict) -> bool:
         """Whether a trial has measured ``config``'s flow, or is measuring ``config``."""

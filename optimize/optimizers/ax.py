@@ -16,7 +16,6 @@ from __future__ import annotations
 import logging
 import math
 import warnings
-from contextlib import nullcontext
 from pathlib import Path
 from typing import Any, Literal
 
@@ -104,17 +103,11 @@ class AxOptimizer(Optimizer):
         # replay, a warm start's imports) it would still draw one Sobol point before BoTorch. Take
         # every transition the trials already allow first.
         self.strategy.current_generator_run_limit()
-        from optimize.optimizers.ax_strategy import passing_over
-
-        known = self.known_flow
-        passing = nullcontext() if known is None else passing_over(
-            lambda params: known(self.space.complete(params)), self.passed_over)
         from ax.exceptions.core import OptimizationComplete
         from ax.exceptions.generation_strategy import GenerationStrategyCompleted
 
         try:
-            with passing:
-                trials = self.client.get_next_trials(max_trials=n)
+            trials = self.client.get_next_trials(max_trials=n)
         except (OptimizationComplete, GenerationStrategyCompleted):  # every configuration measured or pending
             return []
         proposals = [(index, self.space.complete(params)) for index, params in sorted(trials.items())]

@@ -19,9 +19,6 @@ measured by benchmarks/bo_overhead.py, and the size of the initialization
   where Ax would enumerate up to ten discrete combinations with a full continuous optimization each
   (minutes per proposal beside a sequence knob, once screening leaves few discrete knobs);
 - BoTorch starts after ``initialization_trials`` Sobol points (Ax's rule for a known budget);
-- a candidate whose flow the campaign knows (a trial measured it; synthesis gives netlists a trial
-  measured) is passed over while the campaign asks (``passing_over``): the acquisition is optimized
-  again with it scored as worthless, like a point already seen, and never told to the model;
 - the GP (``gp_model.WarmStartSingleTaskGP``) caps its marginal likelihood fit, warm-starts it
   from the previous fit's hyperparameters when the training data only grew (a running campaign),
   computes the posterior at single points without GPyTorch's lazy distributions, holds
@@ -33,14 +30,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from functools import wraps
 from typing import Any
 
 import torch
 from ax.adapter.registry import Generators
-from ax.adapter.torch import TorchAdapter
 from ax.core.experiment_status import ExperimentStatus
-from ax.core.observation import ObservationFeatures
 from ax.core.trial_status import TrialStatus
 from ax.exceptions.generation_strategy import GenerationStrategyRepeatedPoints
 from ax.generation_strategy.center_generation_node import CenterGenerationNode
@@ -83,11 +77,7 @@ MC_SAMPLES = 8
 NUM_RESTARTS = 4
 RAW_SAMPLES = 64
 MIXED_OPTIONS: dict[str, Any] = {"maxiter_alternating": 3, "maxiter_continuous": 4, "num_spray_points": 8}
-PASSES = 4  # candidates one generation may pass over (``passing_over``)
 SOBOL_DRAWS = 200  # see _sobol_spec
-
-# The candidates passed over, in the model's inputs, while an adapter generates (``passing_over``).
-_passed_over: torch.Tensor | None = None
 
 # Acquisition functions whose BoTorch input constructor takes ``mc_samples``.
 _MC_ACQFS = (
@@ -155,7 +145,7 @@ class FastAcquisition(Acquisition):
         model: Model,
     ) -> AcquisitionFunction:
         acqf = self._acquisition(botorch_acqf_class, botorch_acqf_options, model)
-        seen = [X for X in (self.X_observed, self.X_pending, _passed_over) if X is not None and len(X)]
+        seen = [X for X in (self.X_observed, self.X_pending) if X is not None and len(X)]
         return _Unseen(acqf, torch.cat(seen)) if seen else acqf
 
     def _acquisition(self, botorch_acqf_class: type[AcquisitionFunction], botorch_acqf_options: dict[str, Any],
@@ -234,38 +224,6 @@ def _alternating_optimizer() -> Iterator[None]:
         yield
     finally:
         ax_acquisition.determine_optimizer = choose
-
-
-@contextmanager
-def passing_over(known: Callable[[dict[str, Any]], bool], passed: list[dict[str, Any]]) -> Iterator[None]:
-    """While the campaign asks: where a BoTorch candidate's flow is ``known`` (given its Ax
-    parameters), generate again with it scored as worthless, like a point already seen
-    (``_Unseen``), up to ``PASSES`` times, then keep the last candidates whatever they are. The
-    candidates passed over join ``passed`` and stay masked in every later generation; the model is
-    told nothing of them and does not hold them pending (Ax would believe a pending point at its
-    posterior mean, an optimistic guess at a flow whose outcome a trial measured)."""
-    gen = TorchAdapter.gen
-
-    @wraps(gen)  # Ax passes only the keywords gen's signature names
-    def generating(adapter: TorchAdapter, *args: Any, **kwargs: Any) -> Any:
-        global _passed_over
-        try:
-            for attempt in range(PASSES + 1):
-                _passed_over = adapter.transform_observation_features(
-                    [ObservationFeatures(parameters=dict(p)) for p in passed]) if passed else None
-                run = gen(adapter, *args, **kwargs)
-                if attempt == PASSES or not (repeated := [arm.parameters for arm in run.arms
-                                                          if known(arm.parameters)]):
-                    return run
-                passed.extend(repeated)
-        finally:
-            _passed_over = None
-
-    TorchAdapter.gen = generating
-    try:
-        yield
-    finally:
-        TorchAdapter.gen = gen
 
 
 # Register both classes so that Client.save_to_json_file / load_from_json_file can (de)serialize
