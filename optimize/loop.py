@@ -198,6 +198,7 @@ class CampaignLoop:
         self._running: dict[str, int] = {}  # configuration -> the trial evaluating it now
         self._repeats: dict[int, list[int]] = {}  # trial -> trials of the same configuration waiting on it
         self._netlists: dict[tuple, int] = {}  # the netlists of every task -> the first trial that produced them
+        self._probed: dict[int, list[tuple[str, str]]] = {}  # a running draw -> the (task, netlist) pairs probed
         self._same_netlists: dict[tuple, list[dict]] = {}  # the netlists of every task -> the configurations
         self._spans: dict[tuple[str, str], list[tuple[float, float, int]]] = {}  # see _add_spans
         self._numeric = {k.name for k in self.space.tunable if k.numeric}
@@ -313,6 +314,7 @@ class CampaignLoop:
             self._store_score(trial_id, result.score, result.seconds, result.evaluations, result.completions)
         trial = self._tell(self.store.get(trial_id))
         self._running = {k: v for k, v in self._running.items() if v != trial_id}
+        self._probed.pop(trial_id, None)
         return [trial] + [self._finish_repeat(repeat, trial_id) for repeat in self._repeats.pop(trial_id, [])]
 
     def _finish_repeat(self, trial_id: int, original_id: int) -> Trial:
@@ -472,7 +474,7 @@ class CampaignLoop:
             drawn = space.effective(space.decode(rng.random(space.dimension)))
             if space.violations(drawn) or self._measured(drawn):
                 continue
-            if not self._synthesizes_to_known(drawn):
+            if (probed := self._probe(drawn)) is not None:
                 config = drawn
                 break
             probes += 1
@@ -482,18 +484,25 @@ class CampaignLoop:
             return False
         trial_id = self._attach(config, proposed=False)
         self.store.add_pending(trial_id, TrialKind.PROPOSED, config, source)
+        self._probed[trial_id] = probed
         self._start(executor, self.store.get(trial_id), baseline)
         return True
 
-    def _synthesizes_to_known(self, config: dict) -> bool:
-        """Whether ``config`` synthesizes every task's reference RTL to netlists a trial produced
-        (synthesis only, cached; task by task until one netlist is new). Where an LLM writes the
-        RTL there is nothing to synthesize beforehand: False."""
+    def _probe(self, config: dict) -> list[tuple[str, str]] | None:
+        """Synthesize ``config`` on each task's reference RTL (synthesis only, cached) until a
+        netlist no trial produced and no running draw was probed to; return the (task, netlist)
+        pairs synthesized, or None when every one is known. Where an LLM writes the RTL there is
+        nothing to synthesize beforehand: no pairs."""
         if self.campaign.generator.uses_llm:
-            return False
+            return []
         cache, recipe = EvalCache(self.setup.cache_path()), recipe_of(config)
-        known = {pair for netlists in self._netlists for pair in netlists}
-        return all((task.name, synthesized_netlist(task, recipe, cache=cache)) in known for task in self.setup.tasks)
+        known = {pair for netlists in [*self._netlists, *self._probed.values()] for pair in netlists}
+        pairs = []
+        for task in self.setup.tasks:
+            pairs.append((task.name, synthesized_netlist(task, recipe, cache=cache)))
+            if pairs[-1] not in known:
+                return pairs
+        return None
 
     def _spent(self) -> tuple[int, int]:
         """Return how many proposed trials count toward the budget, and how many repeated an earlier

@@ -20,6 +20,7 @@ import optimize.loop as loop_module
 from objectives.errors import RtlboError
 from objectives.tasks import BUILTIN_DIR
 from optimize.campaign import load_campaign
+from optimize.executors import make_executor
 from optimize.loop import run
 from optimize.optimizers import Optimizer, Problem, make_optimizer
 from optimize.optimizers.ax import AxOptions
@@ -376,3 +377,27 @@ def test_an_optimizer_with_nothing_to_propose_while_trials_run_is_asked_again_on
     run(path, resume=False, output=None, console=QUIET)
     proposed = [t for t in Run.load(tmp_path / "run").trials if t.kind == TrialKind.PROPOSED]
     assert len(proposed) - sum(t.repeats for t in proposed) == 14
+
+
+def test_a_draw_made_while_another_runs_is_probed_against_its_netlists(tmp_path: Path):
+    """Two workers: the second initial draw is made while the first runs, and must not repeat the
+    netlist the first was probed to (booth and share do nothing on seqdet; two recipes give new
+    netlists). Seeds where the two draws pick the same recipe would otherwise both run it."""
+    space = tmp_path / "mixed.yaml"
+    space.write_text(yaml.safe_dump({"knobs": {
+        "booth": {"type": "bool"}, "share": {"type": "bool"},
+        "abc_recipe": {"type": "choice", "values": ["yosys-default", "resyn2", "area"]}}}))
+    for seed in range(4):
+        path = campaign_file(tmp_path, space=[str(space)], optimizer="ax", seed=seed, screening=False,
+                             output=str(tmp_path / f"run{seed}"), tasks={"suite": "builtin", "select": ["seqdet"]})
+        setup = loop_module.Setup.open(loop_module.create_run(path))
+        executor = make_executor("local", 2, 0, None, None)
+        try:
+            loop = loop_module.CampaignLoop(setup, QUIET)
+            baseline = loop._baseline(executor)
+            assert loop._explore(executor, baseline, INITIAL_DRAW) and loop._explore(executor, baseline, INITIAL_DRAW)
+            first, second = (t.config["abc_recipe"] for t in setup.store.trials()[1:])
+            assert {first, second} == {"resyn2", "area"}, (seed, first, second)
+        finally:
+            executor.cancel()
+            setup.store.close()
