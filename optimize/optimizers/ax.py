@@ -16,6 +16,8 @@ from __future__ import annotations
 import logging
 import math
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Literal
 
@@ -24,6 +26,16 @@ from pydantic import Field
 from objectives.errors import RtlboError
 from optimize.optimizers.base import Optimizer, OptimizerOptions, Outcome, Problem
 from search_spaces.space import Config, Knob, Scalar, SearchSpace
+
+
+@contextmanager
+def ax_importing() -> Iterator[None]:
+    """Keep the INFO lines Ax logs while it is imported out of the output."""
+    logging.disable(logging.INFO)
+    try:
+        yield
+    finally:
+        logging.disable(logging.NOTSET)
 
 
 def quiet_ax() -> None:
@@ -46,9 +58,10 @@ class AxOptions(OptimizerOptions):
         "categorical (its positions as independent choices, like any other)")
 
     def check(self, space: SearchSpace) -> None:
-        ax_inactive_inputs(space)
-        if self.sequence_kernel == "ssk":
-            ax_sequence_inputs(space)
+        with ax_importing():
+            ax_inactive_inputs(space)
+            if self.sequence_kernel == "ssk":
+                ax_sequence_inputs(space)
         if self.torch_device is None:
             return
         import torch
@@ -67,11 +80,8 @@ class AxOptimizer(Optimizer):
 
     def __init__(self, problem: Problem, options: AxOptions | None = None):
         super().__init__(problem, options)
-        logging.disable(logging.INFO)  # Ax logs at INFO while it is imported
-        try:
+        with ax_importing():
             from ax.api.client import Client
-        finally:
-            logging.disable(logging.NOTSET)
         quiet_ax()
 
         self.client = Client(random_seed=problem.seed)
