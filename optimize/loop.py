@@ -434,10 +434,10 @@ class CampaignLoop:
                     for trial_id, proposal in proposals:
                         config = self.space.effective(proposal)  # idle knobs at their defaults
                         self.store.add_pending(trial_id, TrialKind.PROPOSED, config, self.optimizer.name, proposal)
-                    for trial_id, _ in proposals:
-                        if self._measured(self.store.get(trial_id).config):
+                    for trial in [self.store.get(trial_id) for trial_id, _ in proposals]:
+                        if self._measured(trial.config):
                             self._explore(executor, baseline)
-                        self._start(executor, self.store.get(trial_id), baseline)
+                        self._start(executor, trial, baseline)
                 finished = [trial for completed in executor.wait(timeout=1.0)
                             for trial in self._finish(completed.trial_id, completed.result, completed.error)]
                 waiting = waiting and not finished
