@@ -42,6 +42,8 @@ WORK = Path("/rtlbo/work")  # the work directory as the sandboxed tool sees it
 UNPRIVILEGED_UIDS = range(0x7E000000, 0x7F000000)
 SYSTEM_LINKS = ("/bin", "/sbin", "/lib", "/lib64", "/lib32", "/libx32")
 LOADER_FILES = ("/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/alternatives")
+_time_limit_kills = 0  # see time_limit_kills
+_kills_lock = threading.Lock()
 SANDBOX_FIX = ("install bubblewrap with 'apt-get install -y bubblewrap' (make setup does), or set "
                f"{SANDBOX_ENV}=off to run the tools unsandboxed on RTL you trust")
 
@@ -154,6 +156,19 @@ def tool_output(argv: list[str]) -> str:
     return done.stdout + done.stderr
 
 
+def time_limit_kills() -> int:
+    """Return how many tool runs this process has killed at their wall-clock limit. An outcome
+    computed while the count grew (in any thread: conservative) depends on how loaded the machine
+    was, not only on its inputs, so it is not cached."""
+    return _time_limit_kills
+
+
+def _count_time_limit_kill() -> None:
+    global _time_limit_kills
+    with _kills_lock:
+        _time_limit_kills += 1
+
+
 def run_tool(argv: list[str], cwd: Path, limits: Limits = Limits(), sandbox: Sandbox = Sandbox()) -> ToolRun:
     """Run ``argv`` with ``cwd`` as its work directory, in the sandbox, under ``limits``.
 
@@ -186,6 +201,7 @@ def run_tool(argv: list[str], cwd: Path, limits: Limits = Limits(), sandbox: San
             returncode = _wait(proc, limits.timeout_s)
         except subprocess.TimeoutExpired:
             timed_out = True
+            _count_time_limit_kill()
             _kill_group(proc.pid)
             returncode = proc.wait()
         except BaseException:

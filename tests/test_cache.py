@@ -6,7 +6,7 @@ import sqlite3
 from contextlib import closing
 from dataclasses import replace
 
-from objectives.cascade import evaluate, synthesized_netlist
+from objectives.cascade import StageLimits, evaluate, synthesized_netlist
 from objectives.recipe import Recipe
 from objectives.toolchain import YOSYS
 
@@ -87,3 +87,18 @@ def test_an_evaluation_takes_the_netlist_a_synthesis_probe_made(builtin, cache, 
     fresh = evaluate(task, recipe)
     assert fresh.artifacts["synth.ys"] in scripts, "without the cache, Yosys synthesizes"
     assert probed.metrics == fresh.metrics and probed.artifacts["netlist.v"] == fresh.artifacts["netlist.v"]
+
+
+def test_nothing_computed_while_a_tool_was_killed_at_its_time_limit_is_cached(builtin, cache):
+    """A tool killed at its wall clock says how loaded the machine was, not what the flow gives:
+    the next evaluation of the same flow runs the tools again instead of reusing the failure."""
+    task, recipe = builtin["mul8"], Recipe(abc_recipe="area")
+    probed = synthesized_netlist(task, recipe, cache=cache, limits=StageLimits(synthesis_s=0.01))
+    assert probed.startswith("failed:") and "time limit" in probed
+    assert not synthesized_netlist(task, recipe, cache=cache).startswith("failed:"), "the probe ran again"
+
+    late = evaluate(task, recipe, cache=cache, limits=StageLimits(sta_s=0.01))
+    assert "time limit" in late.stage("sta").reason and len(cache) == 0
+    again = evaluate(task, recipe, cache=cache)
+    assert not again.cached and not again.measurement_reused, "the killed measurement was not kept"
+    assert again.stage("sta").passed and len(cache) == 1
