@@ -1,6 +1,7 @@
 """Modelling ABC operation sequences: the string kernel against categorical positions and TPE.
 
     .venv/bin/python benchmarks/sequence_model.py [--seeds 3] [--budget 16] [--tasks mul8,alu]
+        [--optimizers ax-ssk,ax-categorical,optuna-tpe]
 
 A campaign over the ABC optimization sequence alone: ``abc_recipe`` fixed to ``sequence`` and
 ``abc_sequence`` (10 operations from the recipe's alphabet, resyn2's by default) tuned, on built-in
@@ -72,8 +73,12 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--budget", type=int, default=16)
     parser.add_argument("--tasks", default="mul8,alu")
+    parser.add_argument("--optimizers", default=",".join(OPTIMIZERS), help="some of them, comma-separated")
     parser.add_argument("--plot", type=Path, default=ROOT / "docs" / "images" / "sequence_model.png")
     args = parser.parse_args()
+    labels = args.optimizers.split(",")
+    if unknown := [label for label in labels if label not in OPTIMIZERS]:
+        parser.error(f"--optimizers: unknown {', '.join(unknown)}; known: {', '.join(OPTIMIZERS)}")
     tasks = args.tasks.split(",")
     checkpoints = [args.budget // 2, args.budget]
     curves: dict[str, list[list[float]]] = {}
@@ -81,7 +86,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         (Path(tmp) / "sequence.yaml").write_text(yaml.safe_dump(SPACE))
         for seed in range(args.seeds):  # seeds outermost: an interrupted run still compares optimizers
-            for label in OPTIMIZERS:
+            for label in labels:
                 began = time.perf_counter()
                 hv = curve(Path(tmp), label, seed, args.budget, tasks)
                 curves.setdefault(label, []).append(hv)
