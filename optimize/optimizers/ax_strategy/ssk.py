@@ -8,13 +8,6 @@ lengths q = 1..n, every common sub-sequence u counts with weight
 k(s, s) = 1. A symbol is a vector over the alphabet (one-hot for a sequence, relaxed between 0 and
 1 by the acquisition optimizer), and two symbols match by their inner product, which keeps the
 kernel positive semi-definite and differentiable in the inputs.
-
-Unlike a lengthscale, the two decays cannot make the sequence irrelevant, yet on many designs most
-sequences converge on a few netlists. The kernel is therefore ``shared + (1 - shared) * SSK``: the
-share of the covariance every two sequences have in common, learnt with the decays. Where different
-sequences keep giving the same outcomes, the marginal likelihood raises it and the GP predicts an
-unseen sequence confidently from the seen ones (its acquisition then looks elsewhere); where they
-do not, it falls towards 0 and leaves BOiLS's kernel.
 """
 
 from __future__ import annotations
@@ -25,7 +18,6 @@ from gpytorch.kernels import Kernel, ProductKernel
 from gpytorch.module import Module
 
 MAX_SUBSEQUENCE = 3
-SHARED_AT_START = 0.1  # the shared covariance before the first fit
 
 
 class SubsequenceStringKernel(Kernel):
@@ -33,9 +25,8 @@ class SubsequenceStringKernel(Kernel):
 
     Inputs ``batch x n x (length * alphabet)``: per position, its ``alphabet`` columns (position
     by position, the values in the same order at every position). ``match_decay`` and
-    ``gap_decay`` lie in (0, 1), and so does ``shared`` (the module docstring), one each per batch
-    of ``batch_shape`` (a GP's outputs), learnt with the other hyperparameters by maximizing the
-    marginal likelihood.
+    ``gap_decay`` lie in (0, 1), one each per batch of ``batch_shape`` (a GP's outputs), and are
+    learnt with the other hyperparameters by maximizing the marginal likelihood.
     """
 
     has_lengthscale = False
@@ -43,9 +34,8 @@ class SubsequenceStringKernel(Kernel):
     def __init__(self, length: int, alphabet: int, max_subsequence: int = MAX_SUBSEQUENCE, **kwargs: object):
         super().__init__(**kwargs)
         self.length, self.alphabet, self.max_subsequence = length, alphabet, max_subsequence
-        shared = torch.logit(torch.tensor(SHARED_AT_START))  # the raw value the Interval maps onto it
-        for name, start in (("match_decay", 0.0), ("gap_decay", 0.0), ("shared", shared)):
-            self.register_parameter(f"raw_{name}", torch.nn.Parameter(torch.full((*self.batch_shape, 1), start)))
+        for name in ("match_decay", "gap_decay"):
+            self.register_parameter(f"raw_{name}", torch.nn.Parameter(torch.zeros(*self.batch_shape, 1)))
             self.register_constraint(f"raw_{name}", Interval(0.0, 1.0))
 
     @property
@@ -55,10 +45,6 @@ class SubsequenceStringKernel(Kernel):
     @property
     def gap_decay(self) -> torch.Tensor:
         return self.raw_gap_decay_constraint.transform(self.raw_gap_decay)
-
-    @property
-    def shared(self) -> torch.Tensor:
-        return self.raw_shared_constraint.transform(self.raw_shared)
 
     def _unnormalized(self, matches: torch.Tensor, points: int) -> torch.Tensor:
         """Return the kernel before normalization from ``matches``, ``... x length x length``
@@ -91,8 +77,7 @@ class SubsequenceStringKernel(Kernel):
         self1 = self._unnormalized(s1 @ s1.transpose(-1, -2), 1).clamp_min(1e-12)
         self2 = self._unnormalized(s2 @ s2.transpose(-1, -2), 1).clamp_min(1e-12)
         cross = self._unnormalized(s1.unsqueeze(-3) @ s2.unsqueeze(-4).transpose(-1, -2), 2)
-        shared = self.shared.view(*self.batch_shape, 1, 1)
-        return shared + (1 - shared) * cross / (self1.unsqueeze(-1) * self2.unsqueeze(-2)).sqrt()
+        return cross / (self1.unsqueeze(-1) * self2.unsqueeze(-2)).sqrt()
 
 
 def sequence_covariance(width: int, sequences: list[list[list[int]]], batch_shape: torch.Size) -> Module:
