@@ -46,7 +46,7 @@ from objectives.files import content_hash
 from objectives.lint import Finding, LintPolicy, findings, lint_script
 from objectives.recipe import Recipe
 from objectives.results import STAGE_NAMES, STAGES, Evaluation, Metrics, Part, StageResult, Status
-from objectives.runner import Limits, ToolRun, time_limit_kills
+from objectives.runner import Limits, TimeLimits, ToolRun
 from objectives.scratch import scratch_dir
 from objectives.screen import SIMULATION_TASKS, Screen, seal, sealed_output
 from objectives.tasks import WARNING_FLAGS, Task, parse_verdict
@@ -120,7 +120,7 @@ def evaluate(
 
     A cache hit returns the stored record unchanged (with ``cached`` set); an evaluation during
     which a tool was killed at its time limit is not stored (the outcome depends on the machine's
-    load, :func:`~objectives.runner.time_limit_kills`). Raises RtlboError only
+    load, :class:`~objectives.runner.TimeLimits`). Raises RtlboError only
     for problems of the installation (a missing tool or liberty), never for bad RTL.
     """
     recipe = recipe or Recipe()
@@ -129,14 +129,14 @@ def evaluate(
     front_key, key = evaluation_key(task, recipe, rtl, tech, lint, gate_level)
     if cache is not None and (hit := cache.get(key)) is not None:
         return hit
-    start, kills = time.monotonic(), time_limit_kills()
+    start, time_limits = time.monotonic(), TimeLimits()
     artifacts: dict[str, str] = {"rtl.v": rtl}
     with scratch_dir() as tmp, Cascade(task, rtl, Path(tmp), limits, artifacts, tech, lint, gate_level,
                                        cache) as cascade:
         stages = cache.get_stages(front_key) if cache is not None else None
         if stages is None:
             stages = cascade.front()
-            if cache is not None and time_limit_kills() == kills:
+            if cache is not None and not time_limits.hit:
                 cache.put_stages(front_key, stages)
         reused = False
         if all(s.holds for s in stages):
@@ -163,7 +163,7 @@ def evaluate(
         netlist_sha256=_sha256(cascade.netlist) if cascade.netlist else "",
         measurement_reused=reused,
     )
-    if cache is not None and time_limit_kills() == kills:
+    if cache is not None and not time_limits.hit:
         cache.put(evaluation)
     return evaluation
 
@@ -178,12 +178,12 @@ def synthesized_netlist(task: Task, recipe: Recipe, *, tech: Technology | None =
     key = evaluation_key(task, recipe, task.reference_rtl, tech)[1]
     if cache is not None and (hit := cache.get_record("synthesized", key)) is not None:
         return hit["netlist"]
-    kills = time_limit_kills()
+    time_limits = TimeLimits()
     with scratch_dir() as tmp:
         cascade = Cascade(task, task.reference_rtl, Path(tmp), limits, {}, tech, cache=cache)
         (result,) = cascade.synthesize(recipe)
         digest = _sha256(cascade.netlist) if result.passed else f"failed: {result.reason}"
-    if cache is not None and time_limit_kills() == kills:
+    if cache is not None and not time_limits.hit:
         cache.put_record("synthesized", key, {"netlist": digest})
     return digest
 
@@ -199,9 +199,9 @@ def _measure(cascade: Cascade, cache: EvalCache | None, netlist_key: str) -> tup
         cascade.metrics = Metrics(**hit["metrics"]) if hit["metrics"] else None
         cascade.artifacts.update(hit["artifacts"])
         return [StageResult(**stage) for stage in hit["stages"]], True
-    before, kills = set(cascade.artifacts), time_limit_kills()
+    before, time_limits = set(cascade.artifacts), TimeLimits()
     stages = cascade.measure()
-    if cache is not None and time_limit_kills() == kills:
+    if cache is not None and not time_limits.hit:
         cache.put_record("netlist", netlist_key, {
             "stages": [asdict(stage) for stage in stages],
             "metrics": asdict(cascade.metrics) if cascade.metrics else None,

@@ -42,7 +42,7 @@ WORK = Path("/rtlbo/work")  # the work directory as the sandboxed tool sees it
 UNPRIVILEGED_UIDS = range(0x7E000000, 0x7F000000)
 SYSTEM_LINKS = ("/bin", "/sbin", "/lib", "/lib64", "/lib32", "/libx32")
 LOADER_FILES = ("/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/alternatives")
-_time_limit_kills = 0  # see time_limit_kills
+_time_limit_kills = 0  # tool runs this process killed at their wall-clock limit (TimeLimits)
 _kills_lock = threading.Lock()
 SANDBOX_FIX = ("install bubblewrap with 'apt-get install -y bubblewrap' (make setup does), or set "
                f"{SANDBOX_ENV}=off to run the tools unsandboxed on RTL you trust")
@@ -156,11 +156,18 @@ def tool_output(argv: list[str]) -> str:
     return done.stdout + done.stderr
 
 
-def time_limit_kills() -> int:
-    """Return how many tool runs this process has killed at their wall-clock limit. An outcome
-    computed while the count grew (in any thread: conservative) depends on how loaded the machine
-    was, not only on its inputs, so it is not cached."""
-    return _time_limit_kills
+class TimeLimits:
+    """Watches for tool runs killed at their wall-clock limit from now on, in any thread of this
+    process (conservative): an outcome computed meanwhile depends on how loaded the machine was,
+    not only on its inputs, so it is not cached."""
+
+    def __init__(self) -> None:
+        self._start = _time_limit_kills
+
+    @property
+    def hit(self) -> bool:
+        """Whether a tool run was killed at its time limit since the watch began."""
+        return _time_limit_kills != self._start
 
 
 def _count_time_limit_kill() -> None:
