@@ -42,8 +42,6 @@ WORK = Path("/rtlbo/work")  # the work directory as the sandboxed tool sees it
 UNPRIVILEGED_UIDS = range(0x7E000000, 0x7F000000)
 SYSTEM_LINKS = ("/bin", "/sbin", "/lib", "/lib64", "/lib32", "/libx32")
 LOADER_FILES = ("/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/alternatives")
-_time_limit_kills = 0  # tool runs this process killed at their wall-clock limit (TimeLimits)
-_kills_lock = threading.Lock()
 SANDBOX_FIX = ("install bubblewrap with 'apt-get install -y bubblewrap' (make setup does), or set "
                f"{SANDBOX_ENV}=off to run the tools unsandboxed on RTL you trust")
 
@@ -154,6 +152,10 @@ def tool_output(argv: list[str]) -> str:
         done = subprocess.run(argv, capture_output=True, text=True, timeout=30, stdin=subprocess.DEVNULL,
                               env={**os.environ, "TMPDIR": tmp})
     return done.stdout + done.stderr
+
+
+_time_limit_kills = 0  # tool runs this process killed at their wall-clock limit
+_kills_lock = threading.Lock()
 
 
 class TimeLimits:
