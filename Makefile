@@ -29,7 +29,7 @@ demo: setup
 	$(VENV)/bin/rtlbo run examples/quickstart.yaml --output runs/demo
 
 test: setup
-	$(VENV)/bin/pytest -q
+	$(VENV)/bin/pytest -q -n auto --dist loadfile
 
 lint: setup
 	$(VENV)/bin/ruff check .

@@ -13,11 +13,14 @@ import contextlib
 import json
 import os
 import random
+import shutil
 import signal
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import time
+import weakref
 from pathlib import Path
 
 import pytest
@@ -37,8 +40,10 @@ class Campaign:
 
     def __init__(self, tmp_path: Path, **fields):
         self.root = tmp_path
-        self.tmp = tmp_path / "tmp"
-        self.tmp.mkdir()
+        # A short temporary folder: multiprocessing's forkserver binds a Unix socket inside it, and
+        # a socket's path may not pass 107 bytes (a deep pytest folder, as under xdist, would).
+        self.tmp = Path(tempfile.mkdtemp(prefix="chaos-"))
+        weakref.finalize(self, shutil.rmtree, self.tmp, True)
         self.run_dir = tmp_path / "run"
         self.tag = f"rtlbo-chaos-{os.getpid()}-{tmp_path.name}"
         data = {"name": "chaos", "tasks": {"suite": "builtin", "select": ["adder32"]}, "budget": {"trials": 6},

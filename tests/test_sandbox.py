@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
 import subprocess
 import sys
 import time
@@ -20,26 +21,29 @@ RTLBO = Path(sys.executable).parent / "rtlbo"
 
 def test_timeout_kills_the_whole_sandbox(tmp_path: Path):
     start = time.monotonic()
-    run = run_tool(["/bin/sh", "-c", "sleep 60 & sleep 60 & wait"], tmp_path, Limits(timeout_s=1))
+    sleep = f"sleep 60.{_nonce()}"  # a duration no other test's sleep has
+    run = run_tool(["/bin/sh", "-c", f"{sleep} & {sleep} & wait"], tmp_path, Limits(timeout_s=1))
     assert run.timed_out and not run.ok
     assert time.monotonic() - start < 10
     assert "time limit" in run.failure("sleep", 1)
     time.sleep(0.2)
-    assert not _sandboxed_processes("sleep"), "a tool's child outlived the timeout"
+    assert not _sandboxed_processes(sleep), "a tool's child outlived the timeout"
 
 
 def test_a_fork_bomb_is_contained(tmp_path: Path):
     """No fork at all where the candidate's code runs; elsewhere a capped count in a PID namespace
     that dies with the run."""
-    bomb = ["/bin/sh", "-c", "b() { b | b & }; b"]
+    mark = f"# {_nonce()}"  # in the command line of every copy of the shell, and of no other test's
+    bomb = ["/bin/sh", "-c", f"b() {{ b | b & }}; b {mark}"]
     start = time.monotonic()
     run = run_tool(bomb, tmp_path, Limits(timeout_s=10), Sandbox(scratch=True, processes=1))
     assert "Cannot fork" in run.output and not run.timed_out
-    capped = run_tool(["/bin/sh", "-c", "b() { b | b; }; b"], tmp_path, Limits(timeout_s=5), Sandbox(processes=64))
+    capped = run_tool(["/bin/sh", "-c", f"b() {{ b | b; }}; b {mark}"], tmp_path, Limits(timeout_s=5),
+                      Sandbox(processes=64))
     assert not capped.ok and capped.seconds < 10
     assert time.monotonic() - start < 30
     time.sleep(0.2)
-    assert not _sandboxed_processes("sh"), "the fork bomb outlived its run"
+    assert not _sandboxed_processes(mark), "the fork bomb outlived its run"
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="only root switches the tool to a user of its own")
@@ -48,14 +52,15 @@ def test_one_runs_process_cap_is_not_spent_by_the_runs_beside_it(tmp_path: Path)
     its 64 (RLIMIT_NPROC counts a user's processes system-wide)."""
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()
+    sleep = f"sleep 20.{_nonce()}"
     holder = subprocess.Popen([sys.executable, "-c", "from objectives.runner import *; import pathlib; "
-                               f"run_tool(['/bin/sh', '-c', 'for i in $(seq 40); do sleep 20 & done; wait'], "
+                               f"run_tool(['/bin/sh', '-c', 'for i in $(seq 40); do {sleep} & done; wait'], "
                                f"pathlib.Path('{tmp_path / 'a'}'), Limits(timeout_s=15), Sandbox(processes=64))"])
     try:
         deadline = time.monotonic() + 30
-        while len(_sandboxed_processes("sleep")) < 40 and time.monotonic() < deadline:
+        while len(_sandboxed_processes(sleep)) < 40 and time.monotonic() < deadline:
             time.sleep(0.2)
-        assert len(_sandboxed_processes("sleep")) >= 40, "the first run never held its processes"
+        assert len(_sandboxed_processes(sleep)) >= 40, "the first run never held its processes"
         beside = run_tool(["/bin/sh", "-c", "for i in $(seq 40); do sleep 0.1 & done; wait; id -u"], tmp_path / "b",
                           Limits(timeout_s=10), Sandbox(processes=64))
     finally:
@@ -165,17 +170,24 @@ def test_synthesis_view_drops_simulation_only_statements():
     assert blank_calls(text, frozenset({"$display", "$finish"})) == expected
 
 
-def _sandboxed_processes(name: str) -> list[int]:
-    """Return the pids of live processes called ``name`` that run in a sandbox (HOME=/rtlbo/work)."""
+def _nonce() -> str:
+    """Digits no other test run on this machine at the same time will use."""
+    return f"{secrets.randbelow(10**6):06d}"
+
+
+def _sandboxed_processes(command: str) -> list[int]:
+    """Return the pids of live processes whose command line holds ``command`` (unique to one test:
+    tests run beside each other) that run in a sandbox (HOME=/rtlbo/work)."""
     found = []
     for entry in Path("/proc").iterdir():
         try:
             stat = (entry / "stat").read_text()
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ")
             environ = (entry / "environ").read_bytes()
         except OSError:
             continue
         state = stat[stat.rindex(")") + 2 :].split()[0]
-        if stat[stat.index("(") + 1 : stat.rindex(")")] == name and state != "Z" and b"HOME=/rtlbo/work" in environ:
+        if command.encode() in cmdline and state != "Z" and b"HOME=/rtlbo/work" in environ:
             found.append(int(entry.name))
     return found
 
