@@ -16,7 +16,8 @@ best of the canned ABC recipes (``abc_recipe``'s six), the campaign's best ADP w
 trials and within ``--budget``, and its PAMA pick; then the campaign's best over the best canned
 recipe, and the trials whose netlist an earlier trial of the same design had produced: evaluated
 again (synthesis ran; the measurement was reused) and answered from the trial table (no tool ran:
-the same configuration, or a number inside a range that changed nothing).
+the same configuration, or a number inside a range that changed nothing), and the optimizer's
+candidates passed over because synthesis showed a trial had measured their flow.
 Targets: geometric mean of the best ADP <= 0.80 of the Yosys default and <= 0.90 of the best canned
 recipe within 60 trials per design; repeated netlists <= 5 % of the trials.
 """
@@ -76,6 +77,7 @@ class Design:
     synthesized: int
     answered: int
     trials: int
+    passed_over: int  # the optimizer's candidates whose flow a trial had measured, never run
 
     @property
     def repeats(self) -> int:
@@ -95,7 +97,8 @@ def flow_adp(task: Task, recipe: Recipe, cache: EvalCache) -> float | None:
 
 def campaign_figures(run_dir: Path, early: int) -> dict[str, tuple]:
     """Per task of a per-task campaign: (best ADP within ``early`` trials, best ADP, PAMA pick's ADP,
-    trials that synthesized an earlier netlist again, trials answered from the table, trials)."""
+    trials that synthesized an earlier netlist again, trials answered from the table, trials,
+    candidates the optimizer passed over)."""
     figures = {}
     for folder in sorted((run_dir / "tasks").iterdir()):
         result = Run.load(folder)
@@ -115,7 +118,8 @@ def campaign_figures(run_dir: Path, early: int) -> dict[str, tuple]:
                 synthesized += "repeat_of" not in t.extra
             seen.add(t.per_task[task].netlist)
         figures[task] = (min(first, default=None), min((v for _, v in values), default=None), pama_adp,
-                         synthesized, answered, len(proposed))
+                         synthesized, answered, len(proposed),
+                         sum(t.extra.get("candidates_passed_over", 0) for t in result.trials))
     return figures
 
 
@@ -156,14 +160,15 @@ def report(label: str, designs: list[Design], budget: int, early: int) -> list[t
     """Print one suite's table; return the (best / default, best / best canned) ratios."""
     print(f"\n{label}: ADP ratios to the Yosys default (lower is better)")
     print(f"{'design':24s}{'default ADP':>13s}{'resyn2':>8s}{'canned':>8s} {'best canned':14s}"
-          f"{f'@{early}':>8s}{f'@{budget}':>8s}{'PAMA':>8s}{'vs canned':>10s}  repeats: synthesized+answered/trials")
+          f"{f'@{early}':>8s}{f'@{budget}':>8s}{'PAMA':>8s}{'vs canned':>10s}"
+          "  repeats: synthesized+answered/trials, passed over")
     kept = []
     for d in designs:
         best, canned = ratio(d.best, d.default), ratio(d.canned[1], d.default)
         against = ratio(d.best, d.canned[1])
         print(f"{d.name:24s}{d.default or math.nan:13.0f}{text(ratio(d.resyn2, d.default))}{text(canned)} "
               f"{d.canned[0]:14s}{text(ratio(d.early, d.default))}{text(best)}{text(ratio(d.pama, d.default))}"
-              f"{text(against):>10s}{d.synthesized:5d}+{d.answered:<3d}/{d.trials:<3d}")
+              f"{text(against):>10s}{d.synthesized:5d}+{d.answered:<3d}/{d.trials:<3d} {d.passed_over:3d}")
         if best is not None and against is not None:
             kept.append((best, against))
     if kept:

@@ -152,6 +152,7 @@ def print_summary(run: Run, console: Console) -> None:
     repeats = sum(t.repeats for t in proposed)
     explored = sum(t.source == EXPLORATION for t in proposed)
     drawn = sum(t.source == INITIAL_DRAW for t in proposed)
+    passed_over = sum(t.extra.get("candidates_passed_over", 0) for t in proposed)
     completed = [t for t in proposed if t.status == TrialStatus.COMPLETED]
     feasible = [t for t in completed if t.feasible]
     failed = [t for t in proposed if t.status == TrialStatus.FAILED]
@@ -159,7 +160,8 @@ def print_summary(run: Run, console: Console) -> None:
     console.print(
         f"[bold]{campaign.name}[/]: {len(proposed) - repeats}/{campaign.budget.trials} trials proposed by "
         f"{campaign.optimizer} ({drawn} drawn at random as its initialization, {explored} where it proposed a "
-        f"flow already measured), besides "
+        f"flow already measured; {passed_over} candidates passed over, synthesis showing their flow measured), "
+        f"besides "
         f"{repeats} that repeated a flow already measured (not counted); "
         f"{len(completed)} completed ({len(feasible)} feasible), {len(failed)} failed, {len(pending)} pending. "
         f"Hypervolume vs. the baseline flow: {run.hypervolume():.4f}. "

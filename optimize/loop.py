@@ -193,6 +193,9 @@ class CampaignLoop:
         self.screening = self._screening()
         self.space = self.screening.space(setup.space)  # as the optimizer searches it
         self.optimizer: Optimizer = make_optimizer(self.campaign.optimizer, setup.problem(self.space))
+        self.optimizer.known_flow = lambda proposal: self._known_flow(self.space.effective(proposal))
+        self._passed_over: dict[int, int] = {}  # trial -> the candidates passed over before its proposal
+        self._candidates: dict[str, list[tuple[str, str]]] = {}  # a candidate's configuration -> its pairs probed
         self.constraints = outcome_constraints(self.campaign)
         self._evaluated: dict[str, int] = {}  # configuration -> the completed trial that measured it
         self._running: dict[str, int] = {}  # configuration -> the trial evaluating it now
@@ -367,6 +370,8 @@ class CampaignLoop:
             c.satisfied(s.constraints[c.metric]) for c in self.constraints if c.metric in s.constraints)
         reason = s.failure or ("" if feasible else _infeasible_reason(s.per_task, s.constraints, self.constraints))
         extra = dict(s.extra)
+        if passed := self._passed_over.pop(trial_id, 0):
+            extra["candidates_passed_over"] = passed  # the optimizer's, known flows, before it proposed this
         if (first := self._netlists.get(_netlists(s.per_task))) is not None:
             extra["netlists_of"] = first  # the same flow on these designs: not counted toward the budget
         self.store.finish(trial_id, objectives=s.objectives, constraints=s.constraints, feasible=feasible,
@@ -427,7 +432,10 @@ class CampaignLoop:
                 asking = (executor.outstanding < workers and counted < budget and repeats < budget
                           and not stopped and not waiting)
                 if asking and not (self._initializing() and self._explore(executor, baseline, INITIAL_DRAW)):
+                    passed = self.optimizer.passed_over
                     proposals = self.optimizer.ask(min(self.campaign.batch_size, budget - counted))
+                    if proposals and self.optimizer.passed_over > passed:
+                        self._passed_over[proposals[0][0]] = self.optimizer.passed_over - passed
                     stopped, waiting = not proposals and executor.outstanding == 0, not proposals
                     # The whole batch is in the table before anything else takes a trial id: a
                     # kill leaves no gap in the ids the replay attaches.
@@ -435,9 +443,12 @@ class CampaignLoop:
                         config = self.space.effective(proposal)  # idle knobs at their defaults
                         self.store.add_pending(trial_id, TrialKind.PROPOSED, config, self.optimizer.name, proposal)
                     for trial in [self.store.get(trial_id) for trial_id, _ in proposals]:
+                        if (probed := self._candidates.pop(_key(trial.config), None)) is not None:
+                            self._probed[trial.id] = probed
                         if self._measured(trial.config):
                             self._explore(executor, baseline)
                         self._start(executor, trial, baseline)
+                    self._candidates.clear()
                 finished = [trial for completed in executor.wait(timeout=1.0)
                             for trial in self._finish(completed.trial_id, completed.result, completed.error)]
                 waiting = waiting and not finished
@@ -451,6 +462,17 @@ class CampaignLoop:
                     progress.update(bar, completed=counted - executor.outstanding, status=self._status())
                 if executor.outstanding == 0 and (counted >= budget or repeats >= budget or stopped):
                     return counted, repeats
+
+    def _known_flow(self, config: dict) -> bool:
+        """Whether a trial measured ``config``'s flow, is measuring it, or produced every netlist it
+        synthesizes to (:attr:`Optimizer.known_flow`); a configuration outside the space counts as
+        known (it is never to be proposed)."""
+        if self._measured(config) or self.space.violations(config):
+            return True
+        probed = self._probe(config)
+        if probed is not None:
+            self._candidates[_key(config)] = probed  # its netlists, known to a draw made while it runs
+        return probed is None
 
     def _measured(self, config: dict) -> bool:
         """Whether a trial has measured ``config``'s flow, or is measuring ``config``."""

@@ -17,7 +17,7 @@ import logging
 import math
 import warnings
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any, Literal
 
@@ -107,6 +107,7 @@ class AxOptimizer(Optimizer):
                                             sequence_inputs=sequences)
         self.client.set_generation_strategy(strategy)
         self.strategy = strategy
+        self._passed: list[dict[str, Any]] = []  # Ax's parameters of the candidates passed over (``probing``)
 
     def ask(self, n: int) -> list[tuple[int, Config]]:
         # Ax moves one node per generation: after trials were attached (a resumed campaign's
@@ -116,10 +117,16 @@ class AxOptimizer(Optimizer):
         from ax.exceptions.core import OptimizationComplete
         from ax.exceptions.generation_strategy import GenerationStrategyCompleted
 
+        from optimize.optimizers.ax_strategy import probing
+
+        known = self.known_flow
         try:
-            trials = self.client.get_next_trials(max_trials=n)
+            with nullcontext() if known is None else probing(lambda p: known(self.space.complete(p)), self._passed):
+                trials = self.client.get_next_trials(max_trials=n)
         except (OptimizationComplete, GenerationStrategyCompleted):  # every configuration measured or pending
             return []
+        finally:
+            self.passed_over = len(self._passed)
         proposals = [(index, self.space.complete(params)) for index, params in sorted(trials.items())]
         self.next_id += len(proposals)
         return proposals

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import ClassVar
 
@@ -84,6 +85,10 @@ class Optimizer(ABC):
     # Random configurations the campaign measures before the first ``ask`` (the optimizer's
     # initialization, drawn by the campaign so that each measures a flow no trial has).
     initial_draws: int = 0
+    # Set by the campaign: whether a configuration's flow was measured already (a trial ran it, or
+    # synthesis gives netlists a trial measured). An optimizer may pass over such candidates and
+    # propose others (the default one does), counting them in ``passed_over``.
+    known_flow: Callable[[Config], bool] | None = None
 
     def __init_subclass__(cls, **kwargs: object) -> None:
         super().__init_subclass__(**kwargs)
@@ -95,6 +100,7 @@ class Optimizer(ABC):
         self.space = problem.space
         self.options = options or self.Options(name=self.name)
         self.next_id = 0
+        self.passed_over = 0  # candidates passed over because their flow was known
 
     def _take_ids(self, n: int) -> list[int]:
         ids = list(range(self.next_id, self.next_id + n))

@@ -19,6 +19,11 @@ measured by benchmarks/bo_overhead.py, and the size of the initialization
   where Ax would enumerate up to ten discrete combinations with a full continuous optimization each
   (minutes per proposal beside a sequence knob, once screening leaves few discrete knobs);
 - BoTorch starts after ``initialization_trials`` Sobol points (Ax's rule for a known budget);
+- while the campaign asks (``probing``), a candidate whose flow it knows (a trial measured it, or
+  synthesis gives netlists a trial measured: many ABC sequences converge on one netlist) gives way
+  to the best of the points the acquisition optimizer scored on its way whose flow is new; the
+  candidates passed over are scored as worthless in every later generation, like points already
+  seen, and never told to the model;
 - the GP (``gp_model.WarmStartSingleTaskGP``) caps its marginal likelihood fit, warm-starts it
   from the previous fit's hyperparameters when the training data only grew (a running campaign),
   computes the posterior at single points without GPyTorch's lazy distributions, holds
@@ -30,11 +35,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
+from functools import wraps
 from typing import Any
 
 import torch
+from ax.adapter.base import clamp_observation_features
 from ax.adapter.registry import Generators
+from ax.adapter.torch import TorchAdapter
 from ax.core.experiment_status import ExperimentStatus
+from ax.core.observation import ObservationFeatures
 from ax.core.trial_status import TrialStatus
 from ax.exceptions.generation_strategy import GenerationStrategyRepeatedPoints
 from ax.generation_strategy.center_generation_node import CenterGenerationNode
@@ -78,6 +88,9 @@ NUM_RESTARTS = 4
 RAW_SAMPLES = 64
 MIXED_OPTIONS: dict[str, Any] = {"maxiter_alternating": 3, "maxiter_continuous": 4, "num_spray_points": 8}
 SOBOL_DRAWS = 200  # see _sobol_spec
+PROBES = 8  # candidates one generation may ask the campaign about (``probing``)
+RUNNERS_UP = 64  # distinct points scored on the way that may take a known candidate's place
+WORTHLESS = -1e9  # the acquisition value of a point already seen
 
 # Acquisition functions whose BoTorch input constructor takes ``mc_samples``.
 _MC_ACQFS = (
@@ -104,6 +117,7 @@ class _Unseen(AcquisitionFunction):
         self.held = next((m for m in acqf.model.modules() if isinstance(m, InactiveInputs)), None)
         self.rounding: Callable[[torch.Tensor], torch.Tensor] | None = None  # Ax's, for relaxed choices
         self.seen = self._held(seen)
+        self.scored: list[tuple[torch.Tensor, torch.Tensor]] = []  # single points scored: (rounded X, value)
 
     def _held(self, X: torch.Tensor) -> torch.Tensor:
         if self.rounding is not None:
@@ -114,10 +128,37 @@ class _Unseen(AcquisitionFunction):
         value = self.acqf(X)
         # X: batch x q x d against seen: n x d; a batch holding any seen point is worthless.
         repeated = ((self._held(X).unsqueeze(-2) - self.seen).abs() <= 1e-6).all(-1).any(-1).any(-1)
-        return torch.where(repeated, torch.full_like(value, -1e9), value)
+        value = torch.where(repeated, torch.full_like(value, WORTHLESS), value)
+        if X.shape[-2] == 1:
+            rounded = X if self.rounding is None else self.rounding(X.reshape(-1, X.shape[-1]))
+            self.scored.append((rounded.detach().reshape(-1, X.shape[-1]), value.detach().reshape(-1)))
+        return value
 
-    def set_X_pending(self, X_pending: torch.Tensor | None = None) -> None:
-        self.acqf.set_X_pending(X_pending)
+    def runners_up(self, taken: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Return up to ``RUNNERS_UP`` distinct points (rounded) that were scored on the way and are
+        neither seen nor in ``taken``, best first, with their acquisition values."""
+        if not self.scored:
+            return taken[:0], taken.new_empty(0)
+        X, value = (torch.cat(parts) for parts in zip(*self.scored, strict=True))
+        keys = {_point_key(x) for x in taken}
+        distinct = []
+        for index in torch.argsort(value, descending=True).tolist():
+            if value[index] <= WORTHLESS / 2 or len(distinct) == RUNNERS_UP:
+                break
+            if (key := _point_key(X[index])) not in keys:
+                keys.add(key)
+                distinct.append(X[index])
+        if not distinct:
+            return taken[:0], taken.new_empty(0)
+        with torch.no_grad():
+            value = self.acqf(torch.stack(distinct).unsqueeze(-2))
+        order = torch.argsort(value, descending=True)
+        return torch.stack(distinct)[order], value[order]
+
+
+def _point_key(x: torch.Tensor) -> tuple[float, ...]:
+    """A point's identity up to float noise."""
+    return tuple(torch.round(x * 1e6).tolist())
 
 
 class FastAcquisition(Acquisition):
@@ -136,7 +177,10 @@ class FastAcquisition(Acquisition):
         if isinstance(self.acqf, _Unseen):
             self.acqf.rounding = rounding_func
         with _alternating_optimizer():
-            return super().optimize(*args, rounding_func=rounding_func, **kwargs)
+            candidates, values, weights = super().optimize(*args, rounding_func=rounding_func, **kwargs)
+        if _probing is not None and isinstance(self.acqf, _Unseen):
+            candidates, values = _probing.pass_over_known(candidates, values, self.acqf)
+        return candidates, values, weights
 
     def _construct_botorch_acquisition(
         self,
@@ -145,7 +189,8 @@ class FastAcquisition(Acquisition):
         model: Model,
     ) -> AcquisitionFunction:
         acqf = self._acquisition(botorch_acqf_class, botorch_acqf_options, model)
-        seen = [X for X in (self.X_observed, self.X_pending) if X is not None and len(X)]
+        passed = None if _probing is None else _probing.passed_inputs()
+        seen = [X for X in (self.X_observed, self.X_pending, passed) if X is not None and len(X)]
         return _Unseen(acqf, torch.cat(seen)) if seen else acqf
 
     def _acquisition(self, botorch_acqf_class: type[AcquisitionFunction], botorch_acqf_options: dict[str, Any],
@@ -224,6 +269,95 @@ def _alternating_optimizer() -> Iterator[None]:
         yield
     finally:
         ax_acquisition.determine_optimizer = choose
+
+
+@dataclass
+class _Probing:
+    """What the campaign knows while Ax generates (``probing``): ``known`` tells from a point's Ax
+    parameters whether its flow was measured; ``passed`` holds the parameters of every candidate
+    passed over so far."""
+
+    adapter: TorchAdapter
+    known: Callable[[dict[str, Any]], bool]
+    passed: list[dict[str, Any]]
+    probes: int = field(default=0)
+
+    def parameters(self, X: torch.Tensor) -> list[dict[str, Any]]:
+        """Ax's parameters of points in the model's inputs, as the adapter would propose them."""
+        features = self.adapter._array_to_observation_features(X.detach().cpu().numpy(), None)
+        for transform in reversed(list(self.adapter.transforms.values())):
+            features = transform.untransform_observation_features(features)
+        return [f.parameters for f in clamp_observation_features(features, self.adapter._search_space)]
+
+    def passed_inputs(self) -> torch.Tensor | None:
+        """The candidates passed over, in the model's inputs (None when there are none)."""
+        if not self.passed:
+            return None
+        return self.adapter.transform_observation_features([ObservationFeatures(parameters=dict(p))
+                                                            for p in self.passed])
+
+    def pass_over_known(self, candidates: torch.Tensor, values: torch.Tensor,
+                        acqf: _Unseen) -> tuple[torch.Tensor, torch.Tensor]:
+        """Give each candidate whose flow is known the place of the best point scored on the way
+        whose flow is new, asking about at most ``PROBES`` points in all; a candidate with no such
+        point to take its place stays."""
+        chosen, chosen_values = list(candidates), list(values.reshape(-1))
+        runners_up: tuple[torch.Tensor, torch.Tensor] | None = None
+        for row in range(len(chosen)):
+            if self._new(chosen[row]):
+                continue
+            if runners_up is None:
+                runners_up = acqf.runners_up(candidates)
+            for X, value in zip(*runners_up, strict=True):
+                if self.probes >= PROBES:
+                    break
+                if _point_key(X) in {_point_key(other) for other in chosen}:
+                    continue
+                if self._new(X):
+                    chosen[row], chosen_values[row] = X, value
+                    break
+        return torch.stack(chosen), torch.stack(chosen_values).reshape(values.shape)
+
+    def _new(self, X: torch.Tensor) -> bool:
+        """Whether the flow of a point (model inputs) is new; a known one is passed over. Each
+        question counts toward ``PROBES``; past them, every point counts as new."""
+        if self.probes >= PROBES:
+            return True
+        self.probes += 1
+        (parameters,) = self.parameters(X.unsqueeze(0))
+        if not self.known(parameters):
+            return True
+        self.passed.append(parameters)
+        return False
+
+
+_probing: _Probing | None = None
+
+
+@contextmanager
+def probing(known: Callable[[dict[str, Any]], bool], passed: list[dict[str, Any]]) -> Iterator[None]:
+    """While the campaign asks: a BoTorch candidate whose flow is ``known`` (given its Ax
+    parameters) gives way to the best point the acquisition optimizer scored on its way whose flow
+    is new (``_Probing.pass_over_known``). The candidates passed over join ``passed`` and are
+    scored as worthless in every later generation; the model is told nothing of them and does not
+    hold them pending (Ax would believe a pending point at its posterior mean, an optimistic guess
+    at a flow whose outcome a trial measured)."""
+    gen = TorchAdapter.gen
+
+    @wraps(gen)  # Ax passes only the keywords gen's signature names
+    def generating(adapter: TorchAdapter, *args: Any, **kwargs: Any) -> Any:
+        global _probing
+        _probing = _Probing(adapter, known, passed)
+        try:
+            return gen(adapter, *args, **kwargs)
+        finally:
+            _probing = None
+
+    TorchAdapter.gen = generating
+    try:
+        yield
+    finally:
+        TorchAdapter.gen = gen
 
 
 # Register both classes so that Client.save_to_json_file / load_from_json_file can (de)serialize
