@@ -119,18 +119,19 @@ class _Unseen(AcquisitionFunction):
         self.seen = self._held(seen)
         self.scored: list[tuple[torch.Tensor, torch.Tensor]] = []  # single points scored: (rounded X, value)
 
+    def _rounded(self, X: torch.Tensor) -> torch.Tensor:
+        return X if self.rounding is None else self.rounding(X.reshape(-1, X.shape[-1])).reshape(X.shape)
+
     def _held(self, X: torch.Tensor) -> torch.Tensor:
-        if self.rounding is not None:
-            X = self.rounding(X.reshape(-1, X.shape[-1])).reshape(X.shape)
         return X if self.held is None else self.held.transform(X)
 
     def forward(self, X: torch.Tensor) -> torch.Tensor:
         value = self.acqf(X)
+        rounded = self._rounded(X)
         # X: batch x q x d against seen: n x d; a batch holding any seen point is worthless.
-        repeated = ((self._held(X).unsqueeze(-2) - self.seen).abs() <= 1e-6).all(-1).any(-1).any(-1)
+        repeated = ((self._held(rounded).unsqueeze(-2) - self.seen).abs() <= 1e-6).all(-1).any(-1).any(-1)
         value = torch.where(repeated, torch.full_like(value, WORTHLESS), value)
         if X.shape[-2] == 1:
-            rounded = X if self.rounding is None else self.rounding(X.reshape(-1, X.shape[-1]))
             self.scored.append((rounded.detach().reshape(-1, X.shape[-1]), value.detach().reshape(-1)))
         return value
 
