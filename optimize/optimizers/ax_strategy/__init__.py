@@ -88,7 +88,7 @@ NUM_RESTARTS = 4
 RAW_SAMPLES = 64
 MIXED_OPTIONS: dict[str, Any] = {"maxiter_alternating": 3, "maxiter_continuous": 4, "num_spray_points": 8}
 SOBOL_DRAWS = 200  # see _sobol_spec
-PROBES = 8  # candidates one generation may ask the campaign about (``probing``)
+PROBES = 16  # candidates one generation may ask the campaign about (``probing``)
 RUNNERS_UP = 64  # distinct points scored on the way that may take a known candidate's place
 WORTHLESS = -1e9  # the acquisition value of a point already seen
 
@@ -135,11 +135,11 @@ class _Unseen(AcquisitionFunction):
             self.scored.append((rounded.detach().reshape(-1, X.shape[-1]), value.detach().reshape(-1)))
         return value
 
-    def runners_up(self, taken: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def runners_up(self, taken: torch.Tensor) -> torch.Tensor:
         """Return up to ``RUNNERS_UP`` distinct points (rounded) that were scored on the way and are
-        neither seen nor in ``taken``, best first, with their acquisition values."""
+        neither seen nor in ``taken``, best first."""
         if not self.scored:
-            return taken[:0], taken.new_empty(0)
+            return taken[:0]
         X, value = (torch.cat(parts) for parts in zip(*self.scored, strict=True))
         keys = {_point_key(x) for x in taken}
         distinct = []
@@ -149,12 +149,18 @@ class _Unseen(AcquisitionFunction):
             if (key := _point_key(X[index])) not in keys:
                 keys.add(key)
                 distinct.append(X[index])
-        if not distinct:
-            return taken[:0], taken.new_empty(0)
-        with torch.no_grad():
-            value = self.acqf(torch.stack(distinct).unsqueeze(-2))
-        order = torch.argsort(value, descending=True)
-        return torch.stack(distinct)[order], value[order]
+        return torch.stack(distinct) if distinct else taken[:0]
+
+    def beside(self, X: torch.Tensor, pending: torch.Tensor) -> torch.Tensor:
+        """Return the acquisition values of the points ``X`` (n x d) with ``pending`` held pending
+        too: a point near one of them has less left to gain."""
+        before = self.acqf.X_pending
+        self.acqf.set_X_pending(pending if before is None else torch.cat([before, pending]))
+        try:
+            with torch.no_grad():
+                return self.acqf(X.unsqueeze(-2))
+        finally:
+            self.acqf.set_X_pending(before)
 
 
 def _point_key(x: torch.Tensor) -> tuple[float, ...]:
@@ -299,24 +305,28 @@ class _Probing:
 
     def pass_over_known(self, candidates: torch.Tensor, values: torch.Tensor,
                         acqf: _Unseen) -> tuple[torch.Tensor, torch.Tensor]:
-        """Give each candidate whose flow is known the place of the best point scored on the way
-        whose flow is new, asking about at most ``PROBES`` points in all; a candidate with no such
-        point to take its place stays."""
+        """Give each candidate whose flow is known the place of a point scored on the way whose
+        flow is new: the best of them with the points passed over so far held pending (its
+        neighbours, which often give the same netlists, lose the value they seemed to have). At
+        most ``PROBES`` questions in all; a candidate with no such point to take its place stays."""
         chosen, chosen_values = list(candidates), list(values.reshape(-1))
-        runners_up: tuple[torch.Tensor, torch.Tensor] | None = None
+        passed: list[torch.Tensor] = []
+        runners_up = None
         for row in range(len(chosen)):
             if self._new(chosen[row]):
                 continue
-            if runners_up is None:
-                runners_up = acqf.runners_up(candidates)
-            for X, value in zip(*runners_up, strict=True):
-                if self.probes >= PROBES:
+            passed.append(chosen[row])
+            runners_up = acqf.runners_up(candidates) if runners_up is None else runners_up
+            while self.probes < PROBES:
+                taken = {_point_key(x) for x in [*chosen, *passed]}
+                left = [x for x in runners_up if _point_key(x) not in taken]
+                if not left:
                     break
-                if _point_key(X) in {_point_key(other) for other in chosen}:
-                    continue
-                if self._new(X):
-                    chosen[row], chosen_values[row] = X, value
+                value, best = acqf.beside(torch.stack(left), torch.stack(passed)).max(dim=0)
+                if self._new(left[int(best)]):
+                    chosen[row], chosen_values[row] = left[int(best)], value
                     break
+                passed.append(left[int(best)])
         return torch.stack(chosen), torch.stack(chosen_values).reshape(values.shape)
 
     def _new(self, X: torch.Tensor) -> bool:
