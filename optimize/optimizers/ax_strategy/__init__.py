@@ -151,16 +151,27 @@ class _Unseen(AcquisitionFunction):
                 distinct.append(X[index])
         return torch.stack(distinct) if distinct else taken[:0]
 
-    def beside(self, X: torch.Tensor, pending: torch.Tensor) -> torch.Tensor:
-        """Return the acquisition values of the points ``X`` (n x d) with ``pending`` held pending
-        too: a point near one of them has less left to gain."""
-        before = self.acqf.X_pending
-        self.acqf.set_X_pending(pending if before is None else torch.cat([before, pending]))
-        try:
-            with torch.no_grad():
+    def beside(self, X: torch.Tensor, passed: torch.Tensor) -> torch.Tensor:
+        """Return the acquisition values of the points ``X`` (n x d) with the GP conditioned on the
+        points ``passed`` at its posterior mean, as the believer holds pending points (a point near
+        one of them has less left to gain); the values as they are for an acquisition function of
+        another kind. (Held pending instead, each point would be scored jointly with all of them,
+        at a cost exponential in their number for a hypervolume improvement.)"""
+        model = self.acqf.model
+        with torch.no_grad():
+            if isinstance(self.acqf, qLogExpectedHypervolumeImprovement):
+                self.acqf.model = _believing(model, passed, model.posterior(passed).mean)
+            try:
                 return self.acqf(X.unsqueeze(-2))
-        finally:
-            self.acqf.set_X_pending(before)
+            finally:
+                self.acqf.model = model
+
+
+def _believing(model: Model, X: torch.Tensor, believed: torch.Tensor) -> Model:
+    """Return ``model`` conditioned on outcomes ``believed`` at the points ``X`` (the kriging
+    believer), with the least noise GPyTorch allows."""
+    noise = torch.full_like(believed, gpytorch_settings.min_fixed_noise.value(believed.dtype))
+    return model.condition_on_observations(X, believed, noise=noise)
 
 
 def _point_key(x: torch.Tensor) -> tuple[float, ...]:
@@ -240,9 +251,7 @@ class FastAcquisition(Acquisition):
         with torch.no_grad():
             mean = model.posterior(X).mean
         if self.X_pending is not None:
-            believed = mean[self.X_observed.shape[0] :]
-            noise = torch.full_like(believed, gpytorch_settings.min_fixed_noise.value(believed.dtype))
-            model = model.condition_on_observations(self.X_pending, believed, noise=noise)
+            model = _believing(model, self.X_pending, mean[self.X_observed.shape[0] :])
         if constraints:
             feasible = torch.stack([c(mean) <= 0 for c in constraints], dim=-1).all(dim=-1)
             X, mean = X[feasible], mean[feasible]
