@@ -434,8 +434,9 @@ class CampaignLoop:
                 if asking and not (self._initializing() and self._explore(executor, baseline, INITIAL_DRAW)):
                     passed = self.optimizer.passed_over
                     proposals = self.optimizer.ask(min(self.campaign.batch_size, budget - counted))
-                    if proposals and self.optimizer.passed_over > passed:
-                        self._passed_over[proposals[0][0]] = self.optimizer.passed_over - passed
+                    passed = self.optimizer.passed_over - passed
+                    if proposals and passed:
+                        self._passed_over[proposals[0][0]] = passed
                     stopped, waiting = not proposals and executor.outstanding == 0, not proposals
                     # The whole batch is in the table before anything else takes a trial id: a
                     # kill leaves no gap in the ids the replay attaches.
@@ -449,6 +450,8 @@ class CampaignLoop:
                             self._explore(executor, baseline)
                         self._start(executor, trial, baseline)
                     self._candidates.clear()
+                    if proposals and passed:
+                        self._explore(executor, baseline)  # it proposed known flows first: a new flow beside
                 finished = [trial for completed in executor.wait(timeout=1.0)
                             for trial in self._finish(completed.trial_id, completed.result, completed.error)]
                 waiting = waiting and not finished
