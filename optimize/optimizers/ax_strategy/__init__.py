@@ -135,6 +135,9 @@ class _Unseen(AcquisitionFunction):
             self.scored.append((rounded.detach().reshape(-1, X.shape[-1]), value.detach().reshape(-1)))
         return value
 
+    def set_X_pending(self, X_pending: torch.Tensor | None = None) -> None:
+        self.acqf.set_X_pending(X_pending)
+
     def runners_up(self, taken: torch.Tensor) -> torch.Tensor:
         """Return up to ``RUNNERS_UP`` distinct points (rounded) that were scored on the way and are
         neither seen nor in ``taken``, best first."""
@@ -315,8 +318,8 @@ class _Probing:
     def pass_over_known(self, candidates: torch.Tensor, values: torch.Tensor,
                         acqf: _Unseen) -> tuple[torch.Tensor, torch.Tensor]:
         """Give each candidate whose flow is known the place of a point scored on the way whose
-        flow is new: the best of them with the points passed over so far held pending (its
-        neighbours, which often give the same netlists, lose the value they seemed to have). At
+        flow is new: the best of them with the GP conditioned on the points passed over so far
+        (their neighbours, which often give the same netlists, lose the value they seemed to have). At
         most ``PROBES`` questions in all; a candidate with no such point to take its place stays."""
         chosen, chosen_values = list(candidates), list(values.reshape(-1))
         passed: list[torch.Tensor] = []
