@@ -352,3 +352,17 @@ def test_ax_passes_over_candidates_whose_flow_the_campaign_knows():
                                           "area": area}, {}))
     assert len(set(measured)) == 11, measured
     assert optimizer.passed_over > 0
+
+
+def test_the_seen_points_mask_passes_pending_points_to_the_acquisition_it_wraps():
+    """In a batch, the acquisition optimizer conditions each candidate on the ones before it by
+    setting them pending on the acquisition function it holds: the mask."""
+    from botorch.acquisition.logei import qLogExpectedImprovement
+    from botorch.models import SingleTaskGP
+
+    X = torch.rand(5, 2, dtype=torch.double)
+    Y = X.sum(-1, keepdim=True)
+    acqf = qLogExpectedImprovement(SingleTaskGP(X, Y), best_f=Y.max())
+    pending = torch.rand(2, 2, dtype=torch.double)
+    _Unseen(acqf, X).set_X_pending(pending)
+    assert acqf.X_pending is not None and torch.equal(acqf.X_pending, pending)
