@@ -35,7 +35,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import wraps
 from typing import Any
 
@@ -299,7 +299,7 @@ class _Probing:
     adapter: TorchAdapter
     known: Callable[[dict[str, Any]], bool]
     passed: list[dict[str, Any]]
-    probes: int = field(default=0)
+    probes: int = 0
 
     def parameters(self, X: torch.Tensor) -> list[dict[str, Any]]:
         """Ax's parameters of points in the model's inputs, as the adapter would propose them."""
