@@ -443,14 +443,15 @@ class CampaignLoop:
                     for trial_id, proposal in proposals:
                         config = self.space.effective(proposal)  # idle knobs at their defaults
                         self.store.add_pending(trial_id, TrialKind.PROPOSED, config, self.optimizer.name, proposal)
+                    explored = False
                     for trial in [self.store.get(trial_id) for trial_id, _ in proposals]:
                         if (probed := self._candidates.pop(_key(trial.config), None)) is not None:
                             self._probed[trial.id] = probed
-                        if self._measured(trial.config):
-                            self._explore(executor, baseline)
+                        if self._measured(trial.config) and self._spent()[0] < budget:
+                            explored = self._explore(executor, baseline) or explored
                         self._start(executor, trial, baseline)
                     self._candidates.clear()
-                    if proposals and passed:
+                    if passed and not explored and self._spent()[0] < budget:
                         self._explore(executor, baseline)  # it proposed known flows first: a new flow beside
                 finished = [trial for completed in executor.wait(timeout=1.0)
                             for trial in self._finish(completed.trial_id, completed.result, completed.error)]
@@ -474,7 +475,7 @@ class CampaignLoop:
             return True
         probed = self._probe(config)
         if probed is not None:
-            self._candidates[_key(config)] = probed  # its netlists, known to a draw made while it runs
+            self._candidates[_key(config)] = probed  # known to its batch and to draws while it runs
         return probed is None
 
     def _measured(self, config: dict) -> bool:
@@ -521,7 +522,8 @@ class CampaignLoop:
         if self.campaign.generator.uses_llm:
             return []
         cache, recipe = EvalCache(self.setup.cache_path()), recipe_of(config)
-        known = {pair for netlists in [*self._netlists, *self._probed.values()] for pair in netlists}
+        known = {pair for netlists in [*self._netlists, *self._probed.values(), *self._candidates.values()]
+                 for pair in netlists}
         pairs = []
         for task in self.setup.tasks:
             pairs.append((task.name, synthesized_netlist(task, recipe, cache=cache)))

@@ -19,6 +19,7 @@ from optimize.optimizers import Outcome, OutcomeConstraint, Problem, make_optimi
 from optimize.optimizers.ax import AxOptimizer, ax_inactive_inputs, ax_sequence_inputs
 from optimize.optimizers.ax_strategy import (
     MC_SAMPLES,
+    PROBES,
     _Unseen,
     build_generation_strategy,
     gp_model,
@@ -354,6 +355,26 @@ def test_ax_passes_over_candidates_whose_flow_the_campaign_knows():
     assert optimizer.passed_over > 0
 
 
+def test_one_ask_puts_at_most_the_probing_questions_and_counts_only_candidates_passed_over():
+    """Where every flow is known, a batch of three still asks the campaign ``PROBES`` questions in
+    all (Ax generates a batch one trial at a time), and a candidate that found no runner-up to take
+    its place is proposed, not counted as passed over."""
+    space = SearchSpace(knobs=[Knob(name="a", type="choice", values=list("pqrstu")),
+                               Knob(name="b", type="choice", values=[0, 1, 2, 3, 4, 5])])
+    optimizer = make_optimizer("ax", Problem(space, ("power", "delay", "area"), (), seed=1, reference_point=1.1,
+                                             budget=20))
+    for trial_id in range(optimizer.initial_draws + 1):
+        ((trial_id, config),) = optimizer.ask(1)
+        area = 0.75 + 0.04 * "pqrstu".index(config["a"]) + 0.03 * config["b"]
+        optimizer.tell(trial_id, Outcome({"power": area, "delay": 1.25 - 0.05 * config["b"], "area": area}, {}))
+    asked: list[dict] = []
+    optimizer.known_flow = lambda config: asked.append(dict(config)) or True
+    proposals = [config for _, config in optimizer.ask(3)]
+    assert len(proposals) == 3 and 1 < len(asked) <= PROBES
+    stayed = sum(config in asked for config in proposals)
+    assert stayed >= 1 and optimizer.passed_over == len(asked) - stayed
+
+
 def test_the_seen_points_mask_passes_pending_points_to_the_acquisition_it_wraps():
     """In a batch, the acquisition optimizer conditions each candidate on the ones before it by
     setting them pending on the acquisition function it holds: the mask."""
@@ -364,5 +385,7 @@ def test_the_seen_points_mask_passes_pending_points_to_the_acquisition_it_wraps(
     Y = X.sum(-1, keepdim=True)
     acqf = qLogExpectedImprovement(SingleTaskGP(X, Y), best_f=Y.max())
     pending = torch.rand(2, 2, dtype=torch.double)
-    _Unseen(acqf, X).set_X_pending(pending)
+    mask = _Unseen(acqf, X)
+    mask.set_X_pending(pending)
     assert acqf.X_pending is not None and torch.equal(acqf.X_pending, pending)
+    assert mask.X_pending is not None and torch.equal(mask.X_pending, pending), "read back, as BoTorch does"

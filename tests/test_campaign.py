@@ -363,6 +363,46 @@ def test_an_exploration_runs_a_flow_whose_netlists_are_new(tmp_path: Path, monke
         assert trial.per_task["adder32"].netlist not in earlier, (trial.id, trial.config)
 
 
+def test_a_flow_beside_candidates_passed_over_never_runs_past_the_budget(tmp_path: Path):
+    """booth and share do nothing on adder32: the default optimizer's candidates often differ from
+    measured flows in them only, and give way to runners-up; a random new flow runs beside such a
+    batch while the budget lasts, and not past it (at seed 0 the last proposal passed over some)."""
+    space = tmp_path / "mixed.yaml"
+    space.write_text(yaml.safe_dump({"knobs": {
+        "booth": {"type": "bool"}, "share": {"type": "bool"}, "gate_sizing": {"type": "bool"},
+        "fsm_encoding": {"type": "choice", "values": ["auto", "binary", "one-hot"]},
+        "abc_recipe": {"type": "choice", "values": ["yosys-default", "resyn2", "area", "speed", "compress2rs"]}}}))
+    path = campaign_file(tmp_path, space=[str(space)], optimizer="ax", budget={"trials": 7}, screening=False,
+                         batch_size=1, executor={"workers": 1}, tasks={"suite": "builtin", "select": ["adder32"]})
+    (finished,) = run(path, resume=False, output=None, console=QUIET)
+    proposed = [t for t in finished.trials if t.kind == TrialKind.PROPOSED]
+    assert sum(not t.repeats for t in proposed) == 7, [(t.id, t.source, t.repeats) for t in proposed]
+    assert proposed[-1].source == "ax" and proposed[-1].extra.get("candidates_passed_over")
+    assert any(t.source == EXPLORATION for t in proposed), "a flow beside a batch that passed over candidates"
+
+
+def test_a_candidate_whose_netlists_a_batch_mate_gives_is_known(tmp_path: Path):
+    """Ax makes a batch one candidate at a time: a later candidate that synthesizes to an earlier
+    one's netlists (booth does nothing on seqdet) is a known flow, or the batch repeats it."""
+    space = tmp_path / "mixed.yaml"
+    space.write_text(yaml.safe_dump({"knobs": {
+        "booth": {"type": "bool"}, "abc_recipe": {"type": "choice", "values": ["yosys-default", "resyn2"]}}}))
+    path = campaign_file(tmp_path, space=[str(space)], optimizer="ax", screening=False,
+                         tasks={"suite": "builtin", "select": ["seqdet"]})
+    setup = loop_module.Setup.open(loop_module.create_run(path))
+    executor = make_executor("local", 1, 0, None, None)
+    try:
+        loop = loop_module.CampaignLoop(setup, QUIET)
+        loop._baseline(executor)
+        assert loop.optimizer.known_flow is not None
+        assert not loop.optimizer.known_flow({"booth": False, "abc_recipe": "resyn2"})
+        assert loop.optimizer.known_flow({"booth": True, "abc_recipe": "resyn2"})
+        assert loop.optimizer.known_flow({"booth": True, "abc_recipe": "yosys-default"}), "the baseline's"
+    finally:
+        executor.cancel()
+        setup.store.close()
+
+
 def test_an_output_under_home_is_written_there_not_in_a_folder_named_tilde():
     from optimize.campaign import Campaign
 

@@ -88,7 +88,7 @@ NUM_RESTARTS = 4
 RAW_SAMPLES = 64
 MIXED_OPTIONS: dict[str, Any] = {"maxiter_alternating": 3, "maxiter_continuous": 4, "num_spray_points": 8}
 SOBOL_DRAWS = 200  # see _sobol_spec
-PROBES = 16  # candidates one generation may ask the campaign about (``probing``)
+PROBES = 16  # questions one ask of the optimizer (a batch) may put to the campaign (``probing``)
 RUNNERS_UP = 64  # distinct points scored on the way that may take a known candidate's place
 WORTHLESS = -1e9  # the acquisition value of a point already seen
 
@@ -135,22 +135,32 @@ class _Unseen(AcquisitionFunction):
             self.scored.append((rounded.detach().reshape(-1, X.shape[-1]), value.detach().reshape(-1)))
         return value
 
+    @property
+    def X_pending(self) -> torch.Tensor | None:
+        return self.acqf.X_pending
+
     def set_X_pending(self, X_pending: torch.Tensor | None = None) -> None:
         self.acqf.set_X_pending(X_pending)
 
+    def keys(self, X: torch.Tensor) -> list[tuple[float, ...]]:
+        """The identities of points (n x d) as the GP sees them (idle knobs at their defaults)."""
+        return [_point_key(x) for x in self._held(X)]
+
     def runners_up(self, taken: torch.Tensor) -> torch.Tensor:
-        """Return up to ``RUNNERS_UP`` distinct points (rounded) that were scored on the way and are
-        neither seen nor in ``taken``, best first."""
+        """Return up to ``RUNNERS_UP`` points (rounded) that were scored on the way, distinct as the
+        GP sees them, and neither seen nor in ``taken``, best first; forget the points scored."""
         if not self.scored:
             return taken[:0]
         X, value = (torch.cat(parts) for parts in zip(*self.scored, strict=True))
-        keys = {_point_key(x) for x in taken}
-        distinct = []
-        for index in torch.argsort(value, descending=True).tolist():
-            if value[index] <= WORTHLESS / 2 or len(distinct) == RUNNERS_UP:
+        self.scored = []
+        order = torch.argsort(value, descending=True)
+        order = order[value[order] > WORTHLESS / 2]
+        taken_keys, distinct = set(self.keys(taken)), []
+        for index, key in zip(order.tolist(), self.keys(X[order]), strict=True):
+            if len(distinct) == RUNNERS_UP:
                 break
-            if (key := _point_key(X[index])) not in keys:
-                keys.add(key)
+            if key not in taken_keys:
+                taken_keys.add(key)
                 distinct.append(X[index])
         return torch.stack(distinct) if distinct else taken[:0]
 
@@ -194,7 +204,9 @@ class FastAcquisition(Acquisition):
 
     def optimize(self, *args: Any, rounding_func: Any = None, **kwargs: Any) -> Any:
         """Ax's ``optimize``, alternating where Ax would enumerate the discrete combinations; a
-        point already seen is recognized after Ax's rounding of relaxed choices (``rounding_func``)."""
+        point already seen is recognized after Ax's rounding of relaxed choices (``rounding_func``).
+        While the campaign probes, a candidate whose flow is known gives way to a runner-up
+        (``probing``)."""
         if isinstance(self.acqf, _Unseen):
             self.acqf.rounding = rounding_func
         with _alternating_optimizer():
@@ -296,13 +308,14 @@ class _Probing:
     parameters whether its flow was measured; ``passed`` holds the parameters of every candidate
     passed over so far."""
 
-    adapter: TorchAdapter
     known: Callable[[dict[str, Any]], bool]
     passed: list[dict[str, Any]]
+    adapter: TorchAdapter | None = None  # the one generating now
     probes: int = 0
 
     def parameters(self, X: torch.Tensor) -> list[dict[str, Any]]:
         """Ax's parameters of points in the model's inputs, as the adapter would propose them."""
+        assert self.adapter is not None, "parameters are decoded while an adapter generates"
         features = self.adapter._array_to_observation_features(X.detach().cpu().numpy(), None)
         for transform in reversed(list(self.adapter.transforms.values())):
             features = transform.untransform_observation_features(features)
@@ -312,6 +325,7 @@ class _Probing:
         """The candidates passed over, in the model's inputs (None when there are none)."""
         if not self.passed:
             return None
+        assert self.adapter is not None, "parameters are encoded while an adapter generates"
         return self.adapter.transform_observation_features([ObservationFeatures(parameters=dict(p))
                                                             for p in self.passed])
 
@@ -320,25 +334,30 @@ class _Probing:
         """Give each candidate whose flow is known the place of a point scored on the way whose
         flow is new: the best of them with the GP conditioned on the points passed over so far
         (their neighbours, which often give the same netlists, lose the value they seemed to have). At
-        most ``PROBES`` questions in all; a candidate with no such point to take its place stays."""
+        most ``PROBES`` questions in all; a candidate with no such point to take its place stays, and
+        is not counted as passed over."""
         chosen, chosen_values = list(candidates), list(values.reshape(-1))
         passed: list[torch.Tensor] = []
         runners_up = None
         for row in range(len(chosen)):
             if self._new(chosen[row]):
                 continue
+            own = len(self.passed) - 1  # the candidate's entry in ``passed``
             passed.append(chosen[row])
             runners_up = acqf.runners_up(candidates) if runners_up is None else runners_up
-            while self.probes < PROBES:
-                taken = {_point_key(x) for x in [*chosen, *passed]}
-                left = [x for x in runners_up if _point_key(x) not in taken]
+            replaced = False
+            while self.probes < PROBES and not replaced:
+                taken = set(acqf.keys(torch.stack([*chosen, *passed])))
+                left = [x for x, key in zip(runners_up, acqf.keys(runners_up), strict=True) if key not in taken]
                 if not left:
                     break
                 value, best = acqf.beside(torch.stack(left), torch.stack(passed)).max(dim=0)
-                if self._new(left[int(best)]):
+                if replaced := self._new(left[int(best)]):
                     chosen[row], chosen_values[row] = left[int(best)], value
-                    break
-                passed.append(left[int(best)])
+                else:
+                    passed.append(left[int(best)])
+            if not replaced:
+                del self.passed[own]  # it stays: a trial, not a candidate passed over
         return torch.stack(chosen), torch.stack(chosen_values).reshape(values.shape)
 
     def _new(self, X: torch.Tensor) -> bool:
@@ -364,13 +383,15 @@ def probing(known: Callable[[dict[str, Any]], bool], passed: list[dict[str, Any]
     is new (``_Probing.pass_over_known``). The candidates passed over join ``passed`` and are
     scored as worthless in every later generation; the model is told nothing of them and does not
     hold them pending (Ax would believe a pending point at its posterior mean, an optimistic guess
-    at a flow whose outcome a trial measured)."""
-    gen = TorchAdapter.gen
+    at a flow whose outcome a trial measured). ``PROBES`` questions in all, whatever the number of
+    generations (a batch generates one trial at a time)."""
+    gen, own = TorchAdapter.gen, "gen" in vars(TorchAdapter)
+    probe = _Probing(known, passed)
 
     @wraps(gen)  # Ax passes only the keywords gen's signature names
     def generating(adapter: TorchAdapter, *args: Any, **kwargs: Any) -> Any:
         global _probing
-        _probing = _Probing(adapter, known, passed)
+        probe.adapter, _probing = adapter, probe
         try:
             return gen(adapter, *args, **kwargs)
         finally:
@@ -380,7 +401,10 @@ def probing(known: Callable[[dict[str, Any]], bool], passed: list[dict[str, Any]
     try:
         yield
     finally:
-        TorchAdapter.gen = gen
+        if own:
+            TorchAdapter.gen = gen
+        else:
+            del TorchAdapter.gen
 
 
 # Register both classes so that Client.save_to_json_file / load_from_json_file can (de)serialize
