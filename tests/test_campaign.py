@@ -343,19 +343,27 @@ def test_no_exploration_runs_where_every_probe_repeats_a_netlist(tmp_path: Path)
     assert not [t for t in proposed if t.source == EXPLORATION], "an exploration ran a netlist its probe knew"
 
 
+def _adder32_over_idle_knobs(tmp_path: Path, optimizer: str, budget: int, toggle: str) -> Run:
+    """An unscreened campaign on adder32, one trial at a time, over booth, share and the FSM
+    encoding (which do nothing on it), the bool ``toggle`` and five recipes."""
+    space = tmp_path / "mixed.yaml"
+    space.write_text(yaml.safe_dump({"knobs": {
+        "booth": {"type": "bool"}, "share": {"type": "bool"}, toggle: {"type": "bool"},
+        "fsm_encoding": {"type": "choice", "values": ["auto", "binary", "one-hot"]},
+        "abc_recipe": {"type": "choice", "values": ["yosys-default", "resyn2", "area", "speed", "compress2rs"]}}}))
+    path = campaign_file(tmp_path, space=[str(space)], optimizer=optimizer, budget={"trials": budget},
+                         screening=False, batch_size=1, executor={"workers": 1},
+                         tasks={"suite": "builtin", "select": ["adder32"]})
+    (finished,) = run(path, resume=False, output=None, console=QUIET)
+    return finished
+
+
 def test_an_exploration_runs_a_flow_whose_netlists_are_new(tmp_path: Path, monkeypatch):
     """The random configuration beside a known flow is synthesized first: of the draws no trial
     measured, the one whose netlists are new runs (booth, share, retime and the FSM encoding do
     nothing on adder32: most draws differ from measured flows in them only)."""
     monkeypatch.setattr(loop_module, "EXPLORATION_PROBES", 64)
-    space = tmp_path / "mixed.yaml"
-    space.write_text(yaml.safe_dump({"knobs": {
-        "booth": {"type": "bool"}, "share": {"type": "bool"}, "retime": {"type": "bool"},
-        "fsm_encoding": {"type": "choice", "values": ["auto", "binary", "one-hot"]},
-        "abc_recipe": {"type": "choice", "values": ["yosys-default", "resyn2", "area", "speed", "compress2rs"]}}}))
-    path = campaign_file(tmp_path, space=[str(space)], optimizer="random", budget={"trials": 3}, screening=False,
-                         batch_size=1, executor={"workers": 1}, tasks={"suite": "builtin", "select": ["adder32"]})
-    (finished,) = run(path, resume=False, output=None, console=QUIET)
+    finished = _adder32_over_idle_knobs(tmp_path, "random", 3, "retime")
     explored = [t for t in finished.trials if t.source == EXPLORATION]
     assert explored, "the random search proposes known flows, and each gets an exploration beside it"
     for trial in explored:
@@ -367,14 +375,7 @@ def test_a_flow_beside_candidates_passed_over_never_runs_past_the_budget(tmp_pat
     """booth and share do nothing on adder32: the default optimizer's candidates often differ from
     measured flows in them only, and give way to runners-up; a random new flow runs beside such a
     batch while the budget lasts, and not past it (at seed 0 the last proposal passed over some)."""
-    space = tmp_path / "mixed.yaml"
-    space.write_text(yaml.safe_dump({"knobs": {
-        "booth": {"type": "bool"}, "share": {"type": "bool"}, "gate_sizing": {"type": "bool"},
-        "fsm_encoding": {"type": "choice", "values": ["auto", "binary", "one-hot"]},
-        "abc_recipe": {"type": "choice", "values": ["yosys-default", "resyn2", "area", "speed", "compress2rs"]}}}))
-    path = campaign_file(tmp_path, space=[str(space)], optimizer="ax", budget={"trials": 7}, screening=False,
-                         batch_size=1, executor={"workers": 1}, tasks={"suite": "builtin", "select": ["adder32"]})
-    (finished,) = run(path, resume=False, output=None, console=QUIET)
+    finished = _adder32_over_idle_knobs(tmp_path, "ax", 7, "gate_sizing")
     proposed = [t for t in finished.trials if t.kind == TrialKind.PROPOSED]
     assert sum(not t.repeats for t in proposed) == 7, [(t.id, t.source, t.repeats) for t in proposed]
     assert proposed[-1].source == "ax" and proposed[-1].extra.get("candidates_passed_over")
