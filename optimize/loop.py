@@ -443,15 +443,17 @@ class CampaignLoop:
                     for trial_id, proposal in proposals:
                         config = self.space.effective(proposal)  # idle knobs at their defaults
                         self.store.add_pending(trial_id, TrialKind.PROPOSED, config, self.optimizer.name, proposal)
-                    explored = False
+                    explored, answered = False, 0  # answered: proposals of measured flows, which will not count
                     for trial in [self.store.get(trial_id) for trial_id, _ in proposals]:
                         if (probed := self._candidates.pop(_key(trial.config), None)) is not None:
                             self._probed[trial.id] = probed
-                        if self._measured(trial.config) and self._spent()[0] < budget:
-                            explored = self._explore(executor, baseline) or explored
+                        if self._measured(trial.config):
+                            answered += 1
+                            if self._spent()[0] - answered < budget:
+                                explored = self._explore(executor, baseline) or explored
                         self._start(executor, trial, baseline)
                     self._candidates.clear()
-                    if passed and not explored and self._spent()[0] < budget:
+                    if passed and not explored and self._spent()[0] - answered < budget:
                         self._explore(executor, baseline)  # it proposed known flows first: a new flow beside
                 finished = [trial for completed in executor.wait(timeout=1.0)
                             for trial in self._finish(completed.trial_id, completed.result, completed.error)]
