@@ -338,17 +338,19 @@ class _Probing:
         is not counted as passed over."""
         chosen, chosen_values = list(candidates), list(values.reshape(-1))
         passed: list[torch.Tensor] = []
-        runners_up = None
+        runners_up: list[tuple[torch.Tensor, tuple[float, ...]]] | None = None  # (point, key)
         for row in range(len(chosen)):
             if self._new(chosen[row]):
                 continue
             own = len(self.passed) - 1  # the candidate's entry in ``passed``
             passed.append(chosen[row])
-            runners_up = acqf.runners_up(candidates) if runners_up is None else runners_up
+            if runners_up is None:
+                points = acqf.runners_up(candidates)
+                runners_up = list(zip(points, acqf.keys(points), strict=True))
             replaced = False
             while self.probes < PROBES and not replaced:
                 taken = set(acqf.keys(torch.stack([*chosen, *passed])))
-                left = [x for x, key in zip(runners_up, acqf.keys(runners_up), strict=True) if key not in taken]
+                left = [x for x, key in runners_up if key not in taken]
                 if not left:
                     break
                 value, best = acqf.beside(torch.stack(left), torch.stack(passed)).max(dim=0)
