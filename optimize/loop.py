@@ -10,6 +10,7 @@ already measured (or being measured) is a repeat that shares the first trial's o
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from collections.abc import Iterator
@@ -493,13 +494,16 @@ class CampaignLoop:
         """Evaluate a random configuration no trial has measured, as one of the optimizer's initial
         draws, or beside a proposal of a flow already measured (known before it runs, or from the
         netlists it synthesized to): the budget goes to a new flow, and the optimizer learns from it
-        as from an import. Draws are synthesized first; where every probe gives known netlists, none
-        runs. Return whether one runs."""
+        as from an import. The initial draws take the space's branches first (each canned ABC recipe,
+        gate sizing, at the defaults): the standard flows are measured, so the campaign's best is
+        never worse than theirs. Draws are synthesized first; where every probe gives known
+        netlists, none runs. Return whether one runs."""
         space = self.space
         rng = np.random.default_rng([self.campaign.seed, len(self.store.trials())])
+        draws = (space.effective(space.decode(rng.random(space.dimension))) for _ in range(EXPLORATION_DRAWS))
+        branches = space.branches() if source == INITIAL_DRAW else []
         probes, config = 0, None
-        for _ in range(EXPLORATION_DRAWS):
-            drawn = space.effective(space.decode(rng.random(space.dimension)))
+        for drawn in itertools.chain(branches, draws):
             if space.violations(drawn) or self._measured(drawn):
                 continue
             if (probed := self._probe(drawn)) is not None:

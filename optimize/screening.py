@@ -317,8 +317,7 @@ def screen(space: SearchSpace, tasks: list[Task], cache: EvalCache | None, worke
     decide what the search offers (pinned knobs, merged values, levels), and the crossed contexts
     then screen only the values offered, so a crossed case whose values all differ closes, and the
     tasks after it cost nothing. A case the cap leaves short of its syntheses concludes nothing."""
-    switches = {name for knob in space.tunable for name in knob.active_when}
-    switches = [knob for knob in space.tunable if knob.name in switches]
+    switches = space.switches
     synthesis = [knob for knob in space.tunable if knob.name in SYNTHESIS_KNOBS]
     modes = [knob for knob in synthesis
              if knob.active_when and knob.type in ("bool", "choice") and knob not in switches]

@@ -303,6 +303,20 @@ class SearchSpace(BaseModel):
         return {k.name: k.baseline() for k in self.knobs}
 
     @property
+    def switches(self) -> list[Knob]:
+        """The tunable knobs some ``active_when`` names: they choose which other knobs act (the ABC
+        recipe, gate sizing)."""
+        named = {name for knob in self.tunable for name in knob.active_when}
+        return [knob for knob in self.tunable if knob.name in named]
+
+    def branches(self) -> list[Config]:
+        """Return the baseline with each other value of each switch, in declaration order: every
+        flow the space's structure offers, at its defaults (each canned ABC recipe, gate sizing)."""
+        base = self.baseline()
+        return [self.effective(base | {s.name: value}) for s in self.switches for value in s.choices
+                if value != base[s.name]]
+
+    @property
     def coordinates(self) -> list[Knob]:
         """The tunable knobs one value each, as optimizers see them (:meth:`Knob.coordinates`)."""
         return [c for k in self.tunable for c in k.coordinates()]

@@ -330,6 +330,34 @@ def test_the_default_optimizers_initial_draws_each_measure_a_new_flow(tmp_path: 
     assert all(t.repeats for t in proposed[2:]), "every flow of this space was measured"
 
 
+def test_the_initial_draws_measure_the_space_s_branches_first(tmp_path: Path):
+    """The canned flows (each recipe, at the defaults of the knobs it turns on) are the first initial
+    draws, whatever the seed, so the campaign's best is never worse than the best of them; random
+    draws follow."""
+    space = tmp_path / "branches.yaml"
+    space.write_text(yaml.safe_dump({"knobs": {
+        "booth": {"type": "bool"},
+        "abc_recipe": {"type": "choice", "values": ["yosys-default", "resyn2", "area"]},
+        "abc_delay_target": {"type": "float", "low": 0.0, "high": 1.5, "default": 0.0,
+                             "active_when": {"abc_recipe": ["resyn2"]}}}}))
+    for seed in range(3):
+        path = campaign_file(tmp_path, space=[str(space)], optimizer="ax", seed=seed, screening=False,
+                             output=str(tmp_path / f"run{seed}"), tasks={"suite": "builtin", "select": ["seqdet"]})
+        setup = loop_module.Setup.open(loop_module.create_run(path))
+        executor = make_executor("local", 2, 0, None, None)
+        try:
+            loop = loop_module.CampaignLoop(setup, QUIET)
+            baseline = loop._baseline(executor)
+            assert loop._explore(executor, baseline, INITIAL_DRAW) and loop._explore(executor, baseline, INITIAL_DRAW)
+            drawn = [t.config for t in setup.store.trials()[1:]]
+            assert drawn == [setup.space.baseline() | {"abc_recipe": r} for r in ("resyn2", "area")], (seed, drawn)
+            assert loop._explore(executor, baseline, INITIAL_DRAW)
+            assert setup.store.trials()[-1].config not in drawn, "after the branches, a random new flow"
+        finally:
+            executor.cancel()
+            setup.store.close()
+
+
 def test_no_exploration_runs_where_every_probe_repeats_a_netlist(tmp_path: Path):
     """booth and share do nothing on seqdet: every flow of this space synthesizes to the baseline's
     netlist, so each random draw is probed and none runs; the campaign stops at the repeat cap."""

@@ -134,6 +134,17 @@ def test_effective_config_holds_idle_knobs_at_their_defaults():
     assert space.effective({**config, "retime": True})["abc_delay_target"] == 0.0
 
 
+def test_branches_are_each_value_of_each_switch_at_the_defaults():
+    """The knobs an active_when names choose the flow: each of their other values, with every other
+    knob at its default, is one of the space's branches (the canned ABC recipes, gate sizing)."""
+    space, base = SYNTHESIS, SYNTHESIS.baseline()
+    assert [k.name for k in space.switches] == ["abc_recipe", "gate_sizing"]
+    changed = [{k: v for k, v in branch.items() if v != base[k]} for branch in space.branches()]
+    assert changed == [{"abc_recipe": r} for r in Recipe.model_fields["abc_recipe"].annotation.__args__[1:]] + [
+        {"gate_sizing": True}]
+    assert not build_space([("s", {"knobs": {"booth": {"type": "bool"}}})]).branches(), "no switch, no branch"
+
+
 def test_a_knob_is_idle_where_one_of_its_idle_settings_holds_in_full(tmp_path: Path):
     space = load_space(write(tmp_path, """
 knobs:
