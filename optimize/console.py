@@ -159,7 +159,7 @@ def print_summary(run: Run, console: Console) -> None:
     pending = [t for t in proposed if t.status == TrialStatus.PENDING]
     console.print(
         f"[bold]{campaign.name}[/]: {len(proposed) - repeats}/{campaign.budget.trials} trials proposed by "
-        f"{campaign.optimizer} ({drawn} drawn at random as its initialization, {explored} where it proposed a "
+        f"{campaign.optimizer} ({drawn} drawn as its initialization, {explored} drawn at random where it proposed a "
         f"flow already measured; {passed_over} candidates passed over, synthesis showing their flow measured), "
         f"besides "
         f"{repeats} that repeated a flow already measured (not counted); "
