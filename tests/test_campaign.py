@@ -10,6 +10,8 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -341,21 +343,12 @@ def test_the_initial_draws_measure_the_space_s_branches_first(tmp_path: Path):
         "abc_delay_target": {"type": "float", "low": 0.0, "high": 1.5, "default": 0.0,
                              "active_when": {"abc_recipe": ["resyn2"]}}}}))
     for seed in range(3):
-        path = campaign_file(tmp_path, space=[str(space)], optimizer="ax", seed=seed, screening=False,
-                             output=str(tmp_path / f"run{seed}"), tasks={"suite": "builtin", "select": ["seqdet"]})
-        setup = loop_module.Setup.open(loop_module.create_run(path))
-        executor = make_executor("local", 2, 0, None, None)
-        try:
-            loop = loop_module.CampaignLoop(setup, QUIET)
-            baseline = loop._baseline(executor)
-            assert loop._explore(executor, baseline, INITIAL_DRAW) and loop._explore(executor, baseline, INITIAL_DRAW)
-            drawn = [t.config for t in setup.store.trials()[1:]]
-            assert drawn == [setup.space.baseline() | {"abc_recipe": r} for r in ("resyn2", "area")], (seed, drawn)
-            assert loop._explore(executor, baseline, INITIAL_DRAW)
-            assert setup.store.trials()[-1].config not in drawn, "after the branches, a random new flow"
-        finally:
-            executor.cancel()
-            setup.store.close()
+        with _seqdet_loop(tmp_path, space, seed) as (loop, draw):
+            assert draw() and draw()
+            drawn = [t.config for t in loop.store.trials()[1:]]
+            assert drawn == [loop.setup.space.baseline() | {"abc_recipe": r} for r in ("resyn2", "area")], (seed, drawn)
+            assert draw()
+            assert loop.store.trials()[-1].config not in drawn, "after the branches, a random new flow"
 
 
 def test_no_exploration_runs_where_every_probe_repeats_a_netlist(tmp_path: Path):
@@ -457,16 +450,24 @@ def test_a_draw_made_while_another_runs_is_probed_against_its_netlists(tmp_path:
         "booth": {"type": "bool"}, "share": {"type": "bool"},
         "abc_recipe": {"type": "choice", "values": ["yosys-default", "resyn2", "area"]}}}))
     for seed in range(4):
-        path = campaign_file(tmp_path, space=[str(space)], optimizer="ax", seed=seed, screening=False,
-                             output=str(tmp_path / f"run{seed}"), tasks={"suite": "builtin", "select": ["seqdet"]})
-        setup = loop_module.Setup.open(loop_module.create_run(path))
-        executor = make_executor("local", 2, 0, None, None)
-        try:
-            loop = loop_module.CampaignLoop(setup, QUIET)
-            baseline = loop._baseline(executor)
-            assert loop._explore(executor, baseline, INITIAL_DRAW) and loop._explore(executor, baseline, INITIAL_DRAW)
-            first, second = (t.config["abc_recipe"] for t in setup.store.trials()[1:])
+        with _seqdet_loop(tmp_path, space, seed) as (loop, draw):
+            assert draw() and draw()
+            first, second = (t.config["abc_recipe"] for t in loop.store.trials()[1:])
             assert {first, second} == {"resyn2", "area"}, (seed, first, second)
-        finally:
-            executor.cancel()
-            setup.store.close()
+
+
+@contextmanager
+def _seqdet_loop(tmp_path: Path, space: Path, seed: int) -> Iterator[tuple[loop_module.CampaignLoop, Callable]]:
+    """A new unscreened campaign on seqdet over ``space`` with the default optimizer and two workers,
+    its baseline measured: its loop, and a call that makes one initial draw (whether one runs)."""
+    path = campaign_file(tmp_path, space=[str(space)], optimizer="ax", seed=seed, screening=False,
+                         output=str(tmp_path / f"run{seed}"), tasks={"suite": "builtin", "select": ["seqdet"]})
+    setup = loop_module.Setup.open(loop_module.create_run(path))
+    executor = make_executor("local", 2, 0, None, None)
+    try:
+        loop = loop_module.CampaignLoop(setup, QUIET)
+        baseline = loop._baseline(executor)
+        yield loop, lambda: loop._explore(executor, baseline, INITIAL_DRAW)
+    finally:
+        executor.cancel()
+        setup.store.close()
