@@ -486,9 +486,11 @@ class CampaignLoop:
         return self._flow_of(config) is not None or _key(config) in self._running
 
     def _initializing(self) -> bool:
-        """Whether the optimizer's initial draws (:attr:`Optimizer.initial_draws`) are not all made:
-        every trial but the baseline counts (imports, proposals, explorations)."""
-        return len(self.store.trials()) - 1 < self.optimizer.initial_draws
+        """Whether the initialization is not all made: where the optimizer asks for initial draws
+        (:attr:`Optimizer.initial_draws`), the space's branches and then as many random draws.
+        Every trial but the baseline counts (imports, proposals, explorations)."""
+        draws = self.optimizer.initial_draws
+        return draws > 0 and len(self.store.trials()) - 1 < draws + len(self.space.branches())
 
     def _explore(self, executor: Executor, baseline: dict[str, Metrics], source: str = EXPLORATION) -> bool:
         """Evaluate a random configuration no trial has measured, as one of the optimizer's initial

@@ -334,8 +334,8 @@ def test_the_default_optimizers_initial_draws_each_measure_a_new_flow(tmp_path: 
 
 def test_the_initial_draws_measure_the_space_s_branches_first(tmp_path: Path):
     """The canned flows (each recipe, at the defaults of the knobs it turns on) are the first initial
-    draws, whatever the seed, so the campaign's best is never worse than the best of them; random
-    draws follow."""
+    draws, whatever the seed, so the campaign's best is never worse than the best of them; as many
+    random draws as the optimizer asks for follow."""
     space = tmp_path / "branches.yaml"
     space.write_text(yaml.safe_dump({"knobs": {
         "booth": {"type": "bool"},
@@ -349,6 +349,10 @@ def test_the_initial_draws_measure_the_space_s_branches_first(tmp_path: Path):
             assert drawn == [loop.setup.space.baseline() | {"abc_recipe": r} for r in ("resyn2", "area")], (seed, drawn)
             assert draw()
             assert loop.store.trials()[-1].config not in drawn, "after the branches, a random new flow"
+            loop.optimizer.initial_draws = 2
+            assert loop._initializing(), "the optimizer's own random draws follow the branches"
+            loop.optimizer.initial_draws = 0
+            assert not loop._initializing(), "an optimizer that asks for no initial draws gets none"
 
 
 def test_no_exploration_runs_where_every_probe_repeats_a_netlist(tmp_path: Path):
