@@ -499,19 +499,20 @@ class CampaignLoop:
         as from an import. The initial draws take the space's branches first (each canned ABC recipe,
         gate sizing, at the defaults): the standard flows are measured, so the campaign's best is
         never worse than theirs. Draws are synthesized first; where every probe gives known
-        netlists, none runs. Return whether one runs."""
+        netlists, none runs (the branches are all probed, up to EXPLORATION_PROBES random draws).
+        Return whether one runs."""
         space = self.space
         rng = np.random.default_rng([self.campaign.seed, len(self.store.trials())])
-        draws = (space.effective(space.decode(rng.random(space.dimension))) for _ in range(EXPLORATION_DRAWS))
-        branches = space.branches() if source == INITIAL_DRAW else []
+        draws = ((space.effective(space.decode(rng.random(space.dimension))), 1) for _ in range(EXPLORATION_DRAWS))
+        branches = [(branch, 0) for branch in space.branches()] if source == INITIAL_DRAW else []
         probes, config = 0, None
-        for drawn in itertools.chain(branches, draws):
+        for drawn, counted in itertools.chain(branches, draws):
             if space.violations(drawn) or self._measured(drawn):
                 continue
             if (probed := self._probe(drawn)) is not None:
                 config = drawn
                 break
-            probes += 1
+            probes += counted
             if probes == EXPLORATION_PROBES:
                 break
         if config is None:

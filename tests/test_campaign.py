@@ -355,6 +355,23 @@ def test_the_initial_draws_measure_the_space_s_branches_first(tmp_path: Path):
             assert not loop._initializing(), "an optimizer that asks for no initial draws gets none"
 
 
+def test_branches_with_known_netlists_leave_the_random_draws_their_probes(tmp_path: Path, monkeypatch):
+    """The mapping of an ABC sequence does nothing under the Yosys default's script: its branch (the
+    first) synthesizes to the baseline's netlist and is passed over without using up a probe, so
+    the recipe's branch runs next even where a draw may probe only once."""
+    monkeypatch.setattr(loop_module, "EXPLORATION_PROBES", 1)
+    space = tmp_path / "known_branch.yaml"
+    space.write_text(yaml.safe_dump({"knobs": {
+        "abc_mapping": {"type": "choice", "values": ["map", "dch-map"]},
+        "buffering": {"type": "bool", "default": True, "active_when": {"abc_mapping": ["dch-map"]}},
+        "abc_recipe": {"type": "choice", "values": ["yosys-default", "resyn2"]},
+        "abc_delay_target": {"type": "float", "low": 0.0, "high": 1.5, "default": 0.0,
+                             "active_when": {"abc_recipe": ["resyn2"]}}}}))
+    with _seqdet_loop(tmp_path, space, 0) as (loop, draw):
+        assert draw(), "the mapping's branch gives known netlists: resyn2's runs"
+        assert loop.store.trials()[-1].config == loop.setup.space.baseline() | {"abc_recipe": "resyn2"}
+
+
 def test_no_exploration_runs_where_every_probe_repeats_a_netlist(tmp_path: Path):
     """booth and share do nothing on seqdet: every flow of this space synthesizes to the baseline's
     netlist, so each random draw is probed and none runs; the campaign stops at the repeat cap."""
