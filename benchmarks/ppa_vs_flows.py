@@ -2,7 +2,7 @@
 flows, on the built-in suite and on an outside suite of designs no one here wrote.
 
     .venv/bin/python benchmarks/ppa_vs_flows.py [--budget 60] [--early 30] [--suites builtin,outside]
-        [--outside carryskipadder32,daddamultiplier8] [--seed 0] [--keep DIR]
+        [--outside carryskipadder32,daddamultiplier8] [--seed 0] [--keep DIR] [--random]
 
 The campaign is ``configuration: per_task`` with the default optimizer over the packaged synthesis
 space, so each design gets a search of its own (``--budget`` trials). The outside suite is
@@ -20,6 +20,11 @@ the same configuration, or a number inside a range that changed nothing), and th
 candidates passed over because synthesis showed a trial had measured their flow.
 Targets: geometric mean of the best ADP <= 0.80 of the Yosys default and <= 0.90 of the best canned
 recipe within 60 trials per design; repeated netlists <= 5 % of the trials.
+
+``--random`` measures a baseline for the search instead of the campaigns: per design, ``--budget``
+random configurations of the packaged space with ``abc_recipe: sequence`` (every other knob drawn
+too, idle ones at their defaults), each by the same cascade: random search over the ABC sequences
+at equal trials (no PAMA pick; every trial counts).
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import yaml
 from ariths_gen.multi_bit_circuits.adders import (
     UnsignedCarrySelectAdder,
@@ -53,7 +59,9 @@ from objectives.suites import load_suite
 from objectives.tasks import Task
 from optimize.loop import run
 from optimize.runs import Run
+from optimize.spaces import packaged_space
 from optimize.store import TrialKind
+from search_spaces.space import build_space
 
 # Small enough that a 60-trial search of each stays within minutes on two cores. (ariths-gen's
 # parallel-prefix adders drive some nets twice; rtlbo's lint refuses them, rightly.)
@@ -93,6 +101,17 @@ def flow_adp(task: Task, recipe: Recipe, cache: EvalCache) -> float | None:
     evaluation = evaluate(task, recipe, cache=cache)
     m = evaluation.metrics
     return adp(m.area_um2, m.delay_ns) if evaluation.feasible and m and m.slack_ns >= 0 else None
+
+
+def random_figures(task: Task, budget: int, early: int, seed: int, cache: EvalCache) -> tuple:
+    """``campaign_figures`` of a random search: ``budget`` random configurations of the packaged
+    space that run an ABC sequence."""
+    space = build_space([("synthesis", packaged_space("synthesis"))])
+    rng = np.random.default_rng(seed)
+    values = [flow_adp(task, Recipe.from_knobs(space.effective(
+        space.decode(rng.random(space.dimension)) | {"abc_recipe": "sequence"})), cache) for _ in range(budget)]
+    return (min((v for v in values[:early] if v is not None), default=None),
+            min((v for v in values if v is not None), default=None), None, 0, 0, budget, 0)
 
 
 def campaign_figures(run_dir: Path, early: int) -> dict[str, tuple]:
@@ -137,14 +156,16 @@ def run_suite(folder: Path, name: str, suite: str, budget: int, seed: int) -> Pa
 
 
 def measure(folder: Path, name: str, suite: str, budget: int, early: int, seed: int,
-            cache: EvalCache) -> list[Design]:
-    """Every design of ``suite``: the canned flows and the per-task campaign's figures."""
-    figures = campaign_figures(run_suite(folder, name, suite, budget, seed), early)
+            cache: EvalCache, random: bool) -> list[Design]:
+    """Every design of ``suite``: the canned flows and the per-task campaign's figures (or, with
+    ``random``, the random search's)."""
+    figures = {} if random else campaign_figures(run_suite(folder, name, suite, budget, seed), early)
     designs = []
     for task in derive_periods(load_suite(suite).tasks, cache=cache):
         flows = {recipe: flow_adp(task, Recipe(abc_recipe=recipe), cache) for recipe in ABC_SCRIPTS}
         canned = min(((r, v) for r, v in flows.items() if v is not None), key=lambda rv: rv[1], default=("none", None))
-        designs.append(Design(task.name, flows["yosys-default"], flows["resyn2"], canned, *figures[task.name]))
+        found = random_figures(task, budget, early, seed, cache) if random else figures[task.name]
+        designs.append(Design(task.name, flows["yosys-default"], flows["resyn2"], canned, *found))
     return designs
 
 
@@ -185,6 +206,7 @@ def main() -> None:
     parser.add_argument("--outside", default="", help="only these outside designs (comma-separated names)")
     parser.add_argument("--seed", type=int, default=0, help="the campaigns' seed")
     parser.add_argument("--keep", type=Path, help="keep the campaigns' run directories in this new folder")
+    parser.add_argument("--random", action="store_true", help="random ABC sequence flows instead of campaigns")
     args = parser.parse_args()
     chosen = [d for d in OUTSIDE if not args.outside or name_of(*d) in args.outside.split(",")]
     if not chosen:
@@ -197,7 +219,7 @@ def main() -> None:
         suites = {"builtin": "builtin", "outside": f"tasks:{folder / 'outside'}"}
         (folder / "outside").mkdir(parents=True)
         write_tasks(folder / "outside", chosen)
-        results = {name: measure(folder, name, suites[name], args.budget, args.early, args.seed, cache)
+        results = {name: measure(folder, name, suites[name], args.budget, args.early, args.seed, cache, args.random)
                    for name in args.suites.split(",")}
     kept = [pair for name, designs in results.items() for pair in report(name, designs, args.budget, args.early)]
     repeats = sum(d.repeats for designs in results.values() for d in designs)
