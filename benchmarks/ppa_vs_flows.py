@@ -54,6 +54,7 @@ from rich.console import Console
 from objectives.cache import EvalCache
 from objectives.cascade import derive_periods, evaluate
 from objectives.recipe import ABC_SCRIPTS, Recipe
+from objectives.results import Evaluation
 from objectives.scoring import geometric_mean
 from objectives.suites import load_suite
 from objectives.tasks import Task
@@ -96,22 +97,31 @@ def adp(area: float, delay: float) -> float:
     return area * delay
 
 
-def flow_adp(task: Task, recipe: Recipe, cache: EvalCache) -> float | None:
-    """The ADP of ``task`` under ``recipe``, or None when it is infeasible (timing included)."""
-    evaluation = evaluate(task, recipe, cache=cache)
+def feasible_adp(evaluation: Evaluation) -> float | None:
+    """The ADP of ``evaluation``, or None when it is infeasible (timing included)."""
     m = evaluation.metrics
     return adp(m.area_um2, m.delay_ns) if evaluation.feasible and m and m.slack_ns >= 0 else None
 
 
+def flow_adp(task: Task, recipe: Recipe, cache: EvalCache) -> float | None:
+    """The ADP of ``task`` under ``recipe`` (``feasible_adp``)."""
+    return feasible_adp(evaluate(task, recipe, cache=cache))
+
+
 def random_figures(task: Task, budget: int, early: int, seed: int, cache: EvalCache) -> tuple:
     """``campaign_figures`` of a random search: ``budget`` random configurations of the packaged
-    space that run an ABC sequence."""
+    space that run an ABC sequence (a draw whose netlist an earlier one gave counts as synthesized
+    again)."""
     space = build_space([("synthesis", packaged_space("synthesis"))])
     rng = np.random.default_rng(seed)
-    values = [flow_adp(task, Recipe.from_knobs(space.effective(
-        space.decode(rng.random(space.dimension)) | {"abc_recipe": "sequence"})), cache) for _ in range(budget)]
+    values, netlists = [], set()
+    for _ in range(budget):
+        config = space.effective(space.decode(rng.random(space.dimension)) | {"abc_recipe": "sequence"})
+        evaluation = evaluate(task, Recipe.from_knobs(config), cache=cache)
+        values.append(feasible_adp(evaluation))
+        netlists.add(evaluation.netlist_sha256)
     return (min((v for v in values[:early] if v is not None), default=None),
-            min((v for v in values if v is not None), default=None), None, 0, 0, budget, 0)
+            min((v for v in values if v is not None), default=None), None, budget - len(netlists), 0, budget, 0)
 
 
 def campaign_figures(run_dir: Path, early: int) -> dict[str, tuple]:
