@@ -503,16 +503,16 @@ class CampaignLoop:
         Return whether one runs."""
         space = self.space
         rng = np.random.default_rng([self.campaign.seed, len(self.store.trials())])
-        draws = ((space.effective(space.decode(rng.random(space.dimension))), 1) for _ in range(EXPLORATION_DRAWS))
-        branches = [(branch, 0) for branch in space.branches()] if source == INITIAL_DRAW else []
+        draws = (space.effective(space.decode(rng.random(space.dimension))) for _ in range(EXPLORATION_DRAWS))
+        branches = space.branches() if source == INITIAL_DRAW else []
         probes, config = 0, None
-        for drawn, counted in itertools.chain(branches, draws):
+        for drawn in itertools.chain(branches, draws):
             if space.violations(drawn) or self._measured(drawn):
                 continue
             if (probed := self._probe(drawn)) is not None:
                 config = drawn
                 break
-            probes += counted
+            probes += drawn not in branches
             if probes == EXPLORATION_PROBES:
                 break
         if config is None:
