@@ -382,6 +382,18 @@ class SearchSpace(BaseModel):
         :attr:`coordinates`)."""
         return self.complete({k.name: k.decode(x) for k, x in zip(self.coordinates, u, strict=True)})
 
+    def draw(self, rng: np.random.Generator) -> Config:
+        """Return a random configuration: every coordinate uniform, except that a switch takes each
+        value with weight one plus the coordinates that value makes act. Draws then spread over the
+        space's dimensions rather than its knobs: `abc_recipe: sequence`, which opens an operation
+        per position, is drawn more often than a canned recipe, which opens one knob or none."""
+        config = self.decode(rng.random(self.dimension))
+        for switch in self.switches:
+            weights = np.array([1 + sum((switch.name, value) in c.conditions() for c in self.coordinates)
+                                for value in switch.choices], dtype=float)
+            config[switch.name] = switch.choices[int(rng.choice(len(weights), p=weights / weights.sum()))]
+        return config
+
     def encode(self, config: Config) -> np.ndarray:
         """Return the unit-cube point of ``config``."""
         values = self.by_coordinate(config)

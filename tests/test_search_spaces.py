@@ -145,6 +145,25 @@ def test_branches_are_each_value_of_each_switch_at_the_defaults():
     assert not build_space([("s", {"knobs": {"booth": {"type": "bool"}}})]).branches(), "no switch, no branch"
 
 
+def test_random_draws_take_a_switch_s_values_by_the_coordinates_they_open(tmp_path: Path):
+    """A switch's value is drawn with weight one plus the coordinates it makes act (here 1, 2 and 5:
+    a sequence of four opens four), every other coordinate uniformly."""
+    space = load_space(write(tmp_path, """
+knobs:
+  r: {type: choice, values: [a, b, s]}
+  t: {type: float, low: 0, high: 1, active_when: {r: [b]}}
+  ops: {type: sequence, values: [x, y, z], length: 4, active_when: {r: [s]}}
+  flag: {type: bool}
+"""))
+    rng = np.random.default_rng(0)
+    draws = [space.draw(rng) for _ in range(4000)]
+    for value, share in [("a", 1 / 8), ("b", 2 / 8), ("s", 5 / 8)]:
+        assert abs(sum(d["r"] == value for d in draws) / len(draws) - share) < 0.03, value
+    assert abs(sum(d["flag"] for d in draws) / len(draws) - 0.5) < 0.03
+    assert abs(sum(d["ops"][2] == "z" for d in draws) / len(draws) - 1 / 3) < 0.03
+    assert all(space.violations(d) == [] for d in draws[:100])
+
+
 def test_a_knob_is_idle_where_one_of_its_idle_settings_holds_in_full(tmp_path: Path):
     space = load_space(write(tmp_path, """
 knobs:
