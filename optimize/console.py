@@ -16,7 +16,7 @@ from objectives.results import STAGES, Evaluation, Status
 from objectives.scoring import OBJECTIVES
 from objectives.suites import Suite
 from optimize.screening import Screening
-from optimize.store import EXPLORATION, INITIAL_DRAW, Trial, TrialKind, TrialStatus
+from optimize.store import EXPLORATION, INITIAL_DRAW, INTERLEAVED, Trial, TrialKind, TrialStatus
 
 if TYPE_CHECKING:  # the campaign reader loads the Pareto and PAMA code, which the eval table does not need
     from optimize.runs import Run
@@ -152,6 +152,7 @@ def print_summary(run: Run, console: Console) -> None:
     repeats = sum(t.repeats for t in proposed)
     explored = sum(t.source == EXPLORATION for t in proposed)
     drawn = sum(t.source == INITIAL_DRAW for t in proposed)
+    interleaved = sum(t.source == INTERLEAVED for t in proposed)
     passed_over = sum(t.extra.get("candidates_passed_over", 0) for t in proposed)
     completed = [t for t in proposed if t.status == TrialStatus.COMPLETED]
     feasible = [t for t in completed if t.feasible]
@@ -159,7 +160,8 @@ def print_summary(run: Run, console: Console) -> None:
     pending = [t for t in proposed if t.status == TrialStatus.PENDING]
     console.print(
         f"[bold]{campaign.name}[/]: {len(proposed) - repeats}/{campaign.budget.trials} trials proposed by "
-        f"{campaign.optimizer} ({drawn} drawn as its initialization, {explored} drawn at random where it proposed a "
+        f"{campaign.optimizer} ({drawn} drawn as its initialization, {interleaved} drawn at random between its "
+        f"proposals, {explored} where it proposed a "
         f"flow already measured; {passed_over} candidates passed over, synthesis showing their flow measured), "
         f"besides "
         f"{repeats} that repeated a flow already measured (not counted); "

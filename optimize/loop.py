@@ -40,7 +40,7 @@ from optimize.pareto import hypervolume, pareto_front
 from optimize.runs import TASK_RUNS, Run, read_campaign, task_runs
 from optimize.screening import Screening, screen
 from optimize.spaces import space_files, space_of
-from optimize.store import DB, DRAWN, EXPLORATION, INITIAL_DRAW, Store, Trial, TrialKind, TrialStatus
+from optimize.store import DB, DRAWN, EXPLORATION, INITIAL_DRAW, INTERLEAVED, Store, Trial, TrialKind, TrialStatus
 from search_spaces.space import SearchSpace
 
 
@@ -432,7 +432,7 @@ class CampaignLoop:
                 counted, repeats = self._spent()
                 asking = (executor.outstanding < workers and counted < budget and repeats < budget
                           and not stopped and not waiting)
-                if asking and not (self._initializing() and self._explore(executor, baseline, INITIAL_DRAW)):
+                if asking and not self._draw(executor, baseline):
                     passed = self.optimizer.passed_over
                     proposals = self.optimizer.ask(min(self.campaign.batch_size, budget - counted))
                     passed = self.optimizer.passed_over - passed
@@ -485,6 +485,21 @@ class CampaignLoop:
         """Whether a trial has measured ``config``'s flow, or is measuring ``config``."""
         return self._flow_of(config) is not None or _key(config) in self._running
 
+    def _draw(self, executor: Executor, baseline: dict[str, Metrics]) -> bool:
+        """Run the random draw the optimizer's turn calls for, if any (an initial draw, or one between
+        its proposals: :attr:`Optimizer.random_share`); return whether one runs."""
+        if self._initializing():
+            return self._explore(executor, baseline, INITIAL_DRAW)
+        return self._interleaving() and self._explore(executor, baseline, INTERLEAVED)
+
+    def _interleaving(self) -> bool:
+        """Whether the next trial is a random draw to keep the optimizer's :attr:`Optimizer.random_share`:
+        of the trials after the initialization, the next included, at least that share (rounded
+        down) drawn at random, those drawn beside known proposals counted."""
+        later = [t for t in self.store.trials() if t.kind == TrialKind.PROPOSED and t.source != INITIAL_DRAW]
+        drawn = sum(t.source in DRAWN for t in later)
+        return drawn < int(self.optimizer.random_share * (len(later) + 1))
+
     def _initializing(self) -> bool:
         """Whether the initialization is not all made: where the optimizer asks for initial draws
         (:attr:`Optimizer.initial_draws`), the space's branches and then as many random draws.
@@ -493,17 +508,17 @@ class CampaignLoop:
         return draws > 0 and len(self.store.trials()) - 1 < draws + len(self.space.branches())
 
     def _explore(self, executor: Executor, baseline: dict[str, Metrics], source: str = EXPLORATION) -> bool:
-        """Evaluate a random configuration no trial has measured, as one of the optimizer's initial
-        draws, or beside a proposal of a flow already measured (known before it runs, or from the
-        netlists it synthesized to): the budget goes to a new flow, and the optimizer learns from it
-        as from an import. The initial draws take the space's branches first (each canned ABC recipe,
+        """Evaluate a random configuration no trial has measured (:meth:`SearchSpace.draw`), as one of
+        the optimizer's initial draws, between its proposals, or beside a proposal of a flow already
+        measured (known before it runs, or from the netlists it synthesized to): the budget goes to a
+        new flow, and the optimizer learns from it as from an import. The initial draws take the space's branches first (each canned ABC recipe,
         gate sizing, at the defaults): the standard flows are measured, so the campaign's best is
         never worse than theirs. Draws are synthesized first; where every probe gives known
         netlists, none runs (the branches are all probed, up to EXPLORATION_PROBES random draws).
         Return whether one runs."""
         space = self.space
         rng = np.random.default_rng([self.campaign.seed, len(self.store.trials())])
-        draws = (space.effective(space.decode(rng.random(space.dimension))) for _ in range(EXPLORATION_DRAWS))
+        draws = (space.effective(space.draw(rng)) for _ in range(EXPLORATION_DRAWS))
         branches = space.branches() if source == INITIAL_DRAW else []
         probes, config = 0, None
         for drawn in itertools.chain(branches, draws):

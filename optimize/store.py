@@ -53,10 +53,11 @@ class TrialStatus(StrEnum):
 
 
 # The sources of proposed trials the campaign drew at random (see optimize.loop): beside a proposal
-# of a configuration already measured, and as the optimizer's initialization.
+# of a configuration already measured, as the optimizer's initialization, and between its proposals.
 EXPLORATION = "explored: the optimizer proposed a flow already measured"
 INITIAL_DRAW = "drawn: the optimizer's initialization"
-DRAWN = (EXPLORATION, INITIAL_DRAW)
+INTERLEAVED = "drawn: between the optimizer's proposals"
+DRAWN = (EXPLORATION, INITIAL_DRAW, INTERLEAVED)
 
 
 class TrialKind(StrEnum):

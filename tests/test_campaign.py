@@ -28,7 +28,7 @@ from optimize.optimizers import Optimizer, Problem, make_optimizer
 from optimize.optimizers.ax import AxOptions
 from optimize.runs import Run
 from optimize.spaces import packaged_space
-from optimize.store import EXPLORATION, INITIAL_DRAW, Store, TrialKind, TrialStatus
+from optimize.store import EXPLORATION, INITIAL_DRAW, INTERLEAVED, Store, TrialKind, TrialStatus
 from search_spaces import build_space
 
 RTLBO = str(Path(sys.executable).parent / "rtlbo")
@@ -191,7 +191,8 @@ def test_optimizer_is_a_name_or_a_mapping_of_its_options_and_round_trips(tmp_pat
     assert campaign.optimizer == AxOptions(name="ax", torch_device="cpu")
     campaign.dump(tmp_path / "as-run.yaml")
     assert yaml.safe_load((tmp_path / "as-run.yaml").read_text())["optimizer"] == {"name": "ax", "torch_device": "cpu",
-                                                                              "sequence_kernel": "ssk"}
+                                                                              "sequence_kernel": "ssk",
+                                                                              "random_share": 0.25}
     assert load_campaign(tmp_path / "as-run.yaml")[0] == campaign
     campaign, _ = load_campaign(campaign_file(tmp_path, optimizer="optuna-tpe"))
     space = build_space([("synthesis", packaged_space("synthesis"))])
@@ -372,6 +373,30 @@ def test_branches_with_known_netlists_leave_the_random_draws_their_probes(tmp_pa
         assert loop.store.trials()[-1].config == loop.setup.space.baseline() | {"abc_recipe": "resyn2"}
 
 
+def test_random_draws_keep_the_optimizer_s_share_between_its_proposals(tmp_path: Path):
+    """After the initialization, the next trial is drawn at random whenever fewer than the
+    optimizer's ``random_share`` of the later trials (the next counted) were; draws beside known
+    proposals count toward it."""
+    space = tmp_path / "interleaved.yaml"
+    space.write_text(yaml.safe_dump({"knobs": {
+        "booth": {"type": "bool"},
+        "abc_recipe": {"type": "choice", "values": ["yosys-default", "resyn2", "area", "speed"]}}}))
+    with _seqdet_loop(tmp_path, space, 0) as (loop, draw):
+        assert loop.optimizer.random_share == AxOptions(name="ax").random_share > 0, "the default optimizer draws"
+        loop.optimizer.initial_draws, loop.optimizer.random_share = 0, 0.5
+        assert not loop._initializing() and not loop._interleaving(), "a first proposal is the optimizer's"
+        config = loop.setup.space.baseline() | {"abc_recipe": "resyn2"}
+        loop.store.add_pending(loop._attach(config, proposed=False), TrialKind.PROPOSED, config, "ax")
+        assert loop._interleaving(), "one proposal in two: the next trial is drawn"
+        assert draw(INTERLEAVED) and loop.store.trials()[-1].source == INTERLEAVED
+        assert not loop._interleaving(), "one of two drawn: the share is kept"
+        loop.optimizer.random_share = 0.7
+        assert loop._interleaving(), "two of three must be drawn"
+        assert draw(EXPLORATION) and not loop._interleaving(), "a draw beside a known proposal counts"
+        loop.optimizer.random_share = 0.0
+        assert not loop._interleaving()
+
+
 def test_no_exploration_runs_where_every_probe_repeats_a_netlist(tmp_path: Path):
     """booth and share do nothing on seqdet: every flow of this space synthesizes to the baseline's
     netlist, so each random draw is probed and none runs; the campaign stops at the repeat cap."""
@@ -480,7 +505,8 @@ def test_a_draw_made_while_another_runs_is_probed_against_its_netlists(tmp_path:
 @contextmanager
 def _seqdet_loop(tmp_path: Path, space: Path, seed: int) -> Iterator[tuple[loop_module.CampaignLoop, Callable]]:
     """A new unscreened campaign on seqdet over ``space`` with the default optimizer and two workers,
-    its baseline measured: its loop, and a call that makes one initial draw (whether one runs)."""
+    its baseline measured: its loop, and a call that makes one random draw, an initial one unless
+    another source is given (whether one runs)."""
     path = campaign_file(tmp_path, space=[str(space)], optimizer="ax", seed=seed, screening=False,
                          output=str(tmp_path / f"run{seed}"), tasks={"suite": "builtin", "select": ["seqdet"]})
     setup = loop_module.Setup.open(loop_module.create_run(path))
@@ -488,7 +514,7 @@ def _seqdet_loop(tmp_path: Path, space: Path, seed: int) -> Iterator[tuple[loop_
     try:
         loop = loop_module.CampaignLoop(setup, QUIET)
         baseline = loop._baseline(executor)
-        yield loop, lambda: loop._explore(executor, baseline, INITIAL_DRAW)
+        yield loop, lambda source=INITIAL_DRAW: loop._explore(executor, baseline, source)
     finally:
         executor.cancel()
         setup.store.close()

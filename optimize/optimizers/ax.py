@@ -56,6 +56,9 @@ class AxOptions(OptimizerOptions):
     sequence_kernel: Literal["ssk", "categorical"] = Field(
         "ssk", description="the GP's covariance over a sequence knob: ssk (sub-sequence string kernel) or "
         "categorical (its positions as independent choices, like any other)")
+    random_share: float = Field(
+        0.25, ge=0.0, lt=1.0, description="the least share of the trials after the initialization drawn at random "
+        "between the proposals (random interleaving); 0 leaves every trial to the model")
 
     def check(self, space: SearchSpace) -> None:
         with ax_importing():
@@ -101,6 +104,7 @@ class AxOptimizer(Optimizer):
 
         init = initialization_trials(len(self.space.coordinates), problem.budget)
         self.initial_draws = init - 1  # the baseline is the first of the initialization's trials
+        self.random_share = self.options.random_share
         idle = ax_inactive_inputs(self.space)
         sequences = ax_sequence_inputs(self.space) if self.options.sequence_kernel == "ssk" else []
         strategy = fast_generation_strategy(problem.seed, self.options.torch_device, init, inactive_inputs=idle,

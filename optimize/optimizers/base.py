@@ -85,6 +85,10 @@ class Optimizer(ABC):
     # Random configurations the campaign measures before the first ``ask`` (the optimizer's
     # initialization, drawn by the campaign so that each measures a flow no trial has).
     initial_draws: int = 0
+    # The least share of the trials after the initialization that the campaign draws at random
+    # between the optimizer's proposals (random interleaving, as SMAC does): a model that settles
+    # near the flows it knows still sees the rest of the space.
+    random_share: float = 0.0
     # Set by the campaign: whether a configuration's flow was measured already (a trial ran it, or
     # synthesis gives netlists a trial measured). An optimizer may pass over such candidates and
     # propose others (the default one does), counting them in ``passed_over``.
