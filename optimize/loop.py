@@ -511,11 +511,11 @@ class CampaignLoop:
         """Evaluate a random configuration no trial has measured (:meth:`SearchSpace.draw`), as one of
         the optimizer's initial draws, between its proposals, or beside a proposal of a flow already
         measured (known before it runs, or from the netlists it synthesized to): the budget goes to a
-        new flow, and the optimizer learns from it as from an import. The initial draws take the space's branches first (each canned ABC recipe,
-        gate sizing, at the defaults): the standard flows are measured, so the campaign's best is
-        never worse than theirs. Draws are synthesized first; where every probe gives known
-        netlists, none runs (the branches are all probed, up to EXPLORATION_PROBES random draws).
-        Return whether one runs."""
+        new flow, and the optimizer learns from it as from an import. The initial draws take the
+        space's branches first (each canned ABC recipe, gate sizing, at the defaults): the standard
+        flows are measured, so the campaign's best is never worse than theirs. Draws are synthesized
+        first; where every probe gives known netlists, none runs (the branches are all probed, up to
+        EXPLORATION_PROBES random draws). Return whether one runs."""
         space = self.space
         rng = np.random.default_rng([self.campaign.seed, len(self.store.trials())])
         draws = (space.effective(space.draw(rng)) for _ in range(EXPLORATION_DRAWS))
