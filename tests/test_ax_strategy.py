@@ -15,11 +15,13 @@ from botorch.utils.multi_objective.box_decompositions.non_dominated import FastN
 from botorch.utils.multi_objective.pareto import is_non_dominated
 
 from objectives.errors import RtlboError
-from optimize.optimizers import Outcome, OutcomeConstraint, Problem, make_optimizer
+from optimize.optimizers import Outcome, OutcomeConstraint, Problem, ax_strategy, make_optimizer
 from optimize.optimizers.ax import AxOptimizer, ax_inactive_inputs, ax_sequence_inputs
 from optimize.optimizers.ax_strategy import (
     MC_SAMPLES,
     PROBES,
+    _climb,
+    _neighbours,
     _Unseen,
     build_generation_strategy,
     gp_model,
@@ -389,3 +391,49 @@ def test_the_seen_points_mask_passes_pending_points_to_the_acquisition_it_wraps(
     mask.set_X_pending(pending)
     assert acqf.X_pending is not None and torch.equal(acqf.X_pending, pending)
     assert mask.X_pending is not None and torch.equal(mask.X_pending, pending), "read back, as BoTorch does"
+
+
+def test_the_climb_changes_one_choice_a_step_and_reaches_what_relaxation_misses():
+    """Each neighbour of a point holds another value of exactly one choice; the climb walks from a
+    point matching none of three positions to the one matching all (three steps), where the
+    best rounded point of a relaxation would need all three at once."""
+    groups = [[0, 1, 2], [3, 4, 5], [6, 7, 8]]
+    start = torch.tensor([[1.0, 0, 0, 1, 0, 0, 1, 0, 0]], dtype=torch.double)
+    neighbours = _neighbours(start, groups)
+    assert neighbours.shape == (1, 6, 9)
+    assert {tuple(((n - start[0]) != 0).reshape(3, 3).any(-1).tolist()) for n in neighbours[0]} == {
+        (True, False, False), (False, True, False), (False, False, True)}
+    target = torch.tensor([0.0, 0, 1, 0, 1, 0, 0, 0, 1], dtype=torch.double)
+
+    def matches(X: torch.Tensor) -> torch.Tensor:  # b x 1 x d -> b: how many positions hold the target
+        return (X.squeeze(-2) * target).sum(-1)
+
+    point, value = _climb(matches, start, groups)
+    assert torch.equal(point, target) and value == 3
+    invalid = start.clone()
+    invalid[0, 1] = 1.0  # two values hot in the first group: not a point of the space
+    assert _climb(matches, invalid, groups)[0].numel() == 0
+
+
+def test_a_bo_step_over_a_sequence_takes_the_climbed_point_where_it_scores_higher(monkeypatch):
+    """Ax relaxes a sequence's positions to numbers and rounds them; in this campaign the climb
+    over the positions finds a point that scores higher in some BO step, and the step proposes it."""
+    climbs: list[tuple[torch.Tensor, torch.Tensor]] = []
+
+    def climb(acqf, starts, groups):
+        point, value = _climb(acqf, starts, groups)
+        with torch.no_grad():
+            climbs.append((value, acqf(starts[:1].unsqueeze(-2)).reshape(())))  # the climb's best, Ax's candidate
+        return point, value
+
+    monkeypatch.setattr(ax_strategy, "_climb", climb)
+    campaign = Problem(SEQUENCES, ("power", "delay"), (OutcomeConstraint("worst_slack", ">=", 0.0),), seed=1,
+                       reference_point=1.2, budget=15)
+    optimizer = make_optimizer("ax", campaign)
+    baseline = optimizer.attach(SEQUENCES.baseline(), proposed=False)
+    optimizer.tell(baseline, sequence_outcome(SEQUENCES.baseline()))
+    for _ in range(5):
+        for trial_id, config in optimizer.ask(3):
+            optimizer.tell(trial_id, sequence_outcome(config))
+    assert climbs, "the BO steps climbed"
+    assert any(best > relaxed for best, relaxed in climbs), climbs

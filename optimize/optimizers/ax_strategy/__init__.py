@@ -43,6 +43,7 @@ import torch
 from ax.adapter.base import clamp_observation_features
 from ax.adapter.registry import Generators
 from ax.adapter.torch import TorchAdapter
+from ax.adapter.transforms.one_hot import OH_PARAM_INFIX
 from ax.core.experiment_status import ExperimentStatus
 from ax.core.observation import ObservationFeatures
 from ax.core.trial_status import TrialStatus
@@ -88,6 +89,8 @@ NUM_RESTARTS = 4
 RAW_SAMPLES = 64
 MIXED_OPTIONS: dict[str, Any] = {"maxiter_alternating": 3, "maxiter_continuous": 4, "num_spray_points": 8}
 SOBOL_DRAWS = 200  # see _sobol_spec
+CLIMB_STARTS = 8  # points the discrete climb starts from (``FastAcquisition.optimize``)
+CLIMB_STEPS = 6  # its steps from each
 PROBES = 16  # questions one ask of the optimizer (a batch) may put to the campaign (``probing``)
 RUNNERS_UP = 64  # distinct points scored on the way that may take a known candidate's place
 WORTHLESS = -1e9  # the acquisition value of a point already seen
@@ -202,15 +205,28 @@ class FastAcquisition(Acquisition):
     noisy ones get ``incremental_nehvi=False``.
     """
 
-    def optimize(self, *args: Any, rounding_func: Any = None, **kwargs: Any) -> Any:
+    def optimize(self, n: int, search_space_digest: Any, *args: Any, rounding_func: Any = None,
+                 **kwargs: Any) -> Any:
         """Ax's ``optimize``, alternating where Ax would enumerate the discrete combinations; a
         point already seen is recognized after Ax's rounding of relaxed choices (``rounding_func``).
-        While the campaign probes, a candidate whose flow is known gives way to a runner-up
-        (``probing``)."""
+        Ax relaxes the choices it feeds one-hot (the positions of a sequence) to numbers in [0, 1]
+        and rounds the optimum; a climb over the choices themselves follows (``_climb``), from the
+        candidate and the points of the front, and its best point takes the candidate's place
+        where it scores higher. While the campaign probes, a candidate whose flow is known gives
+        way to a runner-up (``probing``)."""
         if isinstance(self.acqf, _Unseen):
             self.acqf.rounding = rounding_func
         with _alternating_optimizer():
-            candidates, values, weights = super().optimize(*args, rounding_func=rounding_func, **kwargs)
+            candidates, values, weights = super().optimize(n, search_space_digest, *args,
+                                                           rounding_func=rounding_func, **kwargs)
+        fixed = kwargs.get("fixed_features") or {}
+        groups = [g for g in _choice_groups(search_space_digest.feature_names) if not fixed.keys() & set(g)]
+        if groups and n == 1:
+            front = getattr(getattr(self.acqf, "acqf", self.acqf), "X_baseline", None)
+            starts = candidates if front is None else torch.cat([candidates, front])
+            point, value = _climb(self.acqf, starts[:CLIMB_STARTS], groups)
+            if value > values.reshape(-1)[0]:
+                candidates, values = point.unsqueeze(0), value.reshape(values.shape)
         if _probing is not None and isinstance(self.acqf, _Unseen):
             candidates, values = _probing.pass_over_known(candidates, values, self.acqf)
         return candidates, values, weights
@@ -283,6 +299,55 @@ class FastAcquisition(Acquisition):
         # The mixed optimizer starts from neighbours of X_baseline (all training points otherwise).
         acqf.X_baseline = X[is_non_dominated(Y)]
         return acqf
+
+
+def _choice_groups(feature_names: list[str]) -> list[list[int]]:
+    """The model's inputs of each choice Ax feeds one-hot (``<name>_OH_PARAM_<i>``: a sequence's
+    position, an unordered choice of three or more values), as column groups."""
+    groups: dict[str, list[int]] = {}
+    for column, name in enumerate(feature_names):
+        choice, infix, _ = name.rpartition(OH_PARAM_INFIX)
+        if infix:
+            groups.setdefault(choice, []).append(column)
+    return list(groups.values())
+
+
+def _neighbours(X: torch.Tensor, groups: list[list[int]]) -> torch.Tensor:
+    """The points (n x m x d) that differ from each of ``X`` (n x d, one value hot per group) in one
+    choice: another value of one group hot."""
+    rows = []
+    for group in groups:
+        for column in group:
+            Y = X.clone()
+            Y[:, group] = 0.0
+            Y[:, column] = 1.0
+            rows.append(torch.where((X[:, column] == 1.0).unsqueeze(-1), torch.nan, Y))
+    Y = torch.stack(rows, dim=1)  # n x (values of all groups) x d, the points themselves as NaN rows
+    return Y[~Y.isnan().any(-1)].reshape(len(X), -1, X.shape[-1])
+
+
+def _climb(acqf: AcquisitionFunction, starts: torch.Tensor,
+           groups: list[list[int]]) -> tuple[torch.Tensor, torch.Tensor]:
+    """Climb from each of ``starts`` (n x d, those with one value hot per group) over the choices of
+    ``groups``, as BOiLS's local search does over a sequence: each step moves every point to its
+    best neighbour (one choice changed, ``_neighbours``) where that scores higher, at most
+    ``CLIMB_STEPS`` steps. Return the best point reached and its value."""
+    starts = starts[torch.stack([starts[:, group].sum(-1) == 1.0 for group in groups]).all(0)]
+    if not len(starts):
+        return starts, torch.tensor(float("-inf"))
+    with torch.no_grad():
+        points, values = starts.clone(), acqf(starts.unsqueeze(-2)).reshape(-1)
+        for _ in range(CLIMB_STEPS):
+            neighbours = _neighbours(points, groups)
+            scores = acqf(neighbours.reshape(-1, 1, points.shape[-1])).reshape(neighbours.shape[:2])
+            best, where = scores.max(dim=-1)
+            better = best > values
+            if not better.any():
+                break
+            points[better] = neighbours[better, where[better]]
+            values[better] = best[better]
+    top = int(values.argmax())
+    return points[top], values[top]
 
 
 @contextmanager
