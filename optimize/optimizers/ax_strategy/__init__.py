@@ -18,6 +18,10 @@ measured by benchmarks/bo_overhead.py, and the size of the initialization
   front (``MIXED_OPTIONS``), and it alternates between the discrete and the continuous knobs even
   where Ax would enumerate up to ten discrete combinations with a full continuous optimization each
   (minutes per proposal beside a sequence knob, once screening leaves few discrete knobs);
+- Ax feeds a sequence's positions (and any unordered choice of three or more values) one-hot and
+  optimizes them relaxed to numbers in [0, 1], then rounds; a climb over the choices themselves
+  follows, one value changed a step, from the candidate and the front (``_climb``, BOiLS's local
+  search), and its best point is proposed where it scores higher;
 - BoTorch starts after ``initialization_trials`` Sobol points (Ax's rule for a known budget);
 - while the campaign asks (``probing``), a candidate whose flow it knows (a trial measured it, or
   synthesis gives netlists a trial measured: many ABC sequences converge on one netlist) gives way
