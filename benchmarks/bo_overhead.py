@@ -91,14 +91,18 @@ from search_spaces import build_space  # noqa: E402
 
 
 def _without_sequence(space: dict[str, Any]) -> dict[str, Any]:
-    """The packaged synthesis space less the ABC operation sequence (and ``abc_recipe: sequence``),
-    which the synthetic flow does not model (benchmarks/sequence_model.py measures it)."""
-    knobs = {name: dict(knob) for name, knob in space["knobs"].items() if name != "abc_sequence"}
+    """The packaged synthesis space less ``abc_recipe: sequence`` and the knobs that act only under
+    it (the operation sequence, its mapping), which the synthetic flow does not model
+    (benchmarks/sequence_model.py measures it)."""
+    knobs = {name: dict(knob) for name, knob in space["knobs"].items()}
     knobs["abc_recipe"]["values"] = [v for v in knobs["abc_recipe"]["values"] if v != "sequence"]
-    for knob in knobs.values():
+    for name, knob in list(knobs.items()):
         if "abc_recipe" in knob.get("active_when", {}):
-            knob["active_when"] = {**knob["active_when"],
-                                   "abc_recipe": [v for v in knob["active_when"]["abc_recipe"] if v != "sequence"]}
+            recipes = [v for v in knob["active_when"]["abc_recipe"] if v != "sequence"]
+            if recipes:
+                knob["active_when"] = {**knob["active_when"], "abc_recipe": recipes}
+            else:
+                del knobs[name]
     return {"knobs": knobs}
 
 

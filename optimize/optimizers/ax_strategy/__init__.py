@@ -206,7 +206,8 @@ class FastAcquisition(Acquisition):
     qLogProbabilityOfFeasibility while no observed point is feasible). With
     ``options["believer"]`` qLogNEHVI becomes ``_believer_ehvi``; otherwise
     ``options["mc_samples"]`` is added for the classes whose input constructor accepts it, and the
-    noisy ones get ``incremental_nehvi=False``.
+    noisy ones get ``incremental_nehvi=False``. ``options["climb"]`` (default on) climbs over the
+    one-hot choices after Ax's optimizer (``optimize``).
     """
 
     def optimize(self, n: int, search_space_digest: Any, *args: Any, rounding_func: Any = None,
@@ -225,7 +226,7 @@ class FastAcquisition(Acquisition):
                                                            rounding_func=rounding_func, **kwargs)
         fixed = kwargs.get("fixed_features") or {}
         groups = [g for g in _choice_groups(search_space_digest.feature_names) if not fixed.keys() & set(g)]
-        if groups and n == 1:
+        if groups and n == 1 and self.options.get("climb", True):
             front = getattr(getattr(self.acqf, "acqf", self.acqf), "X_baseline", None)
             starts = candidates if front is None else torch.cat([candidates, front])
             point, value = _climb(self.acqf, starts[:CLIMB_STARTS], groups)
@@ -530,6 +531,7 @@ def build_generation_strategy(
     fast_posterior: bool = True,
     botorch_acqf_options: dict[str, Any] | None = None,
     believer: bool = True,
+    climb: bool = True,
     inactive_inputs: list[dict[str, Any]] | None = None,
     sequence_inputs: list[list[list[str]]] | None = None,
     name: str = "Center+Sobol+MBM:rtlbo-fast",
@@ -560,7 +562,8 @@ def build_generation_strategy(
         "torch_device": None if torch_device is None else torch.device(torch_device),
         "transform_configs": get_derelativize_config(derelativize_with_raw_status_quo=True),
         "acquisition_class": FastAcquisition,
-        "acquisition_options": {**({"mc_samples": mc_samples} if mc_samples else {}), "believer": believer},
+        "acquisition_options": {**({"mc_samples": mc_samples} if mc_samples else {}), "believer": believer,
+                                "climb": climb},
     }
     if botorch_acqf_options:
         generator_kwargs["botorch_acqf_options"] = botorch_acqf_options
