@@ -20,8 +20,8 @@ measured by benchmarks/bo_overhead.py, and the size of the initialization
   (minutes per proposal beside a sequence knob, once screening leaves few discrete knobs);
 - Ax feeds a sequence's positions (and any unordered choice of three or more values) one-hot and
   optimizes them relaxed to numbers in [0, 1], then rounds; a climb over the choices themselves
-  follows, one value changed a step, from the candidate and the front (``_climb``, BOiLS's local
-  search), and its best point is proposed where it scores higher;
+  follows from the candidate, one value changed a step (``_climb``, BOiLS's local search), and the
+  point it reaches is proposed where it scores higher;
 - BoTorch starts after ``initialization_trials`` Sobol points (Ax's rule for a known budget);
 - while the campaign asks (``probing``), a candidate whose flow it knows (a trial measured it, or
   synthesis gives netlists a trial measured: many ABC sequences converge on one netlist) gives way
@@ -93,8 +93,7 @@ NUM_RESTARTS = 4
 RAW_SAMPLES = 64
 MIXED_OPTIONS: dict[str, Any] = {"maxiter_alternating": 3, "maxiter_continuous": 4, "num_spray_points": 8}
 SOBOL_DRAWS = 200  # see _sobol_spec
-CLIMB_STARTS = 8  # points the discrete climb starts from (``FastAcquisition.optimize``)
-CLIMB_STEPS = 6  # its steps from each
+CLIMB_STEPS = 6  # steps of the climb over the choices from Ax's candidate (``FastAcquisition.optimize``)
 PROBES = 16  # questions one ask of the optimizer (a batch) may put to the campaign (``probing``)
 RUNNERS_UP = 64  # distinct points scored on the way that may take a known candidate's place
 WORTHLESS = -1e9  # the acquisition value of a point already seen
@@ -215,10 +214,10 @@ class FastAcquisition(Acquisition):
         """Ax's ``optimize``, alternating where Ax would enumerate the discrete combinations; a
         point already seen is recognized after Ax's rounding of relaxed choices (``rounding_func``).
         Ax relaxes the choices it feeds one-hot (the positions of a sequence) to numbers in [0, 1]
-        and rounds the optimum; a climb over the choices themselves follows (``_climb``), from the
-        candidate and the points of the front, and its best point takes the candidate's place
-        where it scores higher. While the campaign probes, a candidate whose flow is known gives
-        way to a runner-up (``probing``)."""
+        and rounds the optimum; a climb over the choices themselves follows from the candidate
+        (``_climb``), and the point it reaches takes the candidate's place where it scores higher.
+        While the campaign probes, a candidate whose flow is known gives way to a runner-up
+        (``probing``)."""
         if isinstance(self.acqf, _Unseen):
             self.acqf.rounding = rounding_func
         with _alternating_optimizer():
@@ -227,9 +226,7 @@ class FastAcquisition(Acquisition):
         fixed = kwargs.get("fixed_features") or {}
         groups = [g for g in _choice_groups(search_space_digest.feature_names) if not fixed.keys() & set(g)]
         if groups and n == 1 and self.options.get("climb", True):
-            front = getattr(getattr(self.acqf, "acqf", self.acqf), "X_baseline", None)
-            starts = candidates if front is None else torch.cat([candidates, front])
-            point, value = _climb(self.acqf, starts[:CLIMB_STARTS], groups)
+            point, value = _climb(self.acqf, candidates, groups)
             if value > values.reshape(-1)[0]:
                 candidates, values = point.unsqueeze(0), value.reshape(values.shape)
         if _probing is not None and isinstance(self.acqf, _Unseen):
