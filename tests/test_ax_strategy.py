@@ -215,7 +215,18 @@ def sequence_outcome(config: dict) -> Outcome:
 
 
 @pytest.mark.parametrize("kernel", ["ssk", "categorical"])
-def test_ax_proposes_sequences_and_models_them_with_the_chosen_kernel(kernel: str):
+def test_ax_proposes_sequences_and_models_them_with_the_chosen_kernel(kernel: str, monkeypatch):
+    """Ax relaxes a sequence's positions to numbers and rounds them; with either kernel, the climb
+    over the positions finds a point that scores higher than Ax's candidate in some BO step."""
+    climbs: list[tuple[torch.Tensor, torch.Tensor]] = []
+
+    def climb(acqf, starts, groups):
+        point, value = _climb(acqf, starts, groups)
+        with torch.no_grad():
+            climbs.append((value, acqf(starts.unsqueeze(-2)).reshape(())))  # the climb's, Ax's candidate's
+        return point, value
+
+    monkeypatch.setattr(ax_strategy, "_climb", climb)
     campaign = Problem(SEQUENCES, ("power", "delay"), (OutcomeConstraint("worst_slack", ">=", 0.0),), seed=1,
                        reference_point=1.2, budget=15)
     optimizer = make_optimizer({"name": "ax", "sequence_kernel": kernel}, campaign)
@@ -228,6 +239,7 @@ def test_ax_proposes_sequences_and_models_them_with_the_chosen_kernel(kernel: st
             proposals.append(config)
             optimizer.tell(trial_id, sequence_outcome(config))
     assert len({str(c) for c in proposals}) == len(proposals)
+    assert any(best > relaxed for best, relaxed in climbs), climbs
     acquisition = optimizer.client._generation_strategy._curr.generator_specs[0].fitted_adapter.generator._acquisition
     model = acquisition.acqf.model
     kernels = getattr(model.covar_module, "kernels", [model.covar_module])
@@ -414,26 +426,3 @@ def test_the_climb_changes_one_choice_a_step_and_reaches_what_relaxation_misses(
     invalid[0, 1] = 1.0  # two values hot in the first group: not a point of the space
     assert _climb(matches, invalid, groups)[0].numel() == 0
 
-
-def test_a_bo_step_over_a_sequence_takes_the_climbed_point_where_it_scores_higher(monkeypatch):
-    """Ax relaxes a sequence's positions to numbers and rounds them; in this campaign the climb
-    over the positions finds a point that scores higher in some BO step, and the step proposes it."""
-    climbs: list[tuple[torch.Tensor, torch.Tensor]] = []
-
-    def climb(acqf, starts, groups):
-        point, value = _climb(acqf, starts, groups)
-        with torch.no_grad():
-            climbs.append((value, acqf(starts[:1].unsqueeze(-2)).reshape(())))  # the climb's best, Ax's candidate
-        return point, value
-
-    monkeypatch.setattr(ax_strategy, "_climb", climb)
-    campaign = Problem(SEQUENCES, ("power", "delay"), (OutcomeConstraint("worst_slack", ">=", 0.0),), seed=1,
-                       reference_point=1.2, budget=15)
-    optimizer = make_optimizer("ax", campaign)
-    baseline = optimizer.attach(SEQUENCES.baseline(), proposed=False)
-    optimizer.tell(baseline, sequence_outcome(SEQUENCES.baseline()))
-    for _ in range(5):
-        for trial_id, config in optimizer.ask(3):
-            optimizer.tell(trial_id, sequence_outcome(config))
-    assert climbs, "the BO steps climbed"
-    assert any(best > relaxed for best, relaxed in climbs), climbs
