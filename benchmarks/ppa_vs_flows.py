@@ -2,7 +2,7 @@
 flows, on the built-in suite and on an outside suite of designs no one here wrote.
 
     .venv/bin/python benchmarks/ppa_vs_flows.py [--budget 60] [--early 30] [--suites builtin,outside]
-        [--outside carryskipadder32,daddamultiplier8] [--seed 0] [--keep DIR] [--random]
+        [--outside carryskipadder32,daddamultiplier8] [--seed 0] [--reference-point 2] [--keep DIR] [--random]
 
 The campaign is ``configuration: per_task`` with the default optimizer over the packaged synthesis
 space, so each design gets a search of its own (``--budget`` trials). The outside suite is
@@ -58,6 +58,7 @@ from objectives.results import Evaluation
 from objectives.scoring import geometric_mean
 from objectives.suites import load_suite
 from objectives.tasks import Task
+from optimize.campaign import Campaign
 from optimize.loop import run
 from optimize.runs import Run
 from optimize.spaces import packaged_space
@@ -152,12 +153,12 @@ def campaign_figures(run_dir: Path, early: int) -> dict[str, tuple]:
     return figures
 
 
-def run_suite(folder: Path, name: str, suite: str, budget: int, seed: int) -> Path:
+def run_suite(folder: Path, name: str, suite: str, budget: int, seed: int, reference_point: float) -> Path:
     """Run the per-task campaign over ``suite``; return its run directory."""
     path = folder / f"{name}.yaml"
     path.write_text(yaml.safe_dump({
         "name": name, "tasks": {"suite": suite}, "configuration": "per_task", "budget": {"trials": budget},
-        "seed": seed,
+        "seed": seed, "reference_point": reference_point,
         "batch_size": 2, "optimizer": "ax", "output": str(folder / name),
         "constraints": {"gate_level_simulation": "unproved"}}))
     with open(os.devnull, "w") as quiet:
@@ -166,10 +167,10 @@ def run_suite(folder: Path, name: str, suite: str, budget: int, seed: int) -> Pa
 
 
 def measure(folder: Path, name: str, suite: str, budget: int, early: int, seed: int,
-            cache: EvalCache, random: bool) -> list[Design]:
+            cache: EvalCache, random: bool, reference_point: float) -> list[Design]:
     """Every design of ``suite``: the canned flows and the per-task campaign's figures (or, with
     ``random``, the random search's)."""
-    figures = {} if random else campaign_figures(run_suite(folder, name, suite, budget, seed), early)
+    figures = {} if random else campaign_figures(run_suite(folder, name, suite, budget, seed, reference_point), early)
     designs = []
     for task in derive_periods(load_suite(suite).tasks, cache=cache):
         flows = {recipe: flow_adp(task, Recipe(abc_recipe=recipe), cache) for recipe in ABC_SCRIPTS}
@@ -216,6 +217,8 @@ def main() -> None:
     parser.add_argument("--outside", default="", help="only these outside designs (comma-separated names)")
     parser.add_argument("--seed", type=int, default=0, help="the campaigns' seed")
     parser.add_argument("--keep", type=Path, help="keep the campaigns' run directories in this new folder")
+    parser.add_argument("--reference-point", type=float, default=Campaign.model_fields["reference_point"].default,
+                        help="the campaigns' reference_point (default: the campaign default)")
     parser.add_argument("--random", action="store_true", help="random ABC sequence flows instead of campaigns")
     args = parser.parse_args()
     chosen = [d for d in OUTSIDE if not args.outside or name_of(*d) in args.outside.split(",")]
@@ -229,7 +232,8 @@ def main() -> None:
         suites = {"builtin": "builtin", "outside": f"tasks:{folder / 'outside'}"}
         (folder / "outside").mkdir(parents=True)
         write_tasks(folder / "outside", chosen)
-        results = {name: measure(folder, name, suites[name], args.budget, args.early, args.seed, cache, args.random)
+        results = {name: measure(folder, name, suites[name], args.budget, args.early, args.seed, cache, args.random,
+                                 args.reference_point)
                    for name in args.suites.split(",")}
     kept = [pair for name, designs in results.items() for pair in report(name, designs, args.budget, args.early)]
     repeats = sum(d.repeats for designs in results.values() for d in designs)

@@ -73,7 +73,8 @@ class Campaign(_Strict):
     objectives: list[Literal["power", "delay", "area"]] = Field(default_factory=lambda: list(OBJECTIVES))
     aggregation: Literal["geomean-ratio"] = "geomean-ratio"
     reference_point: float = Field(
-        1.1, gt=0.0, le=1000.0, description="hypervolume reference point: the baseline flow's PPA times this factor")
+        2.0, gt=0.0, le=1000.0, description="hypervolume reference point and Ax's objective thresholds: the baseline "
+        "flow's PPA times this factor (flows that trade area and power for delay count up to twice the baseline)")
     constraints: Constraints = Field(default_factory=Constraints)
     budget: Budget = Field(default_factory=Budget)
     batch_size: int = Field(4, ge=1, le=1000)

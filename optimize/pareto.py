@@ -1,8 +1,8 @@
 """Pareto sets and hypervolume over (power, delay, area) ratios to the baseline flow.
 
 Lower is better on every objective. The hypervolume's reference point is the baseline flow's PPA
-times the campaign's ``reference_point`` factor in every objective (default 1.1: a configuration
-adds volume while it is less than 10% worse than the baseline on every objective; 1.0 counts only
+times the campaign's ``reference_point`` factor in every objective (default 2: a configuration
+adds volume while it is less than twice the baseline on every objective; 1.0 counts only
 configurations that beat the baseline on all of them).
 
 Plain NumPy (the commands that read a campaign do not load torch); ``tests/test_pama.py`` checks
