@@ -9,8 +9,8 @@ import math
 import numpy as np
 import pytest
 
-from optimize.pama import improvements, knee, min_norm_weights, prefer, rank, s_star
 from optimize.campaign import Campaign
+from optimize.pama import improvements, knee, min_norm_weights, prefer, rank, s_star
 from optimize.pareto import dominated_volume, hypervolume, non_dominated
 from optimize.store import Trial, TrialKind, TrialStatus
 
